@@ -1,0 +1,44 @@
+// The `vmlab` CLI entry point: one commander program, one file per subcommand under cli/commands/.
+import { Command, CommanderError } from 'commander';
+import { EXIT_CODE } from '../isa/abi.js';
+import { COMMANDS } from './commands/index.js';
+
+const program = new Command();
+program
+  .name('vmlab')
+  .description(
+    'A virtualization lab: assemble VX32 guest kernels, run them natively and under each ' +
+      'classic virtualization technique, and measure what each technique costs.',
+  )
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+for (const register of COMMANDS) register(program);
+
+program.addHelpText(
+  'after',
+  `
+Exit codes:
+  0    ok                          3    assembly errors
+  2    usage error                 4    bad or corrupt image
+  5    trap-and-emulate diverged   6    configuration refused (device, technique)
+  101  instruction limit reached   102  guest crashed (triple fault)
+
+Examples:
+  vmlab asm guest-kernels/mini/main.s -o mini.vxe --listing mini.lst
+  vmlab run mini.vxe --technique native
+  vmlab isa --classes`,
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+    process.exit(ok ? EXIT_CODE.OK : EXIT_CODE.USAGE);
+  }
+  // Anything reaching here is a vmlab bug, not bad input: say so plainly.
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`vmlab: internal error: ${msg}\n(please report this with the command you ran)\n`);
+  process.exit(70);
+}

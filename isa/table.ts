@@ -1,0 +1,233 @@
+// The VX32 instruction table: the single source for the encoder, decoder, disassembler, CPU, docs and `vmlab isa`.
+//
+// Encoding (little-endian 32-bit words, 4-byte aligned):
+//   word 0: bits 0-7 opcode | bits 8-11 field a | bits 12-15 field b | bits 16-31 imm16
+//   form 'j' uses bits 8-31 as a signed 24-bit word offset from the next instruction instead.
+//   forms ending in a capital letter ('rI', 'rM', 'Mr') carry a second word, `ext`, with a 32-bit value.
+// The opcode of an entry is its index in ISA below. The table is append-only: reordering changes the encoding.
+
+import type { ExitReason } from './abi.js';
+
+/** Popek & Goldberg's classes. `sensitive` means sensitive but unprivileged: it does not trap outside ring 0. */
+export type InsnClass = 'innocuous' | 'privileged' | 'sensitive';
+
+/**
+ * Operand forms. Fields: a = first register operand (the data register of loads and stores),
+ * b = second register (the base of a memory operand), imm = imm16 (sign-extended) or ext.
+ */
+export type Form =
+  | 'none' //  op
+  | 'r' //     op ra
+  | 'rr' //    op ra, rb
+  | 'ri' //    op ra, imm16
+  | 'rI' //    op ra, imm32                       (2 words)
+  | 'rm' //    op ra, [rb + imm16]
+  | 'rM' //    op ra, [rb + ext] | [ext]          (2 words; imm16 bit 0 set = no base register)
+  | 'mr' //    op [rb + imm16], ra
+  | 'Mr' //    op [rb + ext] | [ext], ra          (2 words; imm16 bit 0 set = no base register)
+  | 'j' //     op target                          (24-bit signed word offset from the next instruction)
+  | 'v' //     op vector                          (imm16 holds 0..255)
+  | 'rp' //    op ra, port                        (imm16 holds the port)
+  | 'pr' //    op port, ra                        (imm16 holds the port)
+  | 'rc' //    op ra, crN                         (b holds the control-register number)
+  | 'cr'; //   op crN, ra                         (b holds the control-register number)
+
+/** Forms that carry a 32-bit extension word. */
+export const LONG_FORMS: ReadonlySet<Form> = new Set<Form>(['rI', 'rM', 'Mr']);
+/** imm16 bit of 'rM'/'Mr' meaning "absolute address, no base register". */
+export const ABS_FLAG = 1;
+
+export interface InsnSpec {
+  /** Unique id: `mnemonic` or `mnemonic.form` where a mnemonic has several forms. */
+  readonly id: string;
+  readonly mnemonic: string;
+  readonly form: Form;
+  readonly cls: InsnClass;
+  /** Ends a basic block (control transfer, or leaves the guest's straight-line flow). */
+  readonly blockEnd: boolean;
+  /** The exit reason under the virtualization extension when the control block asks for it; null = never exits. */
+  readonly exit: ExitReason | null;
+  /** Sets the condition flags. */
+  readonly setsFlags: boolean;
+  /** One line of semantics, for docs and `vmlab isa`. */
+  readonly summary: string;
+}
+
+type Opts = Partial<Pick<InsnSpec, 'blockEnd' | 'exit' | 'setsFlags'>>;
+
+function insn<const Id extends string>(
+  id: Id,
+  form: Form,
+  cls: InsnClass,
+  summary: string,
+  opts: Opts = {},
+): InsnSpec & { id: Id } {
+  const mnemonic = id.split('.')[0]!;
+  return {
+    id,
+    mnemonic,
+    form,
+    cls,
+    summary,
+    blockEnd: opts.blockEnd ?? false,
+    exit: opts.exit ?? null,
+    setsFlags: opts.setsFlags ?? false,
+  };
+}
+
+const I = 'innocuous';
+const P = 'privileged';
+const S = 'sensitive';
+const END = { blockEnd: true } as const;
+
+export const ISA = [
+  insn('nop', 'none', I, 'do nothing'),
+  insn('mov', 'rr', I, 'ra = rb'),
+  insn('li.ri', 'ri', I, 'ra = sign-extended imm16'),
+  insn('li.rI', 'rI', I, 'ra = imm32'),
+  // ALU, register form
+  insn('add.rr', 'rr', I, 'ra = ra + rb'),
+  insn('sub.rr', 'rr', I, 'ra = ra - rb'),
+  insn('and.rr', 'rr', I, 'ra = ra & rb'),
+  insn('or.rr', 'rr', I, 'ra = ra | rb'),
+  insn('xor.rr', 'rr', I, 'ra = ra ^ rb'),
+  insn('shl.rr', 'rr', I, 'ra = ra << (rb & 31)'),
+  insn('shr.rr', 'rr', I, 'ra = ra >>> (rb & 31) (logical)'),
+  insn('sar.rr', 'rr', I, 'ra = ra >> (rb & 31) (arithmetic)'),
+  insn('mul.rr', 'rr', I, 'ra = low 32 bits of ra * rb'),
+  insn('div.rr', 'rr', I, 'ra = ra / rb, unsigned; #DE if rb = 0'),
+  insn('mod.rr', 'rr', I, 'ra = ra % rb, unsigned; #DE if rb = 0'),
+  // ALU, imm16 form (sign-extended)
+  insn('add.ri', 'ri', I, 'ra = ra + imm'),
+  insn('sub.ri', 'ri', I, 'ra = ra - imm'),
+  insn('and.ri', 'ri', I, 'ra = ra & imm'),
+  insn('or.ri', 'ri', I, 'ra = ra | imm'),
+  insn('xor.ri', 'ri', I, 'ra = ra ^ imm'),
+  insn('shl.ri', 'ri', I, 'ra = ra << (imm & 31)'),
+  insn('shr.ri', 'ri', I, 'ra = ra >>> (imm & 31) (logical)'),
+  insn('sar.ri', 'ri', I, 'ra = ra >> (imm & 31) (arithmetic)'),
+  insn('mul.ri', 'ri', I, 'ra = low 32 bits of ra * imm'),
+  insn('div.ri', 'ri', I, 'ra = ra / imm, unsigned; #DE if imm = 0'),
+  insn('mod.ri', 'ri', I, 'ra = ra % imm, unsigned; #DE if imm = 0'),
+  // ALU, imm32 form
+  insn('add.rI', 'rI', I, 'ra = ra + imm32'),
+  insn('sub.rI', 'rI', I, 'ra = ra - imm32'),
+  insn('and.rI', 'rI', I, 'ra = ra & imm32'),
+  insn('or.rI', 'rI', I, 'ra = ra | imm32'),
+  insn('xor.rI', 'rI', I, 'ra = ra ^ imm32'),
+  insn('shl.rI', 'rI', I, 'ra = ra << (imm32 & 31)'),
+  insn('shr.rI', 'rI', I, 'ra = ra >>> (imm32 & 31) (logical)'),
+  insn('sar.rI', 'rI', I, 'ra = ra >> (imm32 & 31) (arithmetic)'),
+  insn('mul.rI', 'rI', I, 'ra = low 32 bits of ra * imm32'),
+  insn('div.rI', 'rI', I, 'ra = ra / imm32, unsigned; #DE if imm32 = 0'),
+  insn('mod.rI', 'rI', I, 'ra = ra % imm32, unsigned; #DE if imm32 = 0'),
+  // comparisons: the only instructions that set the condition flags
+  insn('cmp.rr', 'rr', I, 'flags from ra - rb', { setsFlags: true }),
+  insn('cmp.ri', 'ri', I, 'flags from ra - imm', { setsFlags: true }),
+  insn('cmp.rI', 'rI', I, 'flags from ra - imm32', { setsFlags: true }),
+  insn('test.rr', 'rr', I, 'flags from ra & rb (C = O = 0)', { setsFlags: true }),
+  insn('test.ri', 'ri', I, 'flags from ra & imm (C = O = 0)', { setsFlags: true }),
+  insn('test.rI', 'rI', I, 'flags from ra & imm32 (C = O = 0)', { setsFlags: true }),
+  insn('not', 'r', I, 'ra = ~ra'),
+  insn('neg', 'r', I, 'ra = -ra'),
+  // loads (zero-extending) and stores
+  insn('ld.rm', 'rm', I, 'ra = 32-bit word at [rb + imm]'),
+  insn('ld.rM', 'rM', I, 'ra = 32-bit word at [rb + imm32] or [imm32]'),
+  insn('ldh.rm', 'rm', I, 'ra = zero-extended 16-bit half at [rb + imm]'),
+  insn('ldh.rM', 'rM', I, 'ra = zero-extended 16-bit half at [rb + imm32] or [imm32]'),
+  insn('ldb.rm', 'rm', I, 'ra = zero-extended byte at [rb + imm]'),
+  insn('ldb.rM', 'rM', I, 'ra = zero-extended byte at [rb + imm32] or [imm32]'),
+  insn('st.mr', 'mr', I, 'word at [rb + imm] = ra'),
+  insn('st.Mr', 'Mr', I, 'word at [rb + imm32] or [imm32] = ra'),
+  insn('sth.mr', 'mr', I, 'half at [rb + imm] = low 16 bits of ra'),
+  insn('sth.Mr', 'Mr', I, 'half at [rb + imm32] or [imm32] = low 16 bits of ra'),
+  insn('stb.mr', 'mr', I, 'byte at [rb + imm] = low 8 bits of ra'),
+  insn('stb.Mr', 'Mr', I, 'byte at [rb + imm32] or [imm32] = low 8 bits of ra'),
+  // stack
+  insn('push', 'r', I, 'sp -= 4; word at [sp] = ra'),
+  insn('pop', 'r', I, 'ra = word at [sp]; sp += 4'),
+  // control flow: direct targets are word offsets from the next instruction
+  insn('jmp', 'j', I, 'pc = target', END),
+  insn('jz', 'j', I, 'if Z: pc = target (equal)', END),
+  insn('jnz', 'j', I, 'if !Z: pc = target (not equal)', END),
+  insn('jl', 'j', I, 'if S != O: pc = target (signed <)', END),
+  insn('jle', 'j', I, 'if Z or S != O: pc = target (signed <=)', END),
+  insn('jg', 'j', I, 'if !Z and S == O: pc = target (signed >)', END),
+  insn('jge', 'j', I, 'if S == O: pc = target (signed >=)', END),
+  insn('jb', 'j', I, 'if C: pc = target (unsigned <)', END),
+  insn('jae', 'j', I, 'if !C: pc = target (unsigned >=)', END),
+  insn('ja', 'j', I, 'if !C and !Z: pc = target (unsigned >)', END),
+  insn('jbe', 'j', I, 'if C or Z: pc = target (unsigned <=)', END),
+  insn('call', 'j', I, 'push the next pc; pc = target', END),
+  insn('jmp.r', 'r', I, 'pc = ra (indirect)', END),
+  insn('call.r', 'r', I, 'push the next pc; pc = ra (indirect)', END),
+  insn('ret', 'none', I, 'pc = pop()', END),
+  // traps and system
+  insn('int', 'v', I, 'software interrupt through vector v (48..255, else #GP)', { ...END, exit: 'SOFT_INT' }),
+  insn('brk', 'none', I, 'breakpoint trap (#BP)', { ...END, exit: 'EXCEPTION' }),
+  insn('hcall', 'none', I, 'hypercall: number in r0, arguments in r1..r5, result in r0; #UD outside non-root or a VMM', {
+    ...END,
+    exit: 'HCALL',
+  }),
+  insn('iret', 'none', P, 'return from a trap: pc, flags (IF, CPL) and sp from the frame at sp', {
+    ...END,
+    exit: 'INTR_FLAG',
+  }),
+  insn('cli', 'none', P, 'IF = 0', { exit: 'INTR_FLAG' }),
+  insn('sti', 'none', P, 'IF = 1', { exit: 'INTR_FLAG' }),
+  insn('hlt', 'none', P, 'wait for an interrupt; with IF = 0 and nothing pending the machine stops', {
+    ...END,
+    exit: 'HLT',
+  }),
+  insn('in', 'rp', P, 'ra = value read from I/O port', { exit: 'IO' }),
+  insn('out', 'pr', P, 'write ra to I/O port', { exit: 'IO' }),
+  insn('mov.rc', 'rc', P, 'ra = control register crN', { exit: 'CR_ACCESS' }),
+  insn('mov.cr', 'cr', P, 'control register crN = ra (cr3 flushes the TLB, cr0 may toggle paging)', {
+    ...END,
+    exit: 'CR_ACCESS',
+  }),
+  insn('lidt', 'r', P, 'vector-table base = ra', { exit: 'DESC_TABLE' }),
+  insn('invlpg', 'r', P, 'evict the TLB entry of the page holding virtual address ra', { exit: 'INVLPG' }),
+  // sensitive but unprivileged: these never trap, which is what breaks trap-and-emulate
+  insn('pushf', 'none', S, 'push FLAGS with the real IF and the CPL in bits 12-13', { exit: 'INTR_FLAG' }),
+  insn('popf', 'none', S, 'FLAGS = pop(); outside ring 0 IF is silently left unchanged', { exit: 'INTR_FLAG' }),
+  insn('rdcpl', 'r', S, 'ra = current privilege level', { exit: 'CPL_READ' }),
+  insn('sidt', 'r', S, 'ra = vector-table base', { exit: 'DESC_TABLE' }),
+] as const;
+
+export type InsnId = (typeof ISA)[number]['id'];
+
+/** Opcode number by id, e.g. OP['add.rr']. */
+export const OP = Object.fromEntries(ISA.map((e, i) => [e.id, i])) as { readonly [K in InsnId]: number };
+export const OPCODE_COUNT = ISA.length;
+
+/** Entries by opcode, with the opcode attached. */
+export interface OpcodeInfo extends InsnSpec {
+  readonly opcode: number;
+  readonly long: boolean;
+}
+export const BY_OPCODE: readonly OpcodeInfo[] = ISA.map((e, opcode) => ({
+  ...e,
+  opcode,
+  long: LONG_FORMS.has(e.form),
+}));
+
+/** All entries of a mnemonic, in table order. */
+export const BY_MNEMONIC: ReadonlyMap<string, readonly OpcodeInfo[]> = (() => {
+  const m = new Map<string, OpcodeInfo[]>();
+  for (const e of BY_OPCODE) {
+    const list = m.get(e.mnemonic) ?? [];
+    list.push(e);
+    m.set(e.mnemonic, list);
+  }
+  return m;
+})();
+
+/** Register names: r0..r15, with sp as an alias of r15. */
+export const REGISTER_COUNT = 16;
+export const SP = 15;
+export const REGISTER_ALIASES: Readonly<Record<string, number>> = { sp: 15 };
+
+export function registerName(n: number): string {
+  return n === SP ? 'sp' : `r${n}`;
+}
