@@ -1,0 +1,9 @@
+// The list of generated files and their generators; `npm run gen` writes them and a test checks they are current.
+import { generateVx32Inc } from '../sdk/gen-inc.js';
+
+export interface GeneratedFile {
+  readonly path: string;
+  readonly generate: () => string;
+}
+
+export const GENERATED: GeneratedFile[] = [{ path: 'sdk/include/vx32.inc', generate: generateVx32Inc }];
