@@ -1,4 +1,5 @@
 // The list of generated files and their generators; `npm run gen` writes them and a test checks they are current.
+import { generateIsaDoc } from '../isa/docs.js';
 import { generateVx32Inc } from '../sdk/gen-inc.js';
 
 export interface GeneratedFile {
@@ -6,4 +7,7 @@ export interface GeneratedFile {
   readonly generate: () => string;
 }
 
-export const GENERATED: GeneratedFile[] = [{ path: 'sdk/include/vx32.inc', generate: generateVx32Inc }];
+export const GENERATED: GeneratedFile[] = [
+  { path: 'sdk/include/vx32.inc', generate: generateVx32Inc },
+  { path: 'docs/isa.md', generate: generateIsaDoc },
+];

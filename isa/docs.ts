@@ -1,0 +1,92 @@
+// Generates docs/isa.md from the ISA table (encoding overview, every instruction, the Theorem 1 verdict); registered in scripts/generated.ts.
+import { EXIT_REASONS } from './abi.js';
+import { FORM_ENCODING, FORM_OPERANDS, insnSyntax } from './syntax.js';
+import { BY_OPCODE, type Form } from './table.js';
+import { theorem1 } from './theorem1.js';
+
+const CLASS_LABEL = {
+  innocuous: 'innocuous',
+  privileged: 'privileged',
+  sensitive: 'sensitive, unprivileged',
+} as const;
+
+/** Escapes a table cell: pipes would split the cell. */
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+export function generateIsaDoc(): string {
+  const out: string[] = [];
+  out.push(
+    '# VX32 instruction set',
+    '',
+    '<!-- GENERATED from isa/table.ts by `npm run gen` (isa/docs.ts) - do not edit; a test checks it is current. -->',
+    '',
+    `VX32 has ${BY_OPCODE.length} opcodes. Semantics beyond these one-line summaries (flags, traps, paging, the`,
+    'virtualization extension) are in [vx32.md](vx32.md); `vmlab isa` prints the same table in the terminal.',
+    '',
+    '## Encoding',
+    '',
+    'Instructions are little-endian 32-bit words at 4-byte-aligned addresses:',
+    '',
+    '```',
+    ' 31                16 15    12 11     8 7        0',
+    '+--------------------+--------+--------+----------+',
+    '|       imm16        |   b    |   a    |  opcode  |',
+    '+--------------------+--------+--------+----------+',
+    '```',
+    '',
+    'The opcode is the instruction\'s index in the table below. `a` is the first register operand (the',
+    'data register of loads and stores), `b` the second (the base register of a memory operand). Forms',
+    'whose name ends in a capital letter carry a second word, `ext`, with a full 32-bit value; the',
+    'assembler picks the short form when the value is known in its first pass and fits in 16 signed',
+    'bits, the long form otherwise.',
+    '',
+    '| form | operands | encoding |',
+    '|---|---|---|',
+  );
+  for (const f of Object.keys(FORM_ENCODING) as Form[])
+    out.push(`| \`${f}\` | ${FORM_OPERANDS[f] ? `\`${cell(FORM_OPERANDS[f])}\`` : '—'} | ${cell(FORM_ENCODING[f])} |`);
+
+  out.push(
+    '',
+    '## Instructions',
+    '',
+    'Class follows Popek & Goldberg: *privileged* instructions raise #GP outside ring 0; *sensitive,',
+    'unprivileged* ones touch machine state a VMM must control yet never trap. *Block end* marks',
+    'instructions that end a basic block (the binary translator stops there). *Exit* is the reason the',
+    'virtualization extension exits with when the per-VM control block asks for it.',
+    '',
+    '| opcode | id | syntax | form | class | block end | exit | summary |',
+    '|---:|---|---|---|---|---|---|---|',
+  );
+  for (const e of BY_OPCODE) {
+    out.push(
+      `| 0x${e.opcode.toString(16).padStart(2, '0')} | \`${e.id}\` | \`${cell(insnSyntax(e))}\` | ${e.form} | ` +
+        `${CLASS_LABEL[e.cls]} | ${e.blockEnd ? 'yes' : ''} | ${e.exit ?? ''} | ${cell(e.summary)} |`,
+    );
+  }
+  out.push(
+    '',
+    'Aliases accepted by the assembler: `mov ra, imm` = `li`, `je` = `jz`, `jne` = `jnz`. Other exit',
+    `reasons, raised by events rather than instructions: ${EXIT_REASONS.filter((r) => !BY_OPCODE.some((e) => e.exit === r))
+      .map((r) => `\`${r}\``)
+      .join(', ')}.`,
+  );
+
+  const t = theorem1();
+  out.push(
+    '',
+    '## Theorem 1 verdict',
+    '',
+    `${t.statement}`,
+    '',
+    `- privileged: ${t.privileged.map((n) => `\`${n}\``).join(', ')}`,
+    `- sensitive: ${t.sensitive.map((n) => `\`${n}\``).join(', ')}`,
+    `- sensitive but unprivileged: ${t.sensitiveUnprivileged.map((n) => `\`${n}\``).join(', ') || 'none'}`,
+    '',
+    '| machine | virtualizable | why |',
+    '|---|---|---|',
+  );
+  for (const v of t.verdicts) out.push(`| ${v.machine} | ${v.virtualizable ? 'yes' : '**no**'} | ${cell(v.reason)} |`);
+  out.push('');
+  return out.join('\n');
+}
