@@ -24,8 +24,8 @@ export const THEOREM1_STATEMENT =
 
 /** Display names: one per mnemonic, except `mov` whose control-register forms are the sensitive ones. */
 function displayName(e: OpcodeInfo): string {
-  if (e.form === 'rc') return 'mov ra, crN';
-  if (e.form === 'cr') return 'mov crN, ra';
+  if (e.form === 'rc') return 'mov from crN';
+  if (e.form === 'cr') return 'mov to crN';
   return e.mnemonic;
 }
 

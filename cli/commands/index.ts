@@ -1,6 +1,9 @@
 // The list of vmlab subcommands; each module exports a function that adds itself to the program.
 import type { Command } from 'commander';
+import { register as isa } from './isa.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [
+  isa,
+];
