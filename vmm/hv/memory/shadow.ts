@@ -1,0 +1,168 @@
+// Shadow paging: the VMM's own GVA -> HPA tables, filled lazily from the guest's tables and kept in sync
+// by write-protecting every guest page-table page.
+//
+// The CPU walks only the shadow. A fault in the shadow is one of four things: a hidden fault (the guest
+// tables allow the access; fill the entry), a true guest fault (reflect it), a device access (emulate it),
+// or a write to a guest page table (emulate the store, then drop the shadow entries it invalidates).
+
+import { MEMMAP, PAGE_SIZE, PF_ERR, PTE } from '../../../isa/abi.js';
+import type { GuestPhys } from './guest-phys.js';
+import { walkGuest, type Access } from './guest-walk.js';
+import { PoolExhausted, type PagePool } from './page-pool.js';
+
+export type FillResult =
+  | { readonly kind: 'filled' }
+  | { readonly kind: 'reflect'; readonly error: number }
+  | { readonly kind: 'mmio'; readonly gpa: number }
+  | { readonly kind: 'ptwrite'; readonly gpa: number };
+
+/** Guest-physical page -> host-physical page, or -1 when it is not mapped (RAM, or a passed-through device page). */
+export type P2m = (gpaPage: number) => number;
+
+export interface ShadowStats {
+  /** Faults taken on the shadow that the guest never sees. */
+  shadowFaults: number;
+  /** Guest page-table writes emulated and propagated. */
+  shadowSyncs: number;
+  /** Whole shadows discarded (root switch, page-directory edit, pool exhausted). */
+  shadowFlushes: number;
+}
+
+const PD_SELF = -1;
+const FILLED: FillResult = { kind: 'filled' };
+
+export class ShadowPager {
+  /** Host-physical address of the shadow page directory: what the real cr3 holds. */
+  readonly root: number;
+  readonly stats: ShadowStats = { shadowFaults: 0, shadowSyncs: 0, shadowFlushes: 0 };
+  private guestRoot = 0;
+  private paging = false;
+  /** Guest frame -> the page-directory indices whose table it is (PD_SELF for the directory itself). */
+  private readonly tracked = new Map<number, number[]>();
+  /** Page-directory index -> host-physical shadow page table. */
+  private readonly tables = new Map<number, number>();
+
+  constructor(
+    private readonly words: Uint32Array,
+    private readonly pool: PagePool,
+    private readonly guest: GuestPhys,
+    private readonly p2m: P2m,
+  ) {
+    this.root = pool.alloc();
+  }
+
+  get guestCr3(): number {
+    return this.guestRoot;
+  }
+
+  get guestPaging(): boolean {
+    return this.paging;
+  }
+
+  /** The guest loaded cr3 or toggled paging: start a fresh shadow for the new address space. */
+  setGuestRoot(cr3: number, paging: boolean): void {
+    this.guestRoot = cr3 >>> 0;
+    this.paging = paging;
+    this.flush();
+  }
+
+  /** Discard every shadow entry and re-track the guest's page-table pages. */
+  flush(): void {
+    for (const t of this.tables.values()) this.pool.release(t);
+    this.tables.clear();
+    this.words.fill(0, this.root >>> 2, (this.root + PAGE_SIZE) >>> 2);
+    this.tracked.clear();
+    this.stats.shadowFlushes++;
+    if (!this.paging) return;
+    const pd = (this.guestRoot & PTE.FRAME_MASK) >>> 0;
+    if (!this.guest.contains(pd, PAGE_SIZE)) return;
+    this.track(pd >>> 12, PD_SELF);
+    for (let i = 0; i < 1024; i++) {
+      const pde = this.guest.read32(pd + i * 4);
+      if (pde & PTE.P) this.track((pde & PTE.FRAME_MASK) >>> 12, i);
+    }
+  }
+
+  private track(frame: number, index: number): void {
+    const list = this.tracked.get(frame);
+    if (list) list.push(index);
+    else this.tracked.set(frame, [index]);
+  }
+
+  isPageTable(gpa: number): boolean {
+    return this.tracked.has(gpa >>> 12);
+  }
+
+  /** Resolve a fault the CPU took on the shadow at `va`. */
+  fill(va: number, access: Access): FillResult {
+    const w = walkGuest(this.guest, this.guestRoot, this.paging, va, access, true);
+    if (!w.ok) return { kind: 'reflect', error: w.error };
+    const gpaPage = (w.gpa & ~(PAGE_SIZE - 1)) >>> 0;
+    const hpaPage = this.p2m(gpaPage);
+    if (hpaPage < 0) {
+      if (w.gpa >= MEMMAP.MMIO_BASE) return { kind: 'mmio', gpa: w.gpa };
+      // Neither RAM nor a device: a bus error, which VX32 reports as a protection fault.
+      return {
+        kind: 'reflect',
+        error: PF_ERR.P | (access.write ? PF_ERR.W : 0) | (access.user ? PF_ERR.U : 0) | (access.fetch ? PF_ERR.F : 0),
+      };
+    }
+    this.stats.shadowFaults++;
+    const isTable = this.tracked.has(gpaPage >>> 12);
+    // Writable only once the guest's dirty bit is set, so the first write faults and sets D as hardware would.
+    const writable = w.writable && (w.dirty || access.write) && !isTable;
+    this.install(va, (hpaPage | PTE.P | (writable ? PTE.W : 0) | (w.user ? PTE.U : 0)) >>> 0);
+    return access.write && isTable ? { kind: 'ptwrite', gpa: w.gpa } : FILLED;
+  }
+
+  private install(va: number, entry: number): void {
+    const i = va >>> 22;
+    let table = this.tables.get(i);
+    if (table === undefined) {
+      try {
+        table = this.pool.alloc();
+      } catch (e) {
+        if (!(e instanceof PoolExhausted)) throw e;
+        // Out of shadow pages: start over; the guest refaults what it still uses.
+        this.flush();
+        table = this.pool.alloc();
+      }
+      this.tables.set(i, table);
+      this.words[(this.root >>> 2) + i] = (table | PTE.P | PTE.W | PTE.U) >>> 0;
+    }
+    this.words[(table >>> 2) + ((va >>> 12) & 0x3ff)] = entry;
+  }
+
+  /**
+   * Perform a guest store to one of its page-table pages and drop the shadow entries it invalidates.
+   * Returns true when the real TLB must be flushed.
+   */
+  guestWrite(gpa: number, size: 1 | 2 | 4, value: number): boolean {
+    this.guest.write(gpa, size, value);
+    this.stats.shadowSyncs++;
+    let pdChanged = false;
+    for (const at of new Set([gpa >>> 2, (gpa + size - 1) >>> 2])) {
+      const byteAddr = at << 2;
+      const refs = this.tracked.get(byteAddr >>> 12);
+      if (!refs) continue;
+      const entry = (byteAddr & 0xfff) >>> 2;
+      for (const i of refs) {
+        if (i === PD_SELF) {
+          pdChanged = true;
+          continue;
+        }
+        const table = this.tables.get(i);
+        if (table !== undefined) this.words[(table >>> 2) + entry] = 0;
+      }
+    }
+    // A directory edit can add or remove whole page tables: re-track from scratch.
+    if (pdChanged) this.flush();
+    return true;
+  }
+
+  /** The guest invalidated one page: drop its shadow entry. */
+  invlpg(va: number): void {
+    const table = this.tables.get(va >>> 22);
+    if (table !== undefined) this.words[(table >>> 2) + ((va >>> 12) & 0x3ff)] = 0;
+  }
+}
