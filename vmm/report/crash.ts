@@ -1,0 +1,118 @@
+// Crash reports: what a triple fault looked like — the instruction, its source line, the fault and the registers.
+import { readFileSync } from 'node:fs';
+import { disassembleInsn, labelLookup } from '../../assembler/disasm.js';
+import type { Image, LineEntry } from '../../assembler/types.js';
+import { FLAGS, VEC } from '../../isa/abi.js';
+import { registerName } from '../../isa/table.js';
+
+export interface CrashRegisters {
+  r: number[];
+  pc: number;
+  flags: number;
+  cpl: number;
+  cr0: number;
+  cr2: number;
+  cr3: number;
+  cr4: number;
+  cr8: number;
+  ivtb: number;
+}
+
+export interface CrashReport {
+  /** One line: e.g. "triple fault: #GP could not be delivered (no handler, then #DF failed too)". */
+  reason: string;
+  /** Address of the instruction that raised the first fault. */
+  pc: number;
+  /** Its disassembly, or null if it could not be read. */
+  instruction: string | null;
+  /** `file:line` of that instruction from the image's line table, and the text of that line if the file is readable. */
+  source: { file: string; line: number; text: string | null } | null;
+  /** The fault that started the cascade. */
+  fault: { vector: number; name: string; error: number; cr2: number } | null;
+  registers: CrashRegisters;
+}
+
+export const VECTOR_NAMES: Readonly<Record<number, string>> = {
+  [VEC.DE]: '#DE divide error',
+  [VEC.BP]: '#BP breakpoint',
+  [VEC.UD]: '#UD invalid opcode',
+  [VEC.DF]: '#DF double fault',
+  [VEC.GP]: '#GP general protection',
+  [VEC.PF]: '#PF page fault',
+};
+
+export function vectorName(v: number): string {
+  if (VECTOR_NAMES[v]) return VECTOR_NAMES[v]!;
+  if (v >= VEC.IRQ_BASE && v < VEC.IRQ_BASE + 16) return `IRQ ${v - VEC.IRQ_BASE}`;
+  return `vector ${v}`;
+}
+
+/** The line-table entry covering `pc`: the last entry at or below it (entries are per instruction). */
+export function lineFor(lines: readonly LineEntry[], pc: number): LineEntry | undefined {
+  let best: LineEntry | undefined;
+  for (const l of lines) if (l.addr <= pc && (!best || l.addr > best.addr)) best = l;
+  // Only trust an exact hit or one within a long instruction; a far-away entry names the wrong line.
+  return best && pc - best.addr < 8 ? best : undefined;
+}
+
+/** Read line `line` (1-based) of `file`, or null if the file is gone. */
+export function sourceText(file: string, line: number): string | null {
+  try {
+    return readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export interface CrashInput {
+  reason: string;
+  pc: number;
+  /** The instruction words at pc (word, ext), or null if pc is not readable. */
+  words: readonly [number, number] | null;
+  fault: { vector: number; error: number; cr2: number } | null;
+  registers: CrashRegisters;
+  image?: Image;
+}
+
+export function buildCrashReport(c: CrashInput): CrashReport {
+  const lookup = c.image ? labelLookup(c.image.symbols) : undefined;
+  const instruction = c.words ? disassembleInsn(c.words[0], c.words[1], c.pc, lookup) : null;
+  const entry = c.image ? lineFor(c.image.lines, c.pc) : undefined;
+  return {
+    reason: c.reason,
+    pc: c.pc >>> 0,
+    instruction,
+    source: entry ? { file: entry.file, line: entry.line, text: sourceText(entry.file, entry.line) } : null,
+    fault: c.fault ? { ...c.fault, name: vectorName(c.fault.vector) } : null,
+    registers: c.registers,
+  };
+}
+
+const hex8 = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+
+/** Human-readable report for stderr. */
+export function formatCrash(r: CrashReport): string {
+  const out: string[] = [];
+  out.push(`guest crashed: ${r.reason}`);
+  out.push(`  at ${hex8(r.pc)}: ${r.instruction ?? '(instruction not readable)'}`);
+  if (r.source) out.push(`  ${r.source.file}:${r.source.line}: ${r.source.text?.trim() ?? '(source not available)'}`);
+  if (r.fault) {
+    const f = r.fault;
+    let line = `  fault: ${f.name} (vector ${f.vector}), error code ${hex8(f.error)}`;
+    if (f.vector === VEC.PF) line += `, cr2 = ${hex8(f.cr2)}`;
+    out.push(line);
+  }
+  const g = r.registers;
+  for (let row = 0; row < 4; row++) {
+    const cells: string[] = [];
+    for (let col = 0; col < 4; col++) {
+      const n = row * 4 + col;
+      cells.push(`${registerName(n).padStart(3)} ${hex8(g.r[n] ?? 0)}`);
+    }
+    out.push('  ' + cells.join('  '));
+  }
+  const ifOn = (g.flags & FLAGS.IF) !== 0 ? 'IF' : 'if';
+  out.push(`   pc ${hex8(g.pc)}  flags ${hex8(g.flags)} (${ifOn})  cpl ${g.cpl}  ivtb ${hex8(g.ivtb)}`);
+  out.push(`  cr0 ${hex8(g.cr0)}  cr2 ${hex8(g.cr2)}  cr3 ${hex8(g.cr3)}  cr4 ${hex8(g.cr4)}  cr8 ${g.cr8}`);
+  return out.join('\n');
+}
