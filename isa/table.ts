@@ -55,13 +55,13 @@ export interface InsnSpec {
 
 type Opts = Partial<Pick<InsnSpec, 'blockEnd' | 'exit' | 'setsFlags'>>;
 
-function insn<const Id extends string>(
+function insn<const Id extends string, const C extends InsnClass>(
   id: Id,
   form: Form,
-  cls: InsnClass,
+  cls: C,
   summary: string,
   opts: Opts = {},
-): InsnSpec & { id: Id } {
+): InsnSpec & { id: Id; cls: C } {
   const mnemonic = id.split('.')[0]!;
   return {
     id,
@@ -75,9 +75,9 @@ function insn<const Id extends string>(
   };
 }
 
-const I = 'innocuous';
-const P = 'privileged';
-const S = 'sensitive';
+const I = 'innocuous' as const;
+const P = 'privileged' as const;
+const S = 'sensitive' as const;
 const END = { blockEnd: true } as const;
 
 export const ISA = [

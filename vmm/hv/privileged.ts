@@ -1,0 +1,151 @@
+// Trap-and-emulate handlers: what the VMM does, against the virtual CPU, for each privileged or sensitive instruction.
+//
+// The map is typed over every non-innocuous instruction of the ISA table, so adding one to the table
+// without a handler here fails to compile. The same handlers serve `trap` (after a #GP at ring 1),
+// strict VX32 (where the sensitive ones trap too), and `hw` control-register exits.
+
+import { CR, FLAGS, FRAME, VEC } from '../../isa/abi.js';
+import type { Decoded } from '../../isa/encoding.js';
+import { ISA } from '../../isa/table.js';
+import type { VirtualCpu } from './vcpu.js';
+
+/** A fault the guest must see, raised while emulating (e.g. a bad iret, a stack page not mapped). */
+export class GuestFault extends Error {
+  constructor(
+    readonly vector: number,
+    readonly error = 0,
+    /** Fault address for #PF. */
+    readonly address = 0,
+  ) {
+    super(`guest fault ${vector}`);
+  }
+}
+
+/** What a handler may touch. The technique provides it; handlers never see the real CPU. */
+export interface EmulationContext {
+  /** The guest's general registers (live). */
+  readonly regs: Int32Array;
+  /** The address of the instruction being emulated; a handler sets it to the next instruction. */
+  pc: number;
+  /** The guest's condition flags (Z S C O); IF is `v.vif`. */
+  arith: number;
+  /** The guest's own idea of its privilege level (0 for its kernel). */
+  readonly cpl: number;
+  readonly v: VirtualCpu;
+  portRead(port: number): number;
+  portWrite(port: number, value: number): void;
+  /** 32-bit guest-virtual access with the guest's kernel privileges; throws GuestFault. */
+  readVirt(va: number): number;
+  writeVirt(va: number, value: number): void;
+  /** Write a control register; the technique reacts (new address space, paging, priority). */
+  setControl(cr: number, value: number): void;
+  invlpg(va: number): void;
+  /** Resume the guest at `pc` with `sp`, at guest privilege `cpl`. */
+  returnTo(pc: number, sp: number, cpl: number): void;
+}
+
+type SystemInsn = Extract<(typeof ISA)[number], { cls: 'privileged' | 'sensitive' }>;
+export type SystemId = SystemInsn['id'];
+export type Handler = (ctx: EmulationContext, d: Decoded) => void;
+
+const SP = 15;
+
+function readCr(v: VirtualCpu, cr: number): number {
+  switch (cr) {
+    case CR.CR0:
+      return v.cr0;
+    case CR.CR2:
+      return v.cr2;
+    case CR.CR3:
+      return v.cr3;
+    case CR.CR4:
+      return v.cr4;
+    case CR.CR8:
+      return v.cr8;
+    default:
+      throw new GuestFault(VEC.UD);
+  }
+}
+
+/** The FLAGS word the guest should see: its condition bits, its virtual IF and its virtual CPL. */
+export function guestFlags(ctx: Pick<EmulationContext, 'arith' | 'v' | 'cpl'>): number {
+  return (ctx.arith & FLAGS.ARITH) | (ctx.v.vif ? FLAGS.IF : 0) | (ctx.cpl << FLAGS.CPL_SHIFT);
+}
+
+export const HANDLERS = {
+  cli: (ctx, d) => {
+    ctx.v.vif = false;
+    ctx.pc += d.size;
+  },
+  sti: (ctx, d) => {
+    ctx.v.vif = true;
+    ctx.pc += d.size;
+  },
+  hlt: (ctx, d) => {
+    ctx.v.halted = true;
+    ctx.pc += d.size;
+  },
+  in: (ctx, d) => {
+    ctx.regs[d.a] = ctx.portRead(d.imm);
+    ctx.pc += d.size;
+  },
+  out: (ctx, d) => {
+    ctx.portWrite(d.imm, ctx.regs[d.a]! >>> 0);
+    ctx.pc += d.size;
+  },
+  'mov.rc': (ctx, d) => {
+    ctx.regs[d.a] = readCr(ctx.v, d.b);
+    ctx.pc += d.size;
+  },
+  'mov.cr': (ctx, d) => {
+    readCr(ctx.v, d.b); // #UD for a register that does not exist, before any effect
+    ctx.setControl(d.b, ctx.regs[d.a]! >>> 0);
+    ctx.pc += d.size;
+  },
+  lidt: (ctx, d) => {
+    ctx.v.ivtb = ctx.regs[d.a]! >>> 0;
+    ctx.pc += d.size;
+  },
+  invlpg: (ctx, d) => {
+    ctx.invlpg(ctx.regs[d.a]! >>> 0);
+    ctx.pc += d.size;
+  },
+  iret: (ctx) => {
+    const sp = ctx.regs[SP]! >>> 0;
+    const pc = ctx.readVirt(sp + FRAME.PC);
+    const flags = ctx.readVirt(sp + FRAME.FLAGS);
+    const newSp = ctx.readVirt(sp + FRAME.SP);
+    const cpl = (flags & FLAGS.CPL_MASK) >>> FLAGS.CPL_SHIFT;
+    if (cpl < ctx.cpl) throw new GuestFault(VEC.GP);
+    ctx.arith = flags & FLAGS.ARITH;
+    ctx.v.vif = (flags & FLAGS.IF) !== 0;
+    ctx.returnTo(pc, newSp, cpl);
+  },
+  // The sensitive ones reach a handler only where they trap: strict VX32, or an exit that asks for them.
+  pushf: (ctx, d) => {
+    const sp = ((ctx.regs[SP]! >>> 0) - 4) >>> 0;
+    ctx.writeVirt(sp, guestFlags(ctx));
+    ctx.regs[SP] = sp;
+    ctx.pc += d.size;
+  },
+  popf: (ctx, d) => {
+    const sp = ctx.regs[SP]! >>> 0;
+    const value = ctx.readVirt(sp);
+    ctx.arith = value & FLAGS.ARITH;
+    ctx.v.vif = (value & FLAGS.IF) !== 0;
+    ctx.regs[SP] = (sp + 4) | 0;
+    ctx.pc += d.size;
+  },
+  rdcpl: (ctx, d) => {
+    ctx.regs[d.a] = ctx.cpl;
+    ctx.pc += d.size;
+  },
+  sidt: (ctx, d) => {
+    ctx.regs[d.a] = ctx.v.ivtb;
+    ctx.pc += d.size;
+  },
+} satisfies Record<SystemId, Handler>;
+
+export function isSystemId(id: string): id is SystemId {
+  return Object.hasOwn(HANDLERS, id);
+}
