@@ -1,0 +1,345 @@
+// The physical machine for a native run: RAM, the CPU, the bus with every device at its abi.ts address, and the run loop.
+//
+// The run loop slices CPU execution at the timer's next expiry so the timer (which counts guest
+// instructions) fires at an exact instruction, services the devices between slices, and turns the
+// CPU's stop reasons into a RunResult. Devices never see the CPU; this file is the only place they meet.
+import type { Image } from '../../assembler/types.js';
+import { EXIT_CODE, FLAGS, IRQ, MEMMAP, PAGE_SIZE, PORT, VEC } from '../../isa/abi.js';
+import { BlockDevice } from '../devices/block.js';
+import { Bus } from '../devices/bus.js';
+import { Iommu } from '../devices/iommu.js';
+import { Loopback, Nic } from '../devices/nic.js';
+import { Pic, PIC_PORT_COUNT } from '../devices/pic.js';
+import { PowerOff } from '../devices/poweroff.js';
+import { TEST_PORT_COUNT, TestPort } from '../devices/testport.js';
+import { Timer, TIMER_PORT_COUNT } from '../devices/timer.js';
+import { Uart, UART_PORT_COUNT } from '../devices/uart.js';
+import { buildCrashReport, vectorName, type CrashReport } from '../report/crash.js';
+import { Cpu, type StopReason } from './cpu.js';
+import type { CpuStats } from './cpu-state.js';
+import { DEFAULT_PROFILE, modelCycles } from './cycles.js';
+import { loadImage } from './loader.js';
+import type { RunResult, RunStats, RunStatus } from './run-result.js';
+
+export interface MachineOptions {
+  /** Bytes of RAM: a multiple of the page size, at most MEMMAP.MAX_RAM. */
+  ramSize?: number;
+  /** Strict VX32: the sensitive-unprivileged instructions trap at CPL > 0. */
+  strict?: boolean;
+  /** Bytes the UART receives, queued up front. */
+  stdin?: string | Uint8Array;
+  /** Backing store of the block device (used in place: guest writes land in it). Empty if absent. */
+  blockImage?: Uint8Array;
+  /** Receives console text as the guest produces it (e.g. to stream it to stdout). */
+  consoleSink?: (text: string) => void;
+}
+
+export interface RunOptions {
+  /** Guest-instruction budget; the run stops with status `limit` when it is used up. */
+  maxInstructions: number;
+}
+
+/** A machine option out of range. */
+export class MachineConfigError extends Error {}
+
+export class Machine {
+  readonly ramSize: number;
+  readonly mem: Uint8Array;
+  readonly bus = new Bus();
+  readonly pic = new Pic();
+  readonly timer: Timer;
+  readonly uart: Uart;
+  readonly poweroff = new PowerOff();
+  readonly testport = new TestPort();
+  readonly iommu: Iommu;
+  readonly block: BlockDevice;
+  readonly nic: Nic;
+  /** The NIC's far end: tests read `wire.sent` and `wire.inject()` packets. */
+  readonly wire: Loopback;
+  readonly cpu: Cpu;
+  private image: Image | undefined;
+  private readonly consoleBytes: number[] = [];
+  /** CPU instruction count the timer has been advanced to. */
+  private timerClock = 0;
+  private idle = 0;
+
+  constructor(opts: MachineOptions = {}) {
+    const ramSize = opts.ramSize ?? MEMMAP.DEFAULT_RAM;
+    if (!Number.isInteger(ramSize) || ramSize < PAGE_SIZE || ramSize % PAGE_SIZE !== 0 || ramSize > MEMMAP.MAX_RAM)
+      throw new MachineConfigError(
+        `RAM size ${ramSize} must be a multiple of ${PAGE_SIZE} bytes between ${PAGE_SIZE} and ${MEMMAP.MAX_RAM}`,
+      );
+    this.ramSize = ramSize;
+    const buffer = new ArrayBuffer(ramSize);
+    this.mem = new Uint8Array(buffer);
+
+    const decoder = new TextDecoder('utf-8');
+    const sink = opts.consoleSink;
+    this.timer = new Timer(this.pic.line(IRQ.TIMER));
+    this.uart = new Uart(
+      this.pic.line(IRQ.UART),
+      (byte) => {
+        this.consoleBytes.push(byte);
+        if (sink) {
+          const s = decoder.decode(Uint8Array.of(byte), { stream: true });
+          if (s) sink(s);
+        }
+      },
+      opts.stdin,
+    );
+    // Native: DMA is identity-mapped but fenced to RAM, so a device can never write past it.
+    this.iommu = new Iommu(this.mem);
+    const blockDma = this.iommu.domain('block');
+    blockDma.identity(0, ramSize);
+    const nicDma = this.iommu.domain('nic');
+    nicDma.identity(0, ramSize);
+    this.block = new BlockDevice(opts.blockImage ?? new Uint8Array(0), blockDma, this.pic.line(IRQ.BLOCK));
+    this.nic = new Nic(nicDma, this.pic.line(IRQ.NIC));
+    this.wire = new Loopback(this.nic);
+
+    this.bus.mapPorts(PORT.PIC_CMD, PIC_PORT_COUNT, this.pic);
+    this.bus.mapPorts(PORT.TIMER_CTRL, TIMER_PORT_COUNT, this.timer);
+    this.bus.mapPorts(PORT.UART_DATA, UART_PORT_COUNT, this.uart);
+    this.bus.mapPorts(PORT.POWEROFF, 1, this.poweroff);
+    this.bus.mapPorts(PORT.TEST_PASS, TEST_PORT_COUNT, this.testport);
+    this.bus.mapMmio(MEMMAP.BLOCK_MMIO, MEMMAP.MMIO_SIZE, this.block);
+    this.bus.mapMmio(MEMMAP.NIC_MMIO, MEMMAP.MMIO_SIZE, this.nic);
+    // The guest must see the timer as of the instruction that touches it, not as of the slice start.
+    // That `in`/`out` retires just after the access; counting it now makes its effect land at its end,
+    // so a period of N means N instructions after the one that enabled the timer.
+    this.bus.beforeAccess = (name) => {
+      if (name === 'timer') this.syncTimer(1);
+    };
+
+    this.cpu = new Cpu(buffer, this.bus, this.pic, { strict: opts.strict ?? false });
+  }
+
+  /** Load an image and reset the CPU to its entry: CPL 0, IF = 0, paging off, sp = top of RAM. */
+  load(image: Image): void {
+    loadImage(this.mem, image);
+    this.image = image;
+    this.cpu.reset(image.entry, this.ramSize);
+  }
+
+  /** Console text so far. */
+  get console(): string {
+    return new TextDecoder('utf-8').decode(Uint8Array.from(this.consoleBytes));
+  }
+
+  run(opts: RunOptions): RunResult {
+    const start = performance.now();
+    const cpu = this.cpu;
+    const budget = Math.max(0, Math.floor(opts.maxInstructions));
+    const first = cpu.stats.instructions;
+    let status: RunStatus | undefined;
+    let crash: CrashReport | undefined;
+
+    while (status === undefined) {
+      const used = cpu.stats.instructions - first;
+      if (this.poweroff.state.requested) {
+        status = 'poweroff';
+        break;
+      }
+      if (used >= budget) {
+        status = 'limit';
+        break;
+      }
+      const slice = Math.max(1, Math.min(budget - used, this.timer.untilNext()));
+      const stop: StopReason = cpu.run(slice);
+      this.syncTimer();
+      switch (stop) {
+        case 'budget':
+        case 'io':
+          break;
+        case 'halt':
+          if (!this.wake()) status = 'halted';
+          break;
+        case 'triple':
+          status = 'crash';
+          crash = this.crashReport('triple fault');
+          break;
+        default:
+          // 'exit' and 'trap' only happen when a hypervisor asked for them; native never does.
+          status = 'crash';
+          crash = this.crashReport(`the CPU stopped for a reason native runs never request (${stop})`);
+      }
+    }
+    return this.result(status, crash, performance.now() - start);
+  }
+
+  /**
+   * The CPU sits in `hlt`. Returns true if it can continue: an interrupt is deliverable now, or the
+   * timer will raise one (time is fast-forwarded to that expiry and counted as idle). False if
+   * nothing can ever wake it: IF = 0, or no armed source whose interrupt the controller would deliver.
+   */
+  private wake(): boolean {
+    const cpu = this.cpu;
+    if ((cpu.flags & FLAGS.IF) === 0) return false;
+    if (this.pic.pendingVector(cpu.cr8) >= 0) return true;
+    const wait = this.timer.untilNext();
+    if (wait === Infinity) return false;
+    this.timer.advance(wait);
+    this.idle += wait;
+    // An expiry the controller would not deliver (masked, below cr8, blocked by one in service)
+    // will not be delivered on the next expiry either: nothing else changes while halted.
+    return this.pic.pendingVector(cpu.cr8) >= 0;
+  }
+
+  private syncTimer(ahead = 0): void {
+    const now = this.cpu.stats.instructions + ahead;
+    if (now > this.timerClock) this.timer.advance(now - this.timerClock);
+    this.timerClock = now;
+  }
+
+  private crashReport(reason: string): CrashReport {
+    const cpu = this.cpu;
+    const info = cpu.tripleInfo;
+    // Faults save the faulting instruction's pc; `int` and `brk` save the next one (both are 4 bytes);
+    // an interrupt has no instruction of its own, so name the one it interrupted.
+    const trapLike = info !== null && (info.vector === VEC.BP || info.vector >= VEC.SOFT_MIN);
+    const pc = info ? (trapLike ? info.pc - 4 : info.pc) >>> 0 : cpu.pc >>> 0;
+    const registers = {
+      r: Array.from(cpu.r, (v) => v >>> 0),
+      pc: cpu.pc >>> 0,
+      flags: cpu.flags,
+      cpl: cpu.cpl,
+      cr0: cpu.cr0,
+      cr2: cpu.cr2 >>> 0,
+      cr3: cpu.cr3,
+      cr4: cpu.cr4 >>> 0,
+      cr8: cpu.cr8,
+      ivtb: cpu.ivtb >>> 0,
+    };
+    return buildCrashReport({
+      reason: info ? `triple fault: ${describeTriple(info.vector)}` : reason,
+      pc,
+      words: this.peekWords(pc),
+      fault: info ? { vector: info.vector, error: info.error, cr2: cpu.cr2 >>> 0 } : null,
+      registers,
+      ...(this.image ? { image: this.image } : {}),
+    });
+  }
+
+  /** The two words at virtual address `va` as the CPU would fetch them, or null if unreadable. */
+  private peekWords(va: number): readonly [number, number] | null {
+    const user = this.cpu.cpl === 3;
+    const pa = this.cpu.probe(va, false, user);
+    if (pa < 0 || pa + 4 > this.ramSize) return null;
+    const view = new DataView(this.mem.buffer);
+    const w = view.getUint32(pa, true);
+    const pa2 = this.cpu.probe((va + 4) | 0, false, user);
+    const ext = pa2 >= 0 && pa2 + 4 <= this.ramSize ? view.getUint32(pa2, true) : 0;
+    return [w, ext];
+  }
+
+  private result(status: RunStatus, crash: CrashReport | undefined, wallMs: number): RunResult {
+    const exitCode =
+      status === 'poweroff'
+        ? this.poweroff.state.status & 0xff
+        : status === 'halted'
+          ? EXIT_CODE.OK
+          : status === 'limit'
+            ? EXIT_CODE.LIMIT
+            : EXIT_CODE.CRASH;
+    const r: RunResult = { status, exitCode, console: this.console, stats: this.stats(), wallMs };
+    if (crash) r.crash = crash;
+    return r;
+  }
+
+  /** Counted events so far, with modeled cycles. */
+  stats(): RunStats {
+    const c: CpuStats = this.cpu.stats;
+    const io = this.bus.stats;
+    const trapsByVector: Record<string, number> = {};
+    let trapsAndIrqs = 0;
+    c.trapsByVector.forEach((n: number, v: number) => {
+      if (n > 0) {
+        trapsByVector[String(v)] = n;
+        trapsAndIrqs += n;
+      }
+    });
+    const traps = Math.max(0, trapsAndIrqs - c.interrupts);
+    const ioAccesses = io.portReads + io.portWrites + io.mmioReads + io.mmioWrites;
+    const modeledCycles = modelCycles({
+      instructions: c.instructions,
+      tlbMisses: c.tlbMisses,
+      pageWalkRefs: c.pageWalkRefs,
+      traps,
+      interrupts: c.interrupts,
+      ioAccesses,
+    });
+    const t = this.testport;
+    const b = this.block.state;
+    const n = this.nic.state;
+    return {
+      guestInstructions: c.instructions,
+      idleInstructions: this.idle,
+      modeledCycles,
+      costProfile: DEFAULT_PROFILE.name,
+      tlbHits: c.tlbHits,
+      tlbMisses: c.tlbMisses,
+      pageWalkRefs: c.pageWalkRefs,
+      privilegedExecuted: c.privilegedExecuted,
+      traps,
+      trapsByVector,
+      interrupts: c.interrupts,
+      io: {
+        portReads: io.portReads,
+        portWrites: io.portWrites,
+        mmioReads: io.mmioReads,
+        mmioWrites: io.mmioWrites,
+        byDevice: { ...io.byDevice },
+      },
+      devices: {
+        uart: { txBytes: this.uart.state.txBytes, rxBytes: this.uart.state.rxBytes },
+        timer: { ticks: this.timer.state.ticks },
+        pic: { delivered: this.pic.state.delivered, eois: this.pic.state.eois },
+        block: { commands: b.commands, sectorsRead: b.sectorsRead, sectorsWritten: b.sectorsWritten, errors: b.errors },
+        nic: { packetsTx: n.packetsTx, packetsRx: n.packetsRx, doorbells: n.doorbells, rxDrops: n.rxDrops, dmaErrors: n.dmaErrors },
+        iommu: { faults: this.iommu.faults },
+        tests: { passed: t.passed, failed: t.failed, results: t.state.results.map((x) => ({ ...x })) },
+      },
+    };
+  }
+
+  /** Every device's state as one JSON-able object (the disk contents excluded). */
+  snapshotDevices(): DeviceSnapshot {
+    return {
+      pic: this.pic.snapshot(),
+      timer: this.timer.snapshot(),
+      uart: this.uart.snapshot(),
+      poweroff: this.poweroff.snapshot(),
+      testport: this.testport.snapshot(),
+      block: this.block.snapshot(),
+      nic: this.nic.snapshot(),
+      iommu: this.iommu.snapshot(),
+    };
+  }
+
+  restoreDevices(s: DeviceSnapshot): void {
+    this.pic.restore(s.pic);
+    this.timer.restore(s.timer);
+    this.uart.restore(s.uart);
+    this.poweroff.restore(s.poweroff);
+    this.testport.restore(s.testport);
+    this.block.restore(s.block);
+    this.nic.restore(s.nic);
+    this.iommu.restore(s.iommu);
+  }
+}
+
+export interface DeviceSnapshot {
+  pic: ReturnType<Pic['snapshot']>;
+  timer: ReturnType<Timer['snapshot']>;
+  uart: ReturnType<Uart['snapshot']>;
+  poweroff: ReturnType<PowerOff['snapshot']>;
+  testport: ReturnType<TestPort['snapshot']>;
+  block: ReturnType<BlockDevice['snapshot']>;
+  nic: ReturnType<Nic['snapshot']>;
+  iommu: ReturnType<Iommu['snapshot']>;
+}
+
+function describeTriple(vector: number): string {
+  if (vector === VEC.DF) return 'a double fault could not be delivered';
+  return `${vectorName(vector)} could not be delivered (no usable handler), nor the double fault that followed`;
+}
