@@ -152,6 +152,30 @@ describe('Machine.run', () => {
     expect(r.stats.guestInstructions).toBe(6 + 10_000 + 4 + 3);
   });
 
+  it('an idle loop woken by a periodic timer ends at the limit: idle time counts against the budget', () => {
+    const p = new Prog();
+    p.li(1, 0x2000)
+      .op('lidt', { a: 1 })
+      .li(1, 1000)
+      .out(PORT.TIMER_PERIOD, 1)
+      .li(1, TIMER_ENABLE | TIMER_PERIODIC)
+      .out(PORT.TIMER_CTRL, 1)
+      .op('sti')
+      .label('idle')
+      .op('hlt')
+      .jump('jmp', 'idle');
+    p.label('tick').li(1, PIC_EOI).out(PORT.PIC_CMD, 1).op('iret');
+    while (p.here < 0x2000) p.op('nop');
+    vectorTable(p);
+    const m = new Machine();
+    m.load(image(p, { [VEC.IRQ_BASE + IRQ.TIMER]: 'tick' }));
+    const r = m.run({ maxInstructions: 100_000 });
+    expect(r.status).toBe('limit');
+    expect(r.stats.guestInstructions + r.stats.idleInstructions).toBe(100_000);
+    expect(r.stats.idleInstructions).toBeGreaterThan(90_000);
+    expect(r.stats.devices.timer.ticks).toBe(99);
+  });
+
   it('a timer expiry that the PIC masks cannot wake hlt: halted', () => {
     const p = new Prog()
       .li(1, 1 << IRQ.TIMER)

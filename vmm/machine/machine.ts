@@ -35,7 +35,11 @@ export interface MachineOptions {
 }
 
 export interface RunOptions {
-  /** Guest-instruction budget; the run stops with status `limit` when it is used up. */
+  /**
+   * Budget of simulated time in instructions: guest instructions plus idle time fast-forwarded in
+   * `hlt`, so an idle loop woken by the timer also ends. The run stops with status `limit` when it
+   * is used up.
+   */
   maxInstructions: number;
 }
 
@@ -131,20 +135,22 @@ export class Machine {
     const cpu = this.cpu;
     const budget = Math.max(0, Math.floor(opts.maxInstructions));
     const first = cpu.stats.instructions;
+    const firstIdle = this.idle;
+    const used = () => cpu.stats.instructions - first + (this.idle - firstIdle);
     let status: RunStatus | undefined;
     let crash: CrashReport | undefined;
 
     while (status === undefined) {
-      const used = cpu.stats.instructions - first;
       if (this.poweroff.state.requested) {
         status = 'poweroff';
         break;
       }
-      if (used >= budget) {
+      const spent = used();
+      if (spent >= budget) {
         status = 'limit';
         break;
       }
-      const slice = Math.max(1, Math.min(budget - used, this.timer.untilNext()));
+      const slice = Math.max(1, Math.min(budget - spent, this.timer.untilNext()));
       const stop: StopReason = cpu.run(slice);
       this.syncTimer();
       switch (stop) {
@@ -152,7 +158,7 @@ export class Machine {
         case 'io':
           break;
         case 'halt':
-          if (!this.wake()) status = 'halted';
+          if (!this.wake(budget - used())) status = 'halted';
           break;
         case 'triple':
           status = 'crash';
@@ -171,13 +177,20 @@ export class Machine {
    * The CPU sits in `hlt`. Returns true if it can continue: an interrupt is deliverable now, or the
    * timer will raise one (time is fast-forwarded to that expiry and counted as idle). False if
    * nothing can ever wake it: IF = 0, or no armed source whose interrupt the controller would deliver.
+   * Idles at most `left` instructions' worth of time (the rest of the budget).
    */
-  private wake(): boolean {
+  private wake(left: number): boolean {
     const cpu = this.cpu;
     if ((cpu.flags & FLAGS.IF) === 0) return false;
     if (this.pic.pendingVector(cpu.cr8) >= 0) return true;
     const wait = this.timer.untilNext();
     if (wait === Infinity) return false;
+    if (wait > left) {
+      // The budget ends before the timer does: idle to the end; the loop then reports `limit`.
+      this.timer.advance(left);
+      this.idle += left;
+      return true;
+    }
     this.timer.advance(wait);
     this.idle += wait;
     // An expiry the controller would not deliver (masked, below cr8, blocked by one in service)
