@@ -142,3 +142,70 @@ export class PageTables {
     this.dv.setUint32((pde & ~0xfff) + 4 * ((va >>> 12) & 1023), v >>> 0, true);
   }
 }
+
+/** Layout used by boot(): every IVT entry points at a `hlt` stub, so any trap stops the CPU there. */
+export const IVT = 0x400;
+export const STUB = 0x800;
+export const CODE = 0x1000;
+export const STACK = 0x8_0000;
+export const KSTACK = 0x9_0000;
+
+export interface Frame {
+  vector: number;
+  error: number;
+  pc: number;
+  flags: number;
+  sp: number;
+}
+
+export interface Booted extends Rig {
+  /** Run until a stop other than 'io' (default budget 10 000); `ioStops` counts the 'io' slices. */
+  go(budget?: number): string;
+  ioStops: number;
+  /** The trap frame at sp if the CPU stopped in the stub, else null. */
+  frame(): Frame | null;
+}
+
+/** A CPU at CPL 0, paging off, IVT at IVT (all entries → hlt stub), the program at CODE followed by hlt. */
+export function boot(prog: readonly Insn[], opts: CpuOptions & { ram?: number } = {}): Booted {
+  const g = rig(opts);
+  for (let v = 0; v < 256; v++) g.poke(IVT + 4 * v, [STUB]);
+  g.load(STUB, [I('hlt')]);
+  g.load(CODE, [...prog, I('hlt')]);
+  g.cpu.reset(CODE, STACK);
+  g.cpu.ivtb = IVT;
+  g.cpu.cr4 = KSTACK;
+  const frame = (): Frame | null => {
+    if (g.cpu.pc !== STUB + 4) return null;
+    const sp = g.cpu.r[15]! >>> 0;
+    return {
+      vector: g.peek(sp),
+      error: g.peek(sp + 4),
+      pc: g.peek(sp + 8),
+      flags: g.peek(sp + 12),
+      sp: g.peek(sp + 16),
+    };
+  };
+  const b: Booted = {
+    ...g,
+    ioStops: 0,
+    go: (budget = 10_000) => {
+      for (;;) {
+        const s = g.cpu.run(budget);
+        if (s !== 'io') return s;
+        b.ioStops++;
+      }
+    },
+    frame,
+  };
+  return b;
+}
+
+/** Identity-map [0, bytes) in fresh tables at `dir` with the given PTE flags, and turn paging on. */
+export function identityPaging(g: Rig, bytes: number, flags: number, dir = 0xc_0000): PageTables {
+  const pt = new PageTables(g.dv, dir, dir + 0x1000);
+  pt.mapRange(0, 0, bytes, flags);
+  g.cpu.cr3 = dir;
+  g.cpu.cr0 = 1;
+  return pt;
+}
