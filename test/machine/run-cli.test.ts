@@ -1,0 +1,133 @@
+// `vmlab run` end to end: exit codes, console on stdout, status and reports on stderr, JSON output, usage errors.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { serializeImage } from '../../assembler/image-format.js';
+import { PORT } from '../../isa/abi.js';
+import { Prog } from './build.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'vmlab-run-'));
+
+function vmlab(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'vmlab.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function vxe(name: string, p: Prog): string {
+  const path = join(dir, name);
+  writeFileSync(path, serializeImage(p.image()));
+  return path;
+}
+
+const hiPoweroff3 = () => {
+  const p = new Prog();
+  for (const ch of 'hi\n') p.li(1, ch.charCodeAt(0)).out(PORT.UART_DATA, 1);
+  return p.li(1, 3).out(PORT.POWEROFF, 1);
+};
+
+describe('vmlab run', () => {
+  it('exits with the power-off status, the console on stdout and a status line on stderr', () => {
+    const r = vmlab('run', vxe('hi.vxe', hiPoweroff3()), '--technique', 'native');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('hi\n');
+    expect(r.stderr).toMatch(/powered off with status 3 \[exit 3\]/);
+  });
+
+  it('stops a looping guest at --max-instructions with exit 101 and says why', () => {
+    const r = vmlab('run', vxe('loop.vxe', new Prog().label('s').jump('jmp', 's')), '--max-instructions', '200000');
+    expect(r.code).toBe(101);
+    expect(r.stderr).toContain('stopped after 200000 instructions (--max-instructions); the guest may be in a loop');
+  });
+
+  it('hlt with IF = 0 is halted, exit 0', () => {
+    const r = vmlab('run', vxe('hlt.vxe', new Prog().op('hlt')));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/halted/);
+  });
+
+  it('a crash exits 102 with a report naming the instruction', () => {
+    const r = vmlab('run', vxe('crash.vxe', new Prog().op('brk')));
+    expect(r.code).toBe(102);
+    expect(r.stderr).toMatch(/guest crashed: triple fault/);
+    expect(r.stderr).toMatch(/at 0x00001000: brk/);
+  });
+
+  it('assembles a .s file: a divide fault with an empty vector table names the instruction and its source line', () => {
+    const src = join(dir, 'crash.s');
+    writeFileSync(src, '; divide by zero, no vector table\nstart:\n    li r2, 0\n    div r1, r2\n    hlt\n');
+    const r = vmlab('run', src, '--technique', 'native');
+    expect(r.code).toBe(102);
+    expect(r.stderr).toContain('at 0x00001004: div r1, r2');
+    expect(r.stderr).toContain(`${src}:4: div r1, r2`);
+    expect(r.stderr).toContain('#DE divide error');
+    const j = JSON.parse(vmlab('run', src, '--json').stdout);
+    expect(j.status).toBe('crash');
+    expect(j.crash.source.line).toBe(4);
+  });
+
+  it('assembles and runs the hi/power-off guest from source', () => {
+    const src = join(dir, 'hi.s');
+    writeFileSync(src, "start:\n    li r1, 'h'\n    out 0x3f8, r1\n    li r1, 'i'\n    out 0x3f8, r1\n    li r1, '\\n'\n    out 0x3f8, r1\n    li r1, 3\n    out 0x501, r1\n1:  jmp 1b\n");
+    const r = vmlab('run', src);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('hi\n');
+  });
+
+  it('assembly errors exit 3 with diagnostics', () => {
+    const src = join(dir, 'bad.s');
+    writeFileSync(src, 'start:\n    frobnicate r1\n');
+    const r = vmlab('run', src);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('bad.s:2');
+  });
+
+  it('--json prints the result object instead of the live console', () => {
+    const r = vmlab('run', vxe('hi2.vxe', hiPoweroff3()), '--json');
+    expect(r.code).toBe(3);
+    const j = JSON.parse(r.stdout);
+    expect(j.status).toBe('poweroff');
+    expect(j.exitCode).toBe(3);
+    expect(j.console).toBe('hi\n');
+    expect(j.stats.guestInstructions).toBe(8);
+    expect(typeof j.wallMs).toBe('number');
+    expect(j.crash).toBeUndefined();
+  });
+
+  it('feeds --stdin to the UART', () => {
+    const p = new Prog().in(1, PORT.UART_DATA).out(PORT.UART_DATA, 1).in(1, PORT.UART_DATA).out(PORT.POWEROFF, 1);
+    const r = vmlab('run', vxe('echo.vxe', p), '--stdin', 'AB');
+    expect(r.stdout).toBe('A');
+    expect(r.code).toBe(0x42);
+  });
+
+  it('gives usage errors (exit 2) for techniques not available yet, bad counts and missing files', () => {
+    const img = vxe('hi3.vxe', hiPoweroff3());
+    const t = vmlab('run', img, '--technique', 'trap');
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain('technique trap is not available yet');
+    const u = vmlab('run', img, '--technique', 'magic');
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain('unknown technique "magic"');
+    const n = vmlab('run', img, '--max-instructions', 'lots');
+    expect(n.code).toBe(2);
+    expect(n.stderr).toContain('--max-instructions "lots"');
+    const f = vmlab('run', join(dir, 'nope.vxe'));
+    expect(f.code).toBe(2);
+    expect(f.stderr).toContain('no such file');
+    expect(f.stderr).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
+  });
+
+  it('a corrupt image exits 4', () => {
+    const path = join(dir, 'bad.vxe');
+    writeFileSync(path, 'VXE1 not really an image');
+    const r = vmlab('run', path);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/bad image/);
+  });
+});
