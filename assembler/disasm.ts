@@ -18,7 +18,7 @@
 //    pass 1 and turn the instruction long. Branch targets, absolute addresses and long immediates
 //    that do not fit 16 bits are symbolised, since their size does not depend on the value.
 
-import { CR_NUMBERS } from '../isa/abi.js';
+import { CR_NUMBERS, PAGE_SIZE } from '../isa/abi.js';
 import { decode, fitsImm16, lengthOf, type Decoded } from '../isa/encoding.js';
 import { ABS_FLAG, registerName } from '../isa/table.js';
 import { IMAGE_FLAG, SEG, type Image, type Segment, type SymbolEntry } from './types.js';
@@ -106,7 +106,7 @@ function render(d: Decoded, w: number, ext: number, pc: number, namer: Namer | n
     case 'rr':
       return unused(imm16 === 0) ?? op(`${ra}, ${rb}`);
     case 'ri':
-      return op(`${ra}, ${num(d.imm)}`);
+      return unused(b === 0) ?? op(`${ra}, ${num(d.imm)}`);
     case 'rI':
       return unused(b === 0 && imm16 === 0) ?? op(`${ra}, ${longValue(ext)}`);
     case 'rm':
@@ -204,12 +204,17 @@ function isPrintableLabel(name: string): boolean {
 
 const COMMENT_COL = 40;
 const line = (text: string, comment: string) =>
-  comment ? `${`        ${text}`.padEnd(COMMENT_COL)}; ${comment}` : `        ${text}`;
+  comment ? `${`        ${text} `.padEnd(COMMENT_COL)}; ${comment}` : `        ${text}`;
+
+/** Printable ASCII of data bytes, `.` for the rest: strings stay recognisable in data segments. */
+const ascii = (b: Uint8Array) => String.fromCharCode(...[...b].map((c) => (c >= 0x20 && c < 0x7f ? c : 0x2e)));
 
 function segmentDirective(s: Segment): string {
   if (s.name === '.text' || s.name === '.data' || s.name === '.bss') return s.name;
   return `.section ${s.name}`;
 }
+
+const alignUp = (v: number, n: number) => Math.ceil(v / n) * n;
 
 const flagString = (f: number) => `${f & SEG.R ? 'r' : '-'}${f & SEG.W ? 'w' : '-'}${f & SEG.X ? 'x' : '-'}`;
 
@@ -287,13 +292,18 @@ export function disassemble(image: Image, opts: DisassembleOptions = {}): string
     for (const n of labelsAt.get(addr) ?? []) out.push(`${n}:`);
   };
 
+  let placedEnd = 0;
   for (const s of segs) {
     const dataEnd = s.addr + s.data.length;
     out.push('');
     out.push(`; segment ${s.name}: ${hex(s.addr)}..${hex(s.addr + s.memSize)} ` +
       `(${s.memSize} bytes, ${s.data.length} initialised) ${flagString(s.flags)}`);
     out.push(`        ${segmentDirective(s)}`);
-    out.push(`        .org ${hex(s.addr)}`);
+    // Only .text has an origin; the assembler places .data and .bss on the next page boundaries.
+    if (s.name === '.text') out.push(`        .org ${hex(s.addr)}`);
+    else if (s.addr !== alignUp(placedEnd, PAGE_SIZE))
+      out.push(`; note: the assembler will place this at ${hex(alignUp(placedEnd, PAGE_SIZE))}, not ${hex(s.addr)}`);
+    placedEnd = s.addr + s.memSize;
     const view = new DataView(s.data.buffer, s.data.byteOffset, s.data.byteLength);
     let addr = s.addr;
     while (addr < dataEnd) {
@@ -330,7 +340,7 @@ export function disassemble(image: Image, opts: DisassembleOptions = {}): string
         const n = Math.min(4, Math.floor(avail / 4));
         const ws: string[] = [];
         for (let i = 0; i < n; i++) ws.push(`0x${hex8(view.getUint32(off + 4 * i, true))}`);
-        out.push(line(`.word ${ws.join(', ')}`, hex8(addr)));
+        out.push(line(`.word ${ws.join(', ')}`, `${hex8(addr)}  ${ascii(s.data.subarray(off, off + 4 * n))}`));
         addr += 4 * n;
       }
     }

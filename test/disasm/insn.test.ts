@@ -122,7 +122,7 @@ describe('disassemble (whole image)', () => {
 
   it('emits data as .word/.byte and .bss as .space split at labels; skips names the assembler would misread', () => {
     const text = disassemble(img, { symbols: true });
-    expect(text).toMatch(/\.word 0x04030201\s+; 00002000\n\s+\.byte 0x5\s+; 00002004/);
+    expect(text).toMatch(/\.word 0x04030201\s+; 00002000  \.\.\.\.\n\s+\.byte 0x5\s+; 00002004/);
     expect(text).toMatch(/\.space 16\s+; 00003000\nbuf:\n\s+\.space 48\s+; 00003010/);
     expect(text).not.toMatch(/^r1:/m);
   });
