@@ -24,13 +24,13 @@ interface RunCliOptions {
   json?: boolean;
   stdin?: string;
   block?: string;
-  include: string[];
-  define: string[];
+  include?: string[];
+  define?: string[];
   strict?: boolean;
   ram?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** A positive integer count: 200000, 2_000_000, 1e9. Returns null if it is not one. */
 export function parseCount(text: string): number | null {
@@ -73,7 +73,7 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     ramSize = n;
   }
   const defines: Record<string, number> = {};
-  for (const spec of opts.define) {
+  for (const spec of opts.define ?? []) {
     const d = parseDefine(spec);
     if (typeof d === 'string') return usage(d);
     defines[d[0]] = d[1];
@@ -92,7 +92,7 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     blockImage = Uint8Array.from(bytes);
   }
 
-  const loaded = loadProgram(files[0]!, { includePaths: opts.include, defines });
+  const loaded = loadProgram(files[0]!, { includePaths: opts.include ?? [], defines });
   if (!loaded.ok) return loaded.exitCode;
 
   const out = opts.json ? null : new LineWriter((s) => process.stdout.write(s));
@@ -163,7 +163,7 @@ export function register(program: Command): void {
     .option('-t, --technique <name>', `how to run the guest: ${TECHNIQUES.join(', ')} (more to come)`, 'native')
     .option(
       '-n, --max-instructions <n>',
-      'stop with exit 101 after this many guest instructions, so a runaway guest never hangs',
+      'stop with exit 101 after this many instructions of simulated time (guest instructions plus time idle in hlt), so a runaway guest never hangs; default 1e9, a few seconds',
       String(DEFAULT_MAX_INSTRUCTIONS),
     )
     .option('--json', 'print {status, exitCode, console, stats, wallMs, crash?} as JSON on stdout instead of the live console')
@@ -171,8 +171,8 @@ export function register(program: Command): void {
     .option('--block <file>', 'disk image for the block device (the file is never modified)')
     .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`)
     .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0 (classically virtualizable)')
-    .option('-I, --include <dir>', 'extra include directory when assembling a .s file (repeatable)', collect, [])
-    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', collect, [])
+    .option('-I, --include <dir>', 'extra include directory when assembling a .s file (repeatable)', collect)
+    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', collect)
     .addHelpText(
       'after',
       `

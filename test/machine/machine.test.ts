@@ -9,6 +9,10 @@ import {
   BLK_SECTOR_SIZE,
   IRQ,
   MEMMAP,
+  NIC,
+  NIC_DESC,
+  NIC_DESC_CMD_EOP,
+  NIC_DESC_STATUS_DD,
   PIC_EOI,
   PORT,
   TIMER_ENABLE,
@@ -258,6 +262,54 @@ describe('Machine.run', () => {
     expect(r.exitCode).toBe(3); // done | error
     expect(r.stats.devices.iommu.faults).toBe(1);
     expect(m.mem.subarray(0x2000)).toEqual(before.subarray(0x2000));
+  });
+
+  it('a guest NIC driver receives an injected packet and transmits it back (echo)', () => {
+    const NIC_BASE = MEMMAP.NIC_MMIO;
+    const TX = 0x8000;
+    const RX = 0x8100;
+    const RXBUF = 0x9000;
+    const p = new Prog()
+      .li(2, NIC_BASE)
+      // RX ring of 4 at RX: descriptor 0 gets RXBUF; hand the device 1 descriptor (RDT = 1)
+      .li(3, RX)
+      .li(1, RXBUF)
+      .op('st.mr', { a: 1, b: 3, imm: NIC_DESC.ADDR })
+      .op('st.mr', { a: 3, b: 2, imm: NIC.RDBA })
+      .li(1, 4)
+      .op('st.mr', { a: 1, b: 2, imm: NIC.RDLEN })
+      .op('st.mr', { a: 1, b: 2, imm: NIC.TDLEN })
+      .li(1, TX)
+      .op('st.mr', { a: 1, b: 2, imm: NIC.TDBA })
+      .li(1, 1)
+      .op('st.mr', { a: 1, b: 2, imm: NIC.RDT })
+      .op('st.mr', { a: 1, b: 2, imm: NIC.CTRL })
+      // wait for DD in RX descriptor 0
+      .label('wait')
+      .op('ldb.rm', { a: 1, b: 3, imm: NIC_DESC.STATUS })
+      .op('test.ri', { a: 1, imm: NIC_DESC_STATUS_DD })
+      .jump('jz', 'wait')
+      // TX descriptor 0 = same buffer, received length, EOP; ring the doorbell (TDT = 1)
+      .op('ldh.rm', { a: 4, b: 3, imm: NIC_DESC.LEN })
+      .li(5, TX)
+      .li(1, RXBUF)
+      .op('st.mr', { a: 1, b: 5, imm: NIC_DESC.ADDR })
+      .op('sth.mr', { a: 4, b: 5, imm: NIC_DESC.LEN })
+      .li(1, NIC_DESC_CMD_EOP)
+      .op('stb.mr', { a: 1, b: 5, imm: NIC_DESC.CMD })
+      .li(1, 1)
+      .op('st.mr', { a: 1, b: 2, imm: NIC.TDT })
+      .out(PORT.POWEROFF, 4);
+    const m = new Machine();
+    m.load(p.image());
+    expect(m.run({ maxInstructions: 1000 }).status).toBe('limit'); // spinning on the RX descriptor
+    expect(m.wire.inject(Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 0x01))).toBe(true);
+    const r = m.run({ maxInstructions: 1000 });
+    expect(r.status).toBe('poweroff');
+    expect(r.exitCode).toBe(5);
+    expect(m.wire.sent.map((x) => Array.from(x))).toEqual([[0xde, 0xad, 0xbe, 0xef, 0x01]]);
+    expect(r.stats.devices.nic).toMatchObject({ packetsRx: 1, packetsTx: 1, doorbells: 1 });
+    expect(m.wire.inject(Uint8Array.of(1))).toBe(false); // only one RX descriptor was given
   });
 
   it('device state survives a JSON round trip', () => {

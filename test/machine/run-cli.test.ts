@@ -1,6 +1,6 @@
 // `vmlab run` end to end: exit codes, console on stdout, status and reports on stderr, JSON output, usage errors.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,6 +77,43 @@ describe('vmlab run', () => {
     const r = vmlab('run', src);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('hi\n');
+  });
+
+  it('--block gives the guest a disk it can read and write, without modifying the file', () => {
+    const disk = join(dir, 'disk.img');
+    const bytes = new Uint8Array(1024);
+    bytes.set(new TextEncoder().encode('DISK'), 0);
+    writeFileSync(disk, bytes);
+    const src = join(dir, 'blk.s');
+    writeFileSync(
+      src,
+      [
+        'start:',
+        '    li r2, 0xff000000',
+        '    li r1, 1',
+        '    st [r2 + 8], r1        ; COUNT',
+        '    li r1, 0x8000',
+        '    st [r2 + 4], r1        ; DMA_ADDR',
+        '    st [r2 + 0xc], r1      ; CMD: 0x8000 is no command: error',
+        '    li r1, 1',
+        '    st [r2 + 0xc], r1      ; CMD read sector 0',
+        '    ldb r1, [r0 + 0x8000]',
+        '    out 0x3f8, r1',
+        '    li r1, 1',
+        '    st [r2 + 0], r1        ; SECTOR 1',
+        '    li r1, 2',
+        '    st [r2 + 0xc], r1      ; CMD write',
+        '    ld r1, [r2 + 0x10]     ; STATUS',
+        '    out 0x501, r1',
+        '',
+      ].join('\n'),
+    );
+    const r = vmlab('run', src, '--block', disk, '--json');
+    const j = JSON.parse(r.stdout);
+    expect(j.console).toBe('D');
+    expect(j.exitCode).toBe(1); // done, no error
+    expect(j.stats.devices.block).toEqual({ commands: 3, sectorsRead: 1, sectorsWritten: 1, errors: 1 });
+    expect(new Uint8Array(readFileSync(disk))).toEqual(bytes);
   });
 
   it('assembly errors exit 3 with diagnostics', () => {
