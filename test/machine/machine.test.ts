@@ -101,6 +101,15 @@ describe('Machine.run', () => {
     expect(r.crash?.fault?.vector).toBe(VEC.DE);
   });
 
+  it('a crash on a software interrupt names the int instruction, not the one after it', () => {
+    const { r } = run(new Prog().op('nop').op('int', { imm: VEC.SYSCALL }).op('nop'));
+    expect(r.status).toBe('crash');
+    expect(r.crash?.pc).toBe(0x1004);
+    expect(r.crash?.instruction).toMatch(/^int /);
+    expect(r.crash?.fault?.vector).toBe(VEC.SYSCALL);
+    expect(r.crash?.registers.pc).toBe(0x1008);
+  });
+
   it('wakes from hlt on a timer interrupt, counting the wait as idle rather than guest instructions', () => {
     const p = new Prog();
     p.li(1, 0x2000) // the vector table is placed at 0x2000 below
