@@ -511,7 +511,8 @@ export class Cpu {
           code = C_FAULT;
           break;
         }
-        if (((pc ^ fva) & 0xfffff000) !== 0) {
+        // bit 0 of fva marks the fetch cache invalid (pc itself is aligned here)
+        if (((pc ^ fva) & 0xfffff001) !== 0) {
           const vpn = pc >>> 12;
           const ti = (vpn & tm) | mo;
           let h: number;
