@@ -11,6 +11,12 @@ blk_init:
     st [blk_capacity], r1
     li r1, 1
     st [r5 + BLK_INT_ACK], r1
+    ld r1, [blk_capacity]
+    cmp r1, BLK_NEEDED
+    jae .Lok
+    li r1, msg_nodisk           ; say why the I/O phase will report failures
+    call kputs
+.Lok:
     ret
 
 ; blk_rw(r1 = command, r2 = sector, r3 = physical buffer) -> r0 = 0, or -1 on a device error.
@@ -110,6 +116,7 @@ sys_blkread:
     ret
 
 .data
+msg_nodisk: .asciz "mini: warning: the disk is missing or too small (attach one with --block); block I/O will fail\n"
 .align 4
 blk_capacity: .word 0           ; sectors; requests beyond it are refused
 

@@ -93,5 +93,6 @@
 ; --- drivers ---
 .equ NTXDESC, 8                 ; NIC transmit descriptors
 .equ TXBUF_SHIFT, 11            ; 2 KiB per transmit buffer (NIC_MAX_PACKET)
+.equ BLK_NEEDED, (NTASK + 1) * 8   ; sectors the workload touches: task pid uses pid*8 .. pid*8+7
 .equ POLL_LIMIT, 100000         ; device polls before a driver gives up
 .equ PAGE_MASK_LOW, PAGE_SIZE - 1   ; offset bits of an address
