@@ -27,6 +27,8 @@
 .equ OP_MOV_CR, 84              ; isa/table.ts opcode of mov.cr (for an undefined cr number)
 .equ OP_INT, 74                 ; opcode of int (for a vector below VEC_SOFT_MIN)
 .equ BAD_OPCODE, 0xff           ; no instruction has this opcode
+.equ NO_RAM, 0x08000000         ; physical 128 MiB: above any RAM vmlab allows, below MMIO
+.equ UNUSED_PORT, 0x999         ; no device answers here
 
 ; EXPECT reg, value, id: fail the case with check id unless reg == value.
 .macro EXPECT reg, value, id
@@ -922,6 +924,28 @@ case_timer:
     EXPECT r1, 1 << IRQ_TIMER, 3
     ld r1, [irq_after_eoi]
     EXPECT r1, 0, 4
+    ; with IF = 0 an expired timer stays pending; sti delivers it at the next instruction boundary
+    li r1, 0xffff & ~(1 << IRQ_TIMER)
+    out PORT_PIC_MASK, r1
+    li r1, 100
+    out PORT_TIMER_PERIOD, r1
+    li r1, TIMER_ENABLE
+    out PORT_TIMER_CTRL, r1
+    li r2, 200
+1:  sub r2, 1
+    cmp r2, 0
+    jnz 1b                      ; ~600 instructions: well past the expiry
+    ld r1, [ticks]
+    EXPECT r1, 1, 5             ; not delivered while IF = 0
+    in r1, PORT_PIC_PENDING
+    EXPECT r1, 1 << IRQ_TIMER, 6
+    sti
+    nop
+    cli
+    li r3, 0xffff
+    out PORT_PIC_MASK, r3
+    ld r1, [ticks]
+    EXPECT r1, 2, 7
     li r0, 0
     ret
 
@@ -943,6 +967,47 @@ case_sysregs:
     EXPECT r2, 7, 6
     li r1, 0
     mov cr8, r1
+    in r1, UNUSED_PORT
+    EXPECT r1, -1, 7            ; nothing there: all ones
+    li r0, 0
+    ret
+
+; 22: a physical address that is neither RAM nor a device: a bus error, reported as #PF with P = 1
+case_buserr:
+    li r2, TEST_VA
+    li r1, NO_RAM | PTE_P | PTE_W
+    st [TEST_PTE], r1
+    invlpg r2
+    RESUME .Lback
+    ld r3, [TEST_VA + 0x10]
+.Lback:
+    li r1, 0
+    st [TEST_PTE], r1
+    invlpg r2
+    ld r1, [t_vec]
+    EXPECT r1, VEC_PF, 1
+    ld r1, [t_err]
+    and r1, PF_P
+    EXPECT r1, PF_P, 2
+    ld r1, [t_cr2]
+    EXPECT r1, TEST_VA + 0x10, 3
+    li r0, 0
+    ret
+
+; 23: ring 3 jumping into a supervisor page: #PF with P | U | F, cr2 = the target
+case_ring3_fetch:
+    li r1, 0
+    st [tlog_n], r1
+    li r1, u_fetch
+    li r2, 0
+    call run_user
+    EXPECT r0, 1, 1
+    ld r1, [tlog + 0]
+    EXPECT r1, VEC_PF, 2
+    ld r1, [tlog + 4]
+    EXPECT r1, PF_P | PF_U | PF_F, 3
+    ld r1, [tlog + 8]
+    EXPECT r1, puts, 4
     li r0, 0
     ret
 
@@ -1010,6 +1075,17 @@ u_faults:
     add r0, 1
     int VEC_USER_EXIT
 
+; u_fetch: jump to kernel code (puts); resumed at .Lr with r0 = 1
+u_fetch:
+    li r0, 0
+    li r1, .Lr
+    int VEC_ARM
+    li r2, puts
+    jmp r2
+.Lr:
+    li r0, 1
+    int VEC_USER_EXIT
+
 ; u_popf: pushf (CPL 3, IF 1); popf with IF = 0 and Z; pushf again. r1 = first, r2 = second.
 u_popf:
     pushf
@@ -1052,6 +1128,8 @@ case_table:
     .word case_df, n_df
     .word case_timer, n_timer
     .word case_sysregs, n_sysregs
+    .word case_buserr, n_buserr
+    .word case_ring3_fetch, n_ring3_fetch
 case_table_end:
 .equ NCASES, (case_table_end - case_table) / 8
 
@@ -1074,8 +1152,10 @@ n_popf3:        .asciz "popf at ring 3 keeps IF"
 n_ad:           .asciz "accessed and dirty bits"
 n_invlpg:       .asciz "invlpg and cr3 reload"
 n_df:           .asciz "#DF on an empty vector"
-n_timer:        .asciz "timer interrupt wakes hlt"
-n_sysregs:      .asciz "sidt, rdcpl, control registers"
+n_timer:        .asciz "timer interrupt: hlt wakeup, EOI, IF masking"
+n_sysregs:      .asciz "sidt, rdcpl, control registers, unused port"
+n_buserr:       .asciz "bus error as #PF"
+n_ring3_fetch:  .asciz "ring 3 fetch from a supervisor page"
 
 s_banner:  .asciz "selftest: VX32 in-guest self-test\n"
 s_ok:      .asciz "ok   "
