@@ -1,0 +1,78 @@
+// Matching an instruction's operands to the ISA table's forms, and the aliases of the pinned syntax.
+import { BY_MNEMONIC, type Form, type OpcodeInfo } from '../isa/table.js';
+import type { Operand } from './ast.js';
+
+/** Operand kinds as one letter each: r register, c control register, m memory, i expression, s string. */
+export type Shape = string;
+
+const FORM_SHAPE: Readonly<Record<Form, Shape>> = {
+  none: '',
+  r: 'r',
+  rr: 'rr',
+  ri: 'ri',
+  rI: 'ri',
+  rm: 'rm',
+  rM: 'rm',
+  mr: 'mr',
+  Mr: 'mr',
+  j: 'i',
+  v: 'i',
+  rp: 'ri',
+  pr: 'ir',
+  rc: 'rc',
+  cr: 'cr',
+};
+
+const ALIASES: Readonly<Record<string, string>> = { je: 'jz', jne: 'jnz' };
+
+export function shapeOf(ops: readonly Operand[]): Shape {
+  let s = '';
+  for (const o of ops) s += o.k === 'reg' ? 'r' : o.k === 'cr' ? 'c' : o.k === 'mem' ? 'm' : o.k === 'str' ? 's' : 'i';
+  return s;
+}
+
+/** Table entries for a mnemonic (aliases resolved; `mov ra, imm` adds li's forms). Undefined if unknown. */
+export function entriesFor(mnemonic: string): readonly OpcodeInfo[] | undefined {
+  const m = ALIASES[mnemonic] ?? mnemonic;
+  const base = BY_MNEMONIC.get(m);
+  if (!base) return undefined;
+  if (m === 'mov') return [...base, ...(BY_MNEMONIC.get('li') ?? [])];
+  return base;
+}
+
+/** Entries whose form accepts the operand shape: one, or a short/long pair (short first). */
+export function matchShape(entries: readonly OpcodeInfo[], shape: Shape): OpcodeInfo[] {
+  return entries.filter((e) => FORM_SHAPE[e.form] === shape);
+}
+
+function syntaxOf(mnemonic: string, form: Form): string {
+  const parts: Record<Form, string> = {
+    none: '',
+    r: 'rA',
+    rr: 'rA, rB',
+    ri: 'rA, imm',
+    rI: 'rA, imm',
+    rm: 'rA, [mem]',
+    rM: 'rA, [mem]',
+    mr: '[mem], rA',
+    Mr: '[mem], rA',
+    j: 'target',
+    v: 'vector',
+    rp: 'rA, port',
+    pr: 'port, rA',
+    rc: 'rA, crN',
+    cr: 'crN, rA',
+  };
+  return parts[form] === '' ? `\`${mnemonic}\`` : `\`${mnemonic} ${parts[form]}\``;
+}
+
+/** "`ld` expects `ld rA, [mem]`" or "`add` expects `add rA, rB` or `add rA, imm`". */
+export function expectsMessage(mnemonic: string, entries: readonly OpcodeInfo[]): string {
+  const seen: string[] = [];
+  for (const e of entries) {
+    const s = syntaxOf(mnemonic, e.form);
+    if (!seen.includes(s)) seen.push(s);
+  }
+  const list = seen.length <= 2 ? seen.join(' or ') : `${seen.slice(0, -1).join(', ')} or ${seen[seen.length - 1]}`;
+  return `\`${mnemonic}\` expects ${list}`;
+}

@@ -1,0 +1,163 @@
+// The VX32 assembly grammar: a chevrotain CstParser (one reused instance), line-oriented, with error recovery.
+import { CstParser, type CstNode, type IOrAlt, type IRecognitionException, type IToken, type ManySepMethodOpts } from 'chevrotain';
+import {
+  allTokens,
+  BinNumber,
+  BinOp,
+  Bang,
+  CharLit,
+  Colon,
+  Comma,
+  CtrlRegister,
+  DecNumber,
+  Directive,
+  Dot,
+  DotIdentifier,
+  HexNumber,
+  Identifier,
+  LBracket,
+  LocalRef,
+  LParen,
+  Minus,
+  Newline,
+  Plus,
+  RBracket,
+  Register,
+  RParen,
+  StringLit,
+  Tilde,
+} from './lexer.js';
+
+// Alternatives and separator options are built once and cached in fields: under tsx/esbuild (keepNames)
+// every object-literal arrow function is wrapped in a naming helper on creation, which made building
+// them per rule invocation the parser's main cost.
+class Vx32Parser extends CstParser {
+  private c: Record<string, IOrAlt<unknown>[]> = {};
+  private sepOperands?: ManySepMethodOpts<unknown>;
+
+  constructor() {
+    super(allTokens, { recoveryEnabled: true, maxLookahead: 2, nodeLocationTracking: 'none' });
+    this.performSelfAnalysis();
+  }
+
+  public program = this.RULE('program', () => {
+    this.MANY(() => this.SUBRULE(this.line));
+  });
+
+  // Every statement ends with a Newline (the driver appends one to the last line).
+  public line = this.RULE('line', () => {
+    this.MANY(() => this.SUBRULE(this.label));
+    this.OPTION(() => this.SUBRULE(this.body));
+    this.CONSUME(Newline);
+  });
+
+  public label = this.RULE('label', () => {
+    this.OR(
+      (this.c.label ??= [
+        { ALT: () => this.CONSUME(Identifier) },
+        { ALT: () => this.CONSUME(DotIdentifier) },
+        { ALT: () => this.CONSUME(DecNumber) },
+      ]),
+    );
+    this.CONSUME(Colon);
+  });
+
+  public body = this.RULE('body', () => {
+    this.OR(
+      (this.c.body ??= [
+        { ALT: () => this.CONSUME(Directive) },
+        { ALT: () => this.CONSUME(Identifier) },
+        // An unknown `.name` at the head of a statement; reported as an unknown directive later.
+        { ALT: () => this.CONSUME(DotIdentifier) },
+      ]),
+    );
+    this.MANY_SEP((this.sepOperands ??= { SEP: Comma, DEF: () => this.SUBRULE(this.operand) }));
+  });
+
+  public operand = this.RULE('operand', () => {
+    this.OR(
+      (this.c.operand ??= [
+        { ALT: () => this.CONSUME(Register) },
+        { ALT: () => this.CONSUME(CtrlRegister) },
+        { ALT: () => this.CONSUME(StringLit) },
+        { ALT: () => this.SUBRULE(this.memory) },
+        { ALT: () => this.SUBRULE(this.expression) },
+      ]),
+    );
+  });
+
+  public memory = this.RULE('memory', () => {
+    this.CONSUME(LBracket);
+    this.OR(
+      (this.c.memory ??= [
+        {
+          ALT: () => {
+            this.CONSUME(Register);
+            this.OPTION(() => {
+              this.OR2((this.c.sign ??= [{ ALT: () => this.CONSUME(Plus) }, { ALT: () => this.CONSUME(Minus) }]));
+              this.SUBRULE(this.expression);
+            });
+          },
+        },
+        { ALT: () => this.SUBRULE2(this.expression) },
+      ]),
+    );
+    this.CONSUME(RBracket);
+  });
+
+  // Operators are flat here; the visitor applies C precedence (faster than one rule per level).
+  public expression = this.RULE('expression', () => {
+    this.SUBRULE(this.unary);
+    this.MANY(() => {
+      this.CONSUME(BinOp);
+      this.SUBRULE2(this.unary);
+    });
+  });
+
+  // Prefix operators, then a primary, in one rule: fewer CST nodes per operand.
+  public unary = this.RULE('unary', () => {
+    this.MANY(() =>
+      this.OR2(
+        (this.c.unaryOp ??= [
+          { ALT: () => this.CONSUME(Minus) },
+          { ALT: () => this.CONSUME(Plus) },
+          { ALT: () => this.CONSUME(Tilde) },
+          { ALT: () => this.CONSUME(Bang) },
+        ]),
+      ),
+    );
+    this.OR(
+      (this.c.primary ??= [
+        { ALT: () => this.CONSUME(HexNumber) },
+        { ALT: () => this.CONSUME(BinNumber) },
+        { ALT: () => this.CONSUME(DecNumber) },
+        { ALT: () => this.CONSUME(CharLit) },
+        { ALT: () => this.CONSUME(LocalRef) },
+        { ALT: () => this.CONSUME(Identifier) },
+        { ALT: () => this.CONSUME(DotIdentifier) },
+        { ALT: () => this.CONSUME(Dot) },
+        {
+          ALT: () => {
+            this.CONSUME(LParen);
+            this.SUBRULE(this.expression);
+            this.CONSUME(RParen);
+          },
+        },
+      ]),
+    );
+  });
+}
+
+/** The one parser instance; chevrotain parsers are built once and fed new input. */
+export const parser = new Vx32Parser();
+
+export interface ParseOutput {
+  readonly cst: CstNode;
+  readonly errors: readonly IRecognitionException[];
+}
+
+export function parseTokens(tokens: IToken[]): ParseOutput {
+  parser.input = tokens;
+  const cst = parser.program();
+  return { cst, errors: parser.errors };
+}

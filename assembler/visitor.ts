@@ -1,0 +1,256 @@
+// CST -> AST: a chevrotain visitor that builds Statements and applies C operator precedence.
+import type { CstNode, IToken } from 'chevrotain';
+import type { BinaryOperator, Expr, Label, Operand, Span, Statement, UnaryOperator } from './ast.js';
+import { parser } from './parser.js';
+import { charValue, decodeEscapes } from './strings.js';
+
+/** A problem found while building the AST (bad literal), at a line and span. */
+export interface AstError {
+  readonly line: number;
+  readonly col: number;
+  readonly len: number;
+  readonly message: string;
+}
+
+type Ctx = Record<string, (CstNode | IToken)[] | undefined>;
+
+// C precedence: higher binds tighter.
+const PREC: Readonly<Record<BinaryOperator, number>> = {
+  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6,
+  '<': 7, '<=': 7, '>': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
+};
+
+const MAX_U32 = 0xffffffff;
+/** Stands in for a part that error recovery left out (its line is dropped). */
+const PLACEHOLDER: Expr = { k: 'num', v: 0, col: 1, len: 1 };
+
+function tokSpan(t: IToken): Span {
+  return { col: t.startColumn ?? 1, len: t.image.length };
+}
+
+function join(a: Span, b: Span): Span {
+  return { col: a.col, len: b.col + b.len - a.col };
+}
+
+function regNumber(image: string): number {
+  const s = image.toLowerCase();
+  return s === 'sp' ? 15 : Number(s.slice(1));
+}
+
+const PRIMARY_KEYS = ['Identifier', 'DecNumber', 'HexNumber', 'DotIdentifier', 'LocalRef', 'CharLit', 'BinNumber', 'Dot'] as const;
+
+const BaseVisitor = parser.getBaseCstVisitorConstructor();
+
+export class AstBuilder extends BaseVisitor {
+  errors: AstError[] = [];
+  /** Added to token lines: the parsed text may be a chunk of a larger one. */
+  lineOffset = 0;
+  /** Line of the statement being built (every token of a statement is on one line). */
+  private curLine = 0;
+
+  constructor() {
+    super();
+    this.validateVisitor();
+  }
+
+  program(ctx: Ctx): Statement[] {
+    const out: Statement[] = [];
+    for (const l of (ctx.line as CstNode[] | undefined) ?? []) {
+      // Error recovery can leave partial nodes; such a line has a syntax error and is dropped anyway.
+      if (l.recoveredNode) continue;
+      let s: Statement | null = null;
+      try {
+        s = this.visit(l) as Statement | null;
+      } catch {
+        s = null;
+      }
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  line(ctx: Ctx): Statement | null {
+    const labelNodes = (ctx.label as CstNode[] | undefined) ?? [];
+    const body = ctx.body?.[0] as CstNode | undefined;
+    if (labelNodes.length === 0 && !body) return null;
+    const first = firstToken(labelNodes[0] ?? body!);
+    if (!first) return null;
+    this.curLine = (first.startLine ?? 0) + this.lineOffset;
+    const labels = labelNodes.map((n) => this.visit(n) as Label).filter((l): l is Label => l !== null);
+    let head: Statement['head'] = null;
+    let operands: Operand[] = [];
+    if (body) {
+      const r = this.visit(body) as { head: Statement['head']; operands: Operand[] };
+      head = r.head;
+      operands = r.operands;
+    }
+    return { line: this.curLine, labels, head, operands };
+  }
+
+  label(ctx: Ctx): Label | null {
+    const t = (ctx.Identifier ?? ctx.DotIdentifier ?? ctx.DecNumber)?.[0] as IToken | undefined;
+    if (!t || t.isInsertedInRecovery) return null;
+    return { name: t.image, numeric: ctx.DecNumber !== undefined, ...tokSpan(t) };
+  }
+
+  body(ctx: Ctx): { head: Statement['head']; operands: Operand[] } {
+    const dir = ctx.Directive?.[0] as IToken | undefined;
+    const t = (dir ?? ctx.Identifier?.[0] ?? ctx.DotIdentifier?.[0]) as IToken | undefined;
+    if (!t) return { head: null, operands: [] };
+    const head = { name: dir ? t.image.toLowerCase() : t.image, directive: t.image.startsWith('.'), ...tokSpan(t) };
+    const operands = ((ctx.operand as CstNode[] | undefined) ?? []).map((o) => this.visit(o) as Operand);
+    return { head, operands };
+  }
+
+  operand(ctx: Ctx): Operand {
+    const reg = ctx.Register?.[0] as IToken | undefined;
+    if (reg) return { k: 'reg', n: regNumber(reg.image), col: reg.startColumn ?? 1, len: reg.image.length };
+    const cr = ctx.CtrlRegister?.[0] as IToken | undefined;
+    if (cr) return { k: 'cr', n: Number(cr.image.slice(2)), col: cr.startColumn ?? 1, len: cr.image.length };
+    const str = ctx.StringLit?.[0] as IToken | undefined;
+    if (str) {
+      const d = decodeEscapes(str.image.slice(1, -1));
+      const span = tokSpan(str);
+      if (d.error) this.err(span.col + 1 + d.error.offset, 2, d.error.message);
+      return { k: 'str', bytes: Uint8Array.from(d.bytes), ...span };
+    }
+    const mem = ctx.memory?.[0] as CstNode | undefined;
+    if (mem) return this.visit(mem) as Operand;
+    const node = ctx.expression?.[0] as CstNode | undefined;
+    const e = node ? (this.visit(node) as Expr) : PLACEHOLDER;
+    return { k: 'expr', e, col: e.col, len: e.len };
+  }
+
+  memory(ctx: Ctx): Operand {
+    const lb = (ctx.LBracket?.[0] as IToken | undefined) ?? ({ image: '[', startColumn: 1 } as IToken);
+    const rb = ctx.RBracket?.[0] as IToken | undefined;
+    const span = rb && !rb.isInsertedInRecovery ? join(tokSpan(lb), tokSpan(rb)) : tokSpan(lb);
+    const reg = ctx.Register?.[0] as IToken | undefined;
+    const exprNode = ctx.expression?.[0] as CstNode | undefined;
+    let disp: Expr | null = exprNode ? (this.visit(exprNode) as Expr) : null;
+    if (reg && disp && ctx.Minus) {
+      // `[r2 - 4 + 1]` means r2 + (-4 + 1): negate only the first term, by folding `0 - ...`.
+      const zero: Expr = { k: 'num', v: 0, col: disp.col, len: disp.len };
+      disp = this.rebuildWithLeadingMinus(exprNode!, zero);
+    }
+    return { k: 'mem', base: reg ? regNumber(reg.image) : null, disp, ...span };
+  }
+
+  expression(ctx: Ctx): Expr {
+    const units = ((ctx.unary as CstNode[] | undefined) ?? []).map((u) => this.visit(u) as Expr);
+    const ops = ((ctx.BinOp as IToken[] | undefined) ?? []).map((t) => t.image as BinaryOperator);
+    return climb(units, ops);
+  }
+
+  unary(ctx: Ctx): Expr {
+    let e = this.primaryOf(ctx);
+    if (!ctx.Minus && !ctx.Plus && !ctx.Tilde && !ctx.Bang) return e;
+    const pre = [...(ctx.Minus ?? []), ...(ctx.Plus ?? []), ...(ctx.Tilde ?? []), ...(ctx.Bang ?? [])] as IToken[];
+    // The operator nearest the operand applies first.
+    pre.sort((x, y) => y.startOffset - x.startOffset);
+    for (const t of pre) e = { k: 'un', op: t.image as UnaryOperator, e, ...join(tokSpan(t), e) };
+    return e;
+  }
+
+  private primaryOf(ctx: Ctx): Expr {
+    const lp = ctx.LParen?.[0] as IToken | undefined;
+    if (lp) {
+      const node = ctx.expression?.[0] as CstNode | undefined;
+      if (!node) return PLACEHOLDER;
+      const inner = this.visit(node) as Expr;
+      const rp = ctx.RParen?.[0] as IToken | undefined;
+      // Parentheses widen the span so diagnostics underline the whole group.
+      return rp && !rp.isInsertedInRecovery ? { ...inner, ...join(tokSpan(lp), tokSpan(rp)) } : inner;
+    }
+    let t: IToken | undefined;
+    let key = '';
+    for (const k of PRIMARY_KEYS) {
+      t = ctx[k]?.[0] as IToken | undefined;
+      if (t) {
+        key = k;
+        break;
+      }
+    }
+    if (!t || t.isInsertedInRecovery) return PLACEHOLDER;
+    const span = tokSpan(t);
+    switch (key) {
+      case 'HexNumber':
+        return this.num(Number.parseInt(t.image.slice(2).replace(/_/g, ''), 16), span);
+      case 'BinNumber':
+        return this.num(Number.parseInt(t.image.slice(2).replace(/_/g, ''), 2), span);
+      case 'DecNumber':
+        return this.num(Number(t.image), span);
+      case 'CharLit': {
+        const c = charValue(t.image.slice(1, -1));
+        if (c.error) this.err(span.col, span.len, c.error);
+        return { k: 'num', v: c.value, col: span.col, len: span.len };
+      }
+      case 'LocalRef':
+        return { k: 'local', n: Number(t.image.slice(0, -1)), fwd: t.image.endsWith('f'), col: span.col, len: span.len };
+      case 'Dot':
+        return { k: 'dot', col: span.col, len: span.len };
+      default:
+        return { k: 'sym', name: t.image, col: span.col, len: span.len };
+    }
+  }
+
+  private num(v: number, span: Span): Expr {
+    if (!(v <= MAX_U32)) {
+      this.err(span.col, span.len, 'number does not fit in 32 bits');
+      return { k: 'num', v: 0, col: span.col, len: span.len };
+    }
+    return { k: 'num', v: v | 0, col: span.col, len: span.len };
+  }
+
+  private rebuildWithLeadingMinus(exprNode: CstNode, zero: Expr): Expr {
+    const c = exprNode.children as Ctx;
+    const units = [zero, ...((c.unary as CstNode[] | undefined) ?? []).map((u) => this.visit(u) as Expr)];
+    const ops = ['-' as BinaryOperator, ...((c.BinOp as IToken[] | undefined) ?? []).map((t) => t.image as BinaryOperator)];
+    return climb(units, ops);
+  }
+
+  private err(col: number, len: number, message: string): void {
+    this.errors.push({ line: this.curLine, col, len, message });
+  }
+}
+
+/** Operator-precedence climbing over a flat `u0 op0 u1 op1 u2 ...` sequence (left-associative). */
+function climb(units: Expr[], ops0: BinaryOperator[]): Expr {
+  if (units.length === 0) return PLACEHOLDER;
+  if (units.length === 1) return units[0]!;
+  // Recovery can leave an operator without its right operand; ignore such trailing operators.
+  const ops = ops0.length < units.length ? ops0 : ops0.slice(0, units.length - 1);
+  const st: Climb = { units, ops, i: 0 };
+  return climbFrom(st, units[0]!, 0);
+}
+
+interface Climb {
+  readonly units: Expr[];
+  readonly ops: BinaryOperator[];
+  /** Index of the next operator; units[i + 1] follows ops[i]. */
+  i: number;
+}
+
+function climbFrom(st: Climb, left0: Expr, minPrec: number): Expr {
+  const { units, ops } = st;
+  let left = left0;
+  while (st.i < ops.length && PREC[ops[st.i]!] >= minPrec) {
+    const op = ops[st.i]!;
+    let right = units[st.i + 1]!;
+    st.i++;
+    // Bind tighter operators to the right operand first.
+    while (st.i < ops.length && PREC[ops[st.i]!] > PREC[op]) right = climbFrom(st, right, PREC[op] + 1);
+    left = { k: 'bin', op, l: left, r: right, col: left.col, len: right.col + right.len - left.col };
+  }
+  return left;
+}
+
+/** The first real token of a label or body node (their first child is always a single token). */
+function firstToken(n: CstNode): IToken | undefined {
+  const c = n.children as Ctx;
+  const t = (c.Identifier ?? c.DotIdentifier ?? c.DecNumber ?? c.Directive)?.[0] as IToken | undefined;
+  return t && !t.isInsertedInRecovery ? t : undefined;
+}
+
+/** One builder, reused: visitors are stateless apart from the error list reset per file. */
+export const astBuilder = new AstBuilder();
