@@ -1,7 +1,7 @@
 ; callret.s - nanobenchmark (Adams & Agesen): a call to a function that only returns, ITERS times at ring 0.
 ; Innocuous for every technique except binary translation, where `ret` is an indirect branch.
 .include "vx32.inc"
-.include "common.s"
+.include "common.inc"
 
 .text
 bench_main:

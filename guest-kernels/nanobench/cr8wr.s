@@ -1,7 +1,7 @@
 ; cr8wr.s - nanobenchmark (Adams & Agesen): writing the task-priority register. Ring 0 writes cr8
 ; ITERS times, alternating 1 and 0 so the last write (even ITERS) or a final one leaves it 0.
 .include "vx32.inc"
-.include "common.s"
+.include "common.inc"
 
 .text
 bench_main:

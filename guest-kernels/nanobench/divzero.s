@@ -2,7 +2,7 @@
 ; The #DE frame's pc is the faulting div itself; the handler steps it past the 4-byte div.rr so the
 ; loop goes on. The check is the number of faults the handler saw (= ITERS).
 .include "vx32.inc"
-.include "common.s"
+.include "common.inc"
 
 .text
 bench_main:

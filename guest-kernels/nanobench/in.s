@@ -1,7 +1,7 @@
 ; in.s - nanobenchmark (Adams & Agesen): port input. Ring 0 reads PORT_UART_STATUS ITERS times;
 ; the check is the sum of what was read (transmit-ready, 2, every time).
 .include "vx32.inc"
-.include "common.s"
+.include "common.inc"
 
 .text
 bench_main:

@@ -3,7 +3,7 @@
 ; restarted and succeeds; the loop then unmaps it again (PTE = 0 + invlpg) so the next read faults.
 ; The check is the number of faults (= ITERS); a fault anywhere else is reported as unexpected.
 .include "vx32.inc"
-.include "common.s"
+.include "common.inc"
 
 .text
 bench_main:

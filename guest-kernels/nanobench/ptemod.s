@@ -2,7 +2,7 @@
 ; The entry of BENCH_PAGE alternates between frame A and frame B. The check reads the marker of the
 ; frame BENCH_PAGE finally maps (A = 0xa, B = 0xb), proving the last edit took effect.
 .include "vx32.inc"
-.include "common.s"
+.include "common.inc"
 
 .text
 bench_main:

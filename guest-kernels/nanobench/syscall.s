@@ -1,7 +1,7 @@
 ; syscall.s - nanobenchmark (Adams & Agesen): a null system call. Ring 3 does `int 0x80` ITERS times;
 ; the handler returns at once. A trap into the kernel and an iret back, nothing else.
 .include "vx32.inc"
-.include "common.s"
+.include "common.inc"
 
 .equ VEC_EXIT, 0x81             ; the user loop's way back into the kernel when it is done
 
