@@ -2,15 +2,35 @@
 ;
 ; Every number a task reports depends only on its pid, never on scheduling, so the transcript is
 ; the same wherever timer interrupts land. Tasks report through write(); the kernel prints the
-; lines at the barrier, in pid order.
+; lines at the barrier, in pid order. The sizes below can be changed with -D (e.g. -D W_GETPIDS=10000).
 
+.ifndef W_GETPIDS
 .equ W_GETPIDS, 2000            ; phase 2: getpid calls
+.endif
+.ifndef W_ROUNDS
 .equ W_ROUNDS, 100              ; phase 3: ping-pong rounds per task
+.endif
+.ifndef W_MAPS
 .equ W_MAPS, 256                ; phase 4: map/unmap rounds
+.endif
+.ifndef W_MAPWORDS
 .equ W_MAPWORDS, 16             ; phase 4: words written and read back per round
+.endif
+.ifndef W_PACKETS
 .equ W_PACKETS, 4               ; phase 5: packets sent
+.endif
+.ifndef W_SECTORS
 .equ W_SECTORS, 4               ; phase 5: sectors written and read back
+.endif
+.ifndef W_SLEEPS
 .equ W_SLEEPS, 3                ; phase 6: sleeps of <pid> ticks
+.endif
+.if W_SECTORS > 8
+.error "W_SECTORS must be at most 8: each task owns 8 sectors (pid*8 ..)"
+.endif
+.if W_MAPWORDS > 1024
+.error "W_MAPWORDS must be at most 1024: one page of words"
+.endif
 
 ; MIX sum, value, tmp: sum = rotl((sum ^ value) * 0x9e3779b1, 13). The multiply mixes upward, the
 ; rotate brings high bits back down, so any changed bit of any word changes the whole result.
