@@ -14,6 +14,9 @@
 //  - Words the assembler would never produce (unused fields not zero, an unknown control register,
 //    a vector above 255, a branch target outside the address space, an invalid opcode) are printed
 //    as `.word` with a comment saying why.
+//  - Segments are written as `.text` (with `.org` for its origin), `.data` and `.bss`, which the
+//    assembler places on the page boundaries after .text. An image not laid out that way (not
+//    built by vmlab) gets a `; note:` where the reassembled address would differ.
 //  - Short immediates are never replaced by symbols: a symbol defined later would be unknown in
 //    pass 1 and turn the instruction long. Branch targets, absolute addresses and long immediates
 //    that do not fit 16 bits are symbolised, since their size does not depend on the value.

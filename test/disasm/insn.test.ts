@@ -133,4 +133,31 @@ describe('disassemble (whole image)', () => {
     expect(text).toMatch(/^__vx_entry:$/m);
     expect(text).toMatch(/jmp 0x1000\b/);
   });
+
+  it('never throws on any image: arbitrary bytes, labels anywhere, odd sizes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 80 }),
+        fc.integer({ min: 0, max: 64 }),
+        fc.array(fc.tuple(fc.string({ maxLength: 6 }), fc.integer({ min: 0xff0, max: 0x1100 })), { maxLength: 6 }),
+        fc.boolean(),
+        (data, bss, syms, symbols) => {
+          const image: Image = {
+            entry: 0x1000,
+            flags: 0,
+            segments: [{ name: '.text', addr: 0x1000, flags: SEG.R | SEG.X, data, memSize: Math.max(1, data.length + bss) }],
+            symbols: syms.map(([name, value]) => ({ name, value, kind: 'label' as const, global: false })),
+            lines: [],
+          };
+          const text = disassemble(image, { symbols });
+          expect(text).toMatch(/\.text/);
+          for (const [name, value] of syms)
+            if (symbols && /^[A-Za-z_$][\w$.]*$/.test(name) && !/^(r\d+|sp|cr\d+)$/i.test(name) && value >= 0x1000 && value < 0x1000 + image.segments[0]!.memSize)
+              expect(text).toContain(`\n${name}:`);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
 });
+

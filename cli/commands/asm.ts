@@ -1,0 +1,101 @@
+// `vmlab asm`: assemble a VX32 source file into a .vxe image, with optional listing and symbol map.
+import { writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ImageError, serializeImage } from '../../assembler/image-format.js';
+import { assembleFile } from '../../assembler/index.js';
+import { EXIT_CODE } from '../../isa/abi.js';
+import { cliError, parseDefine, printDiagnostics, readInput } from '../load-image.js';
+
+interface AsmOptions {
+  output?: string;
+  include?: string[];
+  define?: Record<string, number>;
+  listing?: string;
+  map?: string;
+}
+
+/** commander option parsers: repeated -I collects, repeated -D merges (no default, so help shows none). */
+export const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+export function defineOption(v: string, prev: Record<string, number> | undefined): Record<string, number> {
+  const d = parseDefine(v);
+  if (typeof d === 'string') throw new InvalidArgumentError(d);
+  return { ...prev, [d[0]]: d[1] };
+}
+
+/** `kernel.s` -> `kernel.vxe`, next to the source. */
+export function defaultOutput(file: string): string {
+  const ext = extname(file);
+  return join(dirname(file), `${basename(file, ext)}.vxe`);
+}
+
+/** Writes a file or reports why not; false when it failed. */
+export function writeOutput(path: string, data: string | Uint8Array, what: string): boolean {
+  try {
+    writeFileSync(path, data);
+    return true;
+  } catch (e) {
+    cliError(`cannot write ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    return false;
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('asm')
+    .description('assemble a VX32 source file into a .vxe image')
+    .argument('<file>', 'assembly source (.s)')
+    .option('-o, --output <file>', 'image to write (default: <file> with the extension .vxe)')
+    .option('-I, --include <dir>', 'add a directory to the .include search path (repeatable)', collect)
+    .option('-D, --define <NAME[=VALUE]>', 'define a symbol for .if/.ifdef (repeatable; VALUE defaults to 1)', defineOption)
+    .option('--listing <file>', 'write a listing: address, bytes and source of every line')
+    .option('--map <file>', 'write a symbol map: every symbol with its value, sorted by address')
+    .addHelpText(
+      'after',
+      `
+Diagnostics go to stderr as file:line:col: message, with the source line and a caret; all errors
+are reported, not just the first. .include searches the including file's folder, then each -I
+directory, then the SDK's sdk/include.
+
+Exit codes: 0 assembled, 2 usage error (missing file, bad -D), 3 assembly errors.
+
+Examples:
+  vmlab asm guest-kernels/mini/main.s -o mini.vxe
+  vmlab asm kernel.s -I sdk/include -D NCPU=2 -D DEBUG --listing kernel.lst --map kernel.map`,
+    )
+    .action((file: string, opts: AsmOptions) => {
+      process.exitCode = asm(file, opts);
+    });
+}
+
+function asm(file: string, opts: AsmOptions): number {
+  // Read once up front so a missing file is a usage error with a plain message, not a diagnostic.
+  if (!readInput(file)) return EXIT_CODE.USAGE;
+  const wantListing = opts.listing !== undefined || opts.map !== undefined;
+  const result = assembleFile(file, { includePaths: opts.include ?? [], defines: opts.define ?? {}, listing: wantListing });
+  const errors = printDiagnostics(result.diagnostics);
+  if (errors > 0 || !result.image) return EXIT_CODE.ASSEMBLY;
+
+  if (result.image.segments.every((s) => s.memSize === 0)) {
+    cliError(`${file}: nothing to write: the program has no code or data`);
+    return EXIT_CODE.ASSEMBLY;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = serializeImage(result.image);
+  } catch (e) {
+    if (!(e instanceof ImageError)) throw e;
+    cliError(`${file}: cannot build an image: ${e.message}`);
+    return EXIT_CODE.ASSEMBLY;
+  }
+  const out = opts.output ?? defaultOutput(file);
+  if (!writeOutput(out, bytes, 'image')) return EXIT_CODE.USAGE;
+  if (opts.listing !== undefined && !writeOutput(opts.listing, result.listing ?? '', 'listing')) return EXIT_CODE.USAGE;
+  if (opts.map !== undefined && !writeOutput(opts.map, result.map ?? '', 'map')) return EXIT_CODE.USAGE;
+  const img = result.image;
+  const size = img.segments.reduce((n, s) => n + s.memSize, 0);
+  process.stdout.write(
+    `wrote ${out}: ${img.segments.length} segment(s), ${size} bytes in memory, entry 0x${img.entry.toString(16)}\n`,
+  );
+  return EXIT_CODE.OK;
+}
