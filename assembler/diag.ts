@@ -40,7 +40,7 @@ export class DiagSink {
         length: Math.max(1, len),
         message,
         sourceLine: shown,
-        chain: where.chain,
+        chain: compressChain(where.chain),
       },
       seq,
       n: this.items.length,
@@ -59,6 +59,23 @@ export class DiagSink {
     }
     return sorted;
   }
+}
+
+const MAX_CHAIN = 12;
+
+/** Runs of one repeated link (deep recursion) become one link with a count; very long chains keep both ends. */
+function compressChain(chain: readonly string[]): readonly string[] {
+  if (chain.length < 2) return chain;
+  const out: string[] = [];
+  for (let i = 0; i < chain.length; ) {
+    let j = i + 1;
+    while (j < chain.length && chain[j] === chain[i]) j++;
+    out.push(j - i > 1 ? `${chain[i]} (${j - i} times)` : chain[i]!);
+    i = j;
+  }
+  if (out.length <= MAX_CHAIN) return out;
+  const keep = MAX_CHAIN / 2;
+  return [...out.slice(0, keep), `  ... ${out.length - 2 * keep} more ...`, ...out.slice(-keep)];
 }
 
 /** `path:line:col: error: message`, the source line, a caret under the column, then the chain. */

@@ -135,6 +135,8 @@ class Vx32Parser extends CstParser {
         { ALT: () => this.CONSUME(LocalRef) },
         { ALT: () => this.CONSUME(Identifier) },
         { ALT: () => this.CONSUME(DotIdentifier) },
+        // A directive name as a value: only meaningful as the operand of `.section`.
+        { ALT: () => this.CONSUME2(Directive) },
         { ALT: () => this.CONSUME(Dot) },
         {
           ALT: () => {

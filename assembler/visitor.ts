@@ -37,7 +37,7 @@ function regNumber(image: string): number {
   return s === 'sp' ? 15 : Number(s.slice(1));
 }
 
-const PRIMARY_KEYS = ['Identifier', 'DecNumber', 'HexNumber', 'DotIdentifier', 'LocalRef', 'CharLit', 'BinNumber', 'Dot'] as const;
+const PRIMARY_KEYS = ['Identifier', 'DecNumber', 'HexNumber', 'DotIdentifier', 'LocalRef', 'CharLit', 'BinNumber', 'Dot', 'Directive'] as const;
 
 const BaseVisitor = parser.getBaseCstVisitorConstructor();
 
@@ -189,6 +189,8 @@ export class AstBuilder extends BaseVisitor {
         return { k: 'local', n: Number(t.image.slice(0, -1)), fwd: t.image.endsWith('f'), col: span.col, len: span.len };
       case 'Dot':
         return { k: 'dot', col: span.col, len: span.len };
+      case 'Directive':
+        return { k: 'sym', name: t.image.toLowerCase(), col: span.col, len: span.len };
       default:
         return { k: 'sym', name: t.image, col: span.col, len: span.len };
     }
