@@ -314,10 +314,14 @@ export function disassemble(image: Image, opts: DisassembleOptions = {}): string
       const limit = Math.min(dataEnd, nextLabelAfter(addr));
       const avail = limit - addr;
       const off = addr - s.addr;
-      if (avail < 4) {
-        const bytes = [...s.data.subarray(off, off + avail)];
-        out.push(line(`.byte ${bytes.map((x) => hex(x)).join(', ')}`, `${hex8(addr)}`));
-        addr += avail;
+      // Instructions live at 4-byte-aligned addresses; bytes before the next boundary (data in
+      // .text, split by a label) or too few for a word are written as .byte.
+      const misaligned = s.flags & SEG.X ? (4 - (addr & 3)) & 3 : 0;
+      if (avail < 4 || misaligned) {
+        const n = misaligned ? Math.min(avail, misaligned) : avail;
+        const bytes = s.data.subarray(off, off + n);
+        out.push(line(`.byte ${[...bytes].map((x) => hex(x)).join(', ')}`, `${hex8(addr)}  ${ascii(bytes)}`));
+        addr += n;
         continue;
       }
       const w = view.getUint32(off, true);

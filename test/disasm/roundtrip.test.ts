@@ -46,6 +46,10 @@ const insn = (labels: number, consts: number) =>
     fc.tuple(reg, fc.constantFrom(0, 2, 3, 4, 8), fc.boolean()).map(([a, c, to]) =>
       to ? `mov cr${c}, ${a}` : `mov ${a}, cr${c}`,
     ),
+    // data inside .text with a label at an unaligned address (`@` is replaced by a unique number)
+    fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 3 }).map(
+      (bs) => `.byte ${bs.join(', ')}\nM@:\n        .align 4`,
+    ),
   );
 
 const LABELS = 4;
@@ -65,13 +69,13 @@ const program = fc
   .map((p) => {
     const lines = ['        .text', 'start:'];
     const placed = new Set<number>();
-    for (const [text, label] of p.body) {
+    p.body.forEach(([text, label], i) => {
       if (label !== null && !placed.has(label)) {
         placed.add(label);
         lines.push(`L${label}:`);
       }
-      lines.push(`        ${text}`);
-    }
+      lines.push(`        ${text.replace('@', String(i))}`);
+    });
     for (let k = 0; k < LABELS; k++) if (!placed.has(k)) lines.push(`L${k}:`);
     lines.push('        hlt', '        .data', 'table:');
     if (p.data.length) lines.push(`        .word ${p.data.map(fmt).join(', ')}`);
