@@ -30,7 +30,7 @@ export class DiagSink {
       /[\x00-\x08\x0b-\x1f\x7f]/g,
       '?',
     );
-    const c = Math.max(1, Math.min(col, shown.length + 1));
+    const c = Math.max(1, col);
     this.items.push({
       d: {
         severity: 'error',
@@ -80,11 +80,14 @@ function compressChain(chain: readonly string[]): readonly string[] {
 
 /** `path:line:col: error: message`, the source line, a caret under the column, then the chain. */
 export function formatDiagnostic(d: Diagnostic, opts: { color?: boolean } = {}): string {
-  const c = opts.color ? pc : pc.createColors(false);
+  const c = pc.createColors(opts.color === true);
   const head = `${c.bold(`${d.file}:${d.line}:${d.col}:`)} ${d.severity === 'error' ? c.red('error:') : c.yellow('warning:')} ${c.bold(d.message)}`;
   const out = [head];
   if (d.sourceLine !== '') {
     out.push(d.sourceLine);
+  }
+  // Lines are shown shortened when very long; a caret past the shown text is left out.
+  if (d.sourceLine !== '' && d.col <= d.sourceLine.length + 1) {
     // Tabs stay tabs under the caret line so the caret lines up with the text above it.
     const pad = d.sourceLine.slice(0, d.col - 1).replace(/[^\t]/g, ' ');
     out.push(pad + c.green('^' + '~'.repeat(Math.max(0, d.length - 1))));

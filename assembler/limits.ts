@@ -9,7 +9,7 @@ export const MAX_INCLUDE_DEPTH = 32;
 /** Deepest chain of nested macro expansions. */
 export const MAX_MACRO_DEPTH = 64;
 /** Most source lines read or produced by macro expansion in one run. */
-export const MAX_TOTAL_LINES = 2_000_000;
+export const MAX_TOTAL_LINES = 500_000;
 /** Errors reported before the assembler gives up. */
 export const MAX_ERRORS = 100;
 /** Largest alignment accepted by .align. */

@@ -229,7 +229,7 @@ function equ(a: Assembly, unit: Unit, st: Statement, isSet: boolean): void {
   const value = peek(a, unit, st, e.e);
   const where = a.whereOf(unit, st.line);
   const at = a.here(countsFor(a, st));
-  const pending = value === undefined ? { expr: e.e as Expr, at, where } : null;
+  const pending = value === undefined ? { expr: e.e as Expr, at, where, name: n! } : null;
   if (old) {
     old.value = value;
     old.pending = pending;

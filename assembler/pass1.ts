@@ -30,6 +30,8 @@ interface Cond {
 const COND_DIRECTIVES = new Set(['.if', '.ifdef', '.ifndef', '.else', '.endif']);
 
 export class Walker {
+  private readonly expansionCache = new Map<string, ParsedText>();
+
   constructor(
     readonly asm: Assembly,
     readonly inc: IncludeConfig,
@@ -79,9 +81,6 @@ export class Walker {
     let ei = 0;
     let listed = 0;
     const listing = a.opts.listing === true;
-    const flushTo = (idx: number): void => {
-      for (; listed < idx; listed++) a.rows.push({ unit, idx: listed, item: null, sec: a.cur, off: a.sections[a.cur]!.off });
-    };
     for (;;) {
       const sl = S[si]?.line ?? Infinity;
       const ml = M[mi]?.line ?? Infinity;
@@ -89,7 +88,7 @@ export class Walker {
       const line = Math.min(sl, ml, el);
       if (line === Infinity) break;
       a.sink.seq = ++a.seq;
-      if (listing) flushTo(line - 1);
+      if (listing) listed = this.listRaw(unit, listed, line - 1);
       if (el === line) {
         const e = E[ei++]!;
         a.error(unit, e.line, e, e.message);
@@ -98,7 +97,7 @@ export class Walker {
       if (ml === line) {
         const def = M[mi++]!;
         if (active(conds)) this.defineMacro(unit, def);
-        if (listing && listed < line) flushTo(line);
+        if (listing && listed < line) listed = this.listRaw(unit, listed, line);
         continue;
       }
       const st = S[si++]!;
@@ -114,10 +113,17 @@ export class Walker {
         a.rows.splice(rowsBefore, 0, { unit, idx: line - 1, item, sec, off, stmt: true });
       }
     }
-    if (listing) flushTo(unit.lines.length);
+    if (listing) this.listRaw(unit, listed, unit.lines.length);
     for (const c of conds) {
       a.error(unit, c.line, { col: c.col, len: 3 }, 'unterminated conditional (missing `.endif`)');
     }
+  }
+
+  /** Listing rows for lines [from, to) that hold no statement (comments, blanks, macro bodies). */
+  private listRaw(unit: Unit, from: number, to: number): number {
+    const a = this.asm;
+    for (let i = from; i < to; i++) a.rows.push({ unit, idx: i, item: null, sec: a.cur, off: a.sections[a.cur]!.off });
+    return Math.max(from, to);
   }
 
   private statement(unit: Unit, st: Statement, conds: Cond[]): void {
@@ -280,7 +286,19 @@ export class Walker {
       for (const e of sub.errors) a.error(raw, e.line, e, e.message);
       return;
     }
-    this.runText(expansion, parseText(sub.lines));
+    this.runText(expansion, this.parseExpansion(sub.lines));
+  }
+
+  /** Expansions often repeat the same text (same arguments, no `\@`): parse each distinct text once. */
+  private parseExpansion(lines: string[]): ParsedText {
+    const key = lines.join('\n');
+    let p = this.expansionCache.get(key);
+    if (!p) {
+      if (this.expansionCache.size >= 4096) this.expansionCache.clear();
+      p = parseText(lines);
+      this.expansionCache.set(key, p);
+    }
+    return p;
   }
 
   private include(unit: Unit, st: Statement): void {

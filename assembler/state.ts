@@ -77,7 +77,7 @@ export interface Sym {
   readonly off: number;
   value: number | undefined;
   /** A const whose value was unknown in pass 1, evaluated on first use in pass 2. */
-  pending: { readonly expr: Expr; readonly at: EvalPoint; readonly where: Where } | null;
+  pending: { readonly expr: Expr; readonly at: EvalPoint; readonly where: Where; readonly name: Span } | null;
   resolving: boolean;
   readonly isSet: boolean;
   global: boolean;
@@ -167,7 +167,7 @@ export class Assembly {
   private resolvePending(s: Sym): void {
     const p = s.pending!;
     if (s.resolving) {
-      this.sink.error(p.where, 1, 1, `circular definition of \`${s.name}\``);
+      this.sink.error(p.where, p.name.col, p.name.len, `circular definition of \`${s.name}\``);
       s.pending = null;
       return;
     }
