@@ -126,8 +126,9 @@ export class Cpu {
   private lastW = 0;
   private tlbVmx: VmControl | null = null;
 
+  /** `mem` is physical memory: a whole buffer, or a view of one (a VM's slice of host memory). */
   constructor(
-    mem: ArrayBuffer,
+    mem: ArrayBuffer | Uint8Array,
     private readonly bus: IoBus,
     private readonly pic: InterruptSource,
     opts: CpuOptions = {},
@@ -275,7 +276,9 @@ export class Cpu {
     let left = budget;
     while (left > 0) {
       const code = this.loop(left);
-      left -= this.retired;
+      // A delivery also uses up one unit of budget: a handler that faults on its first fetch must
+      // not spin here forever (it still counts no instruction).
+      left -= code === C_FAULT || code === C_MEM || code === C_TRAP ? this.retired + 1 : this.retired;
       switch (code) {
         case C_BUDGET:
           s = null;

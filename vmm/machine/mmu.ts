@@ -60,15 +60,22 @@ export class Mmu {
   private lastEptW = true;
 
   constructor(
-    mem: ArrayBuffer,
+    mem: ArrayBuffer | Uint8Array,
     private readonly bus: IoBus,
     private readonly stats: CpuStats,
     tlbEntries = 256,
   ) {
     if (mem.byteLength % 4096 !== 0 || mem.byteLength === 0) throw new Error('memory size must be a non-zero multiple of 4096');
     if (tlbEntries < 1 || (tlbEntries & (tlbEntries - 1)) !== 0) throw new Error('TLB entries must be a power of two');
-    this.u8 = new Uint8Array(mem);
-    this.i32 = new Int32Array(mem);
+    // A view lets the VMM's interpreter run a guest over its slice of host memory, as its physical memory.
+    if (mem instanceof Uint8Array) {
+      if (mem.byteOffset % 4 !== 0) throw new Error('memory view must be 4-byte aligned');
+      this.u8 = mem;
+      this.i32 = new Int32Array(mem.buffer, mem.byteOffset, mem.byteLength >>> 2);
+    } else {
+      this.u8 = new Uint8Array(mem);
+      this.i32 = new Int32Array(mem);
+    }
     this.memSize = mem.byteLength;
     this.size = tlbEntries;
     this.mask = tlbEntries - 1;
