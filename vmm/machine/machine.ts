@@ -4,16 +4,17 @@
 // instructions) fires at an exact instruction, services the devices between slices, and turns the
 // CPU's stop reasons into a RunResult. Devices never see the CPU; this file is the only place they meet.
 import type { Image } from '../../assembler/types.js';
-import { EXIT_CODE, FLAGS, IRQ, MEMMAP, PAGE_SIZE, PORT, VEC } from '../../isa/abi.js';
-import { BlockDevice } from '../devices/block.js';
-import { Bus } from '../devices/bus.js';
-import { Iommu } from '../devices/iommu.js';
-import { Loopback, Nic } from '../devices/nic.js';
-import { Pic, PIC_PORT_COUNT } from '../devices/pic.js';
-import { PowerOff } from '../devices/poweroff.js';
-import { TEST_PORT_COUNT, TestPort } from '../devices/testport.js';
-import { Timer, TIMER_PORT_COUNT } from '../devices/timer.js';
-import { Uart, UART_PORT_COUNT } from '../devices/uart.js';
+import { EXIT_CODE, FLAGS, MEMMAP, PAGE_SIZE, VEC } from '../../isa/abi.js';
+import type { BlockDevice } from '../devices/block.js';
+import { Platform, type PlatformOptions } from '../platform.js';
+import type { Bus } from '../devices/bus.js';
+import type { Iommu } from '../devices/iommu.js';
+import type { Loopback, Nic } from '../devices/nic.js';
+import type { Pic } from '../devices/pic.js';
+import type { PowerOff } from '../devices/poweroff.js';
+import type { TestPort } from '../devices/testport.js';
+import type { Timer } from '../devices/timer.js';
+import type { Uart } from '../devices/uart.js';
 import { buildCrashReport, vectorName, type CrashReport } from '../report/crash.js';
 import { Cpu, type StopReason } from './cpu.js';
 import type { CpuStats } from './cpu-state.js';
@@ -21,17 +22,11 @@ import { DEFAULT_PROFILE, modelCycles } from './cycles.js';
 import { loadImage } from './loader.js';
 import type { RunResult, RunStats, RunStatus } from './run-result.js';
 
-export interface MachineOptions {
+export interface MachineOptions extends PlatformOptions {
   /** Bytes of RAM: a multiple of the page size, at most MEMMAP.MAX_RAM. */
   ramSize?: number;
   /** Strict VX32: the sensitive-unprivileged instructions trap at CPL > 0. */
   strict?: boolean;
-  /** Bytes the UART receives, queued up front. */
-  stdin?: string | Uint8Array;
-  /** Backing store of the block device (used in place: guest writes land in it). Empty if absent. */
-  blockImage?: Uint8Array;
-  /** Receives console text as the guest produces it (e.g. to stream it to stdout). */
-  consoleSink?: (text: string) => void;
 }
 
 export interface RunOptions {
@@ -49,12 +44,14 @@ export class MachineConfigError extends Error {}
 export class Machine {
   readonly ramSize: number;
   readonly mem: Uint8Array;
-  readonly bus = new Bus();
-  readonly pic = new Pic();
+  /** The devices, at their ABI addresses; the fields below are shortcuts into it. */
+  readonly platform: Platform;
+  readonly bus: Bus;
+  readonly pic: Pic;
   readonly timer: Timer;
   readonly uart: Uart;
-  readonly poweroff = new PowerOff();
-  readonly testport = new TestPort();
+  readonly poweroff: PowerOff;
+  readonly testport: TestPort;
   readonly iommu: Iommu;
   readonly block: BlockDevice;
   readonly nic: Nic;
@@ -62,7 +59,6 @@ export class Machine {
   readonly wire: Loopback;
   readonly cpu: Cpu;
   private image: Image | undefined;
-  private readonly consoleBytes: number[] = [];
   /** CPU instruction count the timer has been advanced to. */
   private timerClock = 0;
   private idle = 0;
@@ -76,43 +72,21 @@ export class Machine {
     this.ramSize = ramSize;
     const buffer = new ArrayBuffer(ramSize);
     this.mem = new Uint8Array(buffer);
-
-    const decoder = new TextDecoder('utf-8');
-    const sink = opts.consoleSink;
-    this.timer = new Timer(this.pic.line(IRQ.TIMER));
-    this.uart = new Uart(
-      this.pic.line(IRQ.UART),
-      (byte) => {
-        this.consoleBytes.push(byte);
-        if (sink) {
-          const s = decoder.decode(Uint8Array.of(byte), { stream: true });
-          if (s) sink(s);
-        }
-      },
-      opts.stdin,
-    );
-    // Native: DMA is identity-mapped but fenced to RAM, so a device can never write past it.
-    this.iommu = new Iommu(this.mem);
-    const blockDma = this.iommu.domain('block');
-    blockDma.identity(0, ramSize);
-    const nicDma = this.iommu.domain('nic');
-    nicDma.identity(0, ramSize);
-    this.block = new BlockDevice(opts.blockImage ?? new Uint8Array(0), blockDma, this.pic.line(IRQ.BLOCK));
-    this.nic = new Nic(nicDma, this.pic.line(IRQ.NIC));
-    this.wire = new Loopback(this.nic);
-
-    this.bus.mapPorts(PORT.PIC_CMD, PIC_PORT_COUNT, this.pic);
-    this.bus.mapPorts(PORT.TIMER_CTRL, TIMER_PORT_COUNT, this.timer);
-    this.bus.mapPorts(PORT.UART_DATA, UART_PORT_COUNT, this.uart);
-    this.bus.mapPorts(PORT.POWEROFF, 1, this.poweroff);
-    this.bus.mapPorts(PORT.TEST_PASS, TEST_PORT_COUNT, this.testport);
-    this.bus.mapMmio(MEMMAP.BLOCK_MMIO, MEMMAP.MMIO_SIZE, this.block);
-    this.bus.mapMmio(MEMMAP.NIC_MMIO, MEMMAP.MMIO_SIZE, this.nic);
-    // The guest must see the timer as of the instruction that touches it, not as of the slice start.
-    // That `in`/`out` retires just after the access; counting it now makes its effect land at its end,
-    // so a period of N means N instructions after the one that enabled the timer.
+    const p = new Platform(this.mem, opts);
+    this.platform = p;
+    this.bus = p.bus;
+    this.pic = p.pic;
+    this.timer = p.timer;
+    this.uart = p.uart;
+    this.poweroff = p.poweroff;
+    this.testport = p.testport;
+    this.iommu = p.iommu;
+    this.block = p.block;
+    this.nic = p.nic!;
+    this.wire = p.wire!;
+    // The guest must see the timer's count as of the instruction that reads it, not as of the slice start.
     this.bus.beforeAccess = (name) => {
-      if (name === 'timer') this.syncTimer(1);
+      if (name === 'timer') this.syncTimer();
     };
 
     this.cpu = new Cpu(buffer, this.bus, this.pic, { strict: opts.strict ?? false });
@@ -127,7 +101,7 @@ export class Machine {
 
   /** Console text so far. */
   get console(): string {
-    return new TextDecoder('utf-8').decode(Uint8Array.from(this.consoleBytes));
+    return this.platform.console;
   }
 
   run(opts: RunOptions): RunResult {
@@ -281,9 +255,6 @@ export class Machine {
       interrupts: c.interrupts,
       ioAccesses,
     });
-    const t = this.testport;
-    const b = this.block.state;
-    const n = this.nic.state;
     return {
       guestInstructions: c.instructions,
       idleInstructions: this.idle,
@@ -303,15 +274,7 @@ export class Machine {
         mmioWrites: io.mmioWrites,
         byDevice: { ...io.byDevice },
       },
-      devices: {
-        uart: { txBytes: this.uart.state.txBytes, rxBytes: this.uart.state.rxBytes },
-        timer: { ticks: this.timer.state.ticks },
-        pic: { delivered: this.pic.state.delivered, eois: this.pic.state.eois },
-        block: { commands: b.commands, sectorsRead: b.sectorsRead, sectorsWritten: b.sectorsWritten, errors: b.errors },
-        nic: { packetsTx: n.packetsTx, packetsRx: n.packetsRx, doorbells: n.doorbells, rxDrops: n.rxDrops, dmaErrors: n.dmaErrors },
-        iommu: { faults: this.iommu.faults },
-        tests: { passed: t.passed, failed: t.failed, results: t.state.results.map((x) => ({ ...x })) },
-      },
+      devices: this.platform.deviceStats(),
     };
   }
 

@@ -1,0 +1,111 @@
+// The VX32 platform: every device at its isa/abi.ts address on one bus, over one RAM.
+//
+// A bare-metal Machine has one platform, wired straight to its CPU. Each VM has one too: there
+// the devices are the VMM's device models, reached through exits and traps instead of directly.
+
+import { IRQ, MEMMAP, PORT } from '../isa/abi.js';
+import { BlockDevice } from './devices/block.js';
+import { Bus } from './devices/bus.js';
+import { Iommu } from './devices/iommu.js';
+import { Loopback, Nic } from './devices/nic.js';
+import { Pic, PIC_PORT_COUNT } from './devices/pic.js';
+import { PowerOff } from './devices/poweroff.js';
+import { TEST_PORT_COUNT, TestPort } from './devices/testport.js';
+import { Timer, TIMER_PORT_COUNT } from './devices/timer.js';
+import { Uart, UART_PORT_COUNT } from './devices/uart.js';
+import type { DeviceStats } from './machine/run-result.js';
+
+/** The disk a platform gets when none is given: zeroed, the same for every technique. */
+export const DEFAULT_DISK_BYTES = 1 << 20;
+
+export interface PlatformOptions {
+  /** Bytes the UART receives, queued up front. */
+  stdin?: string | Uint8Array;
+  /** Backing store of the block device (used in place: guest writes land in it). Default: a zeroed 1 MiB disk. */
+  blockImage?: Uint8Array;
+  /** Receives console text as the guest produces it (e.g. to stream it to stdout). */
+  consoleSink?: (text: string) => void;
+  /** Leave the NIC off this bus (it is passed through from the host instead). */
+  withoutNic?: boolean;
+}
+
+export class Platform {
+  readonly bus = new Bus();
+  readonly pic = new Pic();
+  readonly timer: Timer;
+  readonly uart: Uart;
+  readonly poweroff = new PowerOff();
+  readonly testport = new TestPort();
+  readonly iommu: Iommu;
+  readonly block: BlockDevice;
+  readonly nic: Nic | null;
+  /** The NIC's far end: tests read `wire.sent` and `wire.inject()` packets. */
+  readonly wire: Loopback | null;
+  private readonly consoleBytes: number[] = [];
+
+  /** `ram` is the platform's physical memory as its devices' DMA sees it. */
+  constructor(ram: Uint8Array, opts: PlatformOptions = {}) {
+    const decoder = new TextDecoder('utf-8');
+    const sink = opts.consoleSink;
+    this.timer = new Timer(this.pic.line(IRQ.TIMER));
+    this.uart = new Uart(
+      this.pic.line(IRQ.UART),
+      (byte) => {
+        this.consoleBytes.push(byte);
+        if (sink) {
+          const s = decoder.decode(Uint8Array.of(byte), { stream: true });
+          if (s) sink(s);
+        }
+      },
+      opts.stdin,
+    );
+    // DMA is identity-mapped but fenced to RAM, so a device can never write past it.
+    this.iommu = new Iommu(ram);
+    const blockDma = this.iommu.domain('block');
+    blockDma.identity(0, ram.length);
+    this.block = new BlockDevice(opts.blockImage ?? new Uint8Array(DEFAULT_DISK_BYTES), blockDma, this.pic.line(IRQ.BLOCK));
+    if (opts.withoutNic) {
+      this.nic = null;
+      this.wire = null;
+    } else {
+      const nicDma = this.iommu.domain('nic');
+      nicDma.identity(0, ram.length);
+      this.nic = new Nic(nicDma, this.pic.line(IRQ.NIC));
+      this.wire = new Loopback(this.nic);
+    }
+
+    this.bus.mapPorts(PORT.PIC_CMD, PIC_PORT_COUNT, this.pic);
+    this.bus.mapPorts(PORT.TIMER_CTRL, TIMER_PORT_COUNT, this.timer);
+    this.bus.mapPorts(PORT.UART_DATA, UART_PORT_COUNT, this.uart);
+    this.bus.mapPorts(PORT.POWEROFF, 1, this.poweroff);
+    this.bus.mapPorts(PORT.TEST_PASS, TEST_PORT_COUNT, this.testport);
+    this.bus.mapMmio(MEMMAP.BLOCK_MMIO, MEMMAP.MMIO_SIZE, this.block);
+    if (this.nic) this.bus.mapMmio(MEMMAP.NIC_MMIO, MEMMAP.MMIO_SIZE, this.nic);
+  }
+
+  /** Console text so far. */
+  get console(): string {
+    return new TextDecoder('utf-8').decode(Uint8Array.from(this.consoleBytes));
+  }
+
+  deviceStats(): DeviceStats {
+    const t = this.testport;
+    const b = this.block.state;
+    const n = this.nic?.state;
+    return {
+      uart: { txBytes: this.uart.state.txBytes, rxBytes: this.uart.state.rxBytes },
+      timer: { ticks: this.timer.state.ticks },
+      pic: { delivered: this.pic.state.delivered, eois: this.pic.state.eois },
+      block: { commands: b.commands, sectorsRead: b.sectorsRead, sectorsWritten: b.sectorsWritten, errors: b.errors },
+      nic: {
+        packetsTx: n?.packetsTx ?? 0,
+        packetsRx: n?.packetsRx ?? 0,
+        doorbells: n?.doorbells ?? 0,
+        rxDrops: n?.rxDrops ?? 0,
+        dmaErrors: n?.dmaErrors ?? 0,
+      },
+      iommu: { faults: this.iommu.faults },
+      tests: { passed: t.passed, failed: t.failed, results: t.state.results.map((x) => ({ ...x })) },
+    };
+  }
+}
