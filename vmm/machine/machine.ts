@@ -17,8 +17,8 @@ import type { Timer } from '../devices/timer.js';
 import type { Uart } from '../devices/uart.js';
 import { buildCrashReport, vectorName, type CrashReport } from '../report/crash.js';
 import { Cpu, type StopReason } from './cpu.js';
-import type { CpuStats } from './cpu-state.js';
-import { DEFAULT_PROFILE, modelCycles } from './cycles.js';
+import { loadProfile, type CostProfile } from '../cost/profile.js';
+import { buildRunStats } from '../stats.js';
 import { loadImage } from './loader.js';
 import type { RunResult, RunStats, RunStatus } from './run-result.js';
 
@@ -27,6 +27,8 @@ export interface MachineOptions extends PlatformOptions {
   ramSize?: number;
   /** Strict VX32: the sensitive-unprivileged instructions trap at CPL > 0. */
   strict?: boolean;
+  /** Cost profile for modeled cycles (default: `modern`). */
+  profile?: CostProfile;
 }
 
 export interface RunOptions {
@@ -58,6 +60,7 @@ export class Machine {
   /** The NIC's far end: tests read `wire.sent` and `wire.inject()` packets. */
   readonly wire: Loopback;
   readonly cpu: Cpu;
+  readonly profile: CostProfile;
   private image: Image | undefined;
   /** CPU instruction count the timer has been advanced to. */
   private timerClock = 0;
@@ -90,6 +93,7 @@ export class Machine {
     };
 
     this.cpu = new Cpu(buffer, this.bus, this.pic, { strict: opts.strict ?? false });
+    this.profile = opts.profile ?? loadProfile();
   }
 
   /** Load an image and reset the CPU to its entry: CPL 0, IF = 0, paging off, sp = top of RAM. */
@@ -235,47 +239,15 @@ export class Machine {
 
   /** Counted events so far, with modeled cycles. */
   stats(): RunStats {
-    const c: CpuStats = this.cpu.stats;
-    const io = this.bus.stats;
-    const trapsByVector: Record<string, number> = {};
-    let trapsAndIrqs = 0;
-    c.trapsByVector.forEach((n: number, v: number) => {
-      if (n > 0) {
-        trapsByVector[String(v)] = n;
-        trapsAndIrqs += n;
-      }
-    });
-    const traps = Math.max(0, trapsAndIrqs - c.interrupts);
-    const ioAccesses = io.portReads + io.portWrites + io.mmioReads + io.mmioWrites;
-    const modeledCycles = modelCycles({
-      instructions: c.instructions,
-      tlbMisses: c.tlbMisses,
-      pageWalkRefs: c.pageWalkRefs,
-      traps,
-      interrupts: c.interrupts,
-      ioAccesses,
-    });
-    return {
+    const c = this.cpu.stats;
+    return buildRunStats({
+      technique: 'native',
+      cpu: c,
       guestInstructions: c.instructions,
       idleInstructions: this.idle,
-      modeledCycles,
-      costProfile: DEFAULT_PROFILE.name,
-      tlbHits: c.tlbHits,
-      tlbMisses: c.tlbMisses,
-      pageWalkRefs: c.pageWalkRefs,
-      privilegedExecuted: c.privilegedExecuted,
-      traps,
-      trapsByVector,
-      interrupts: c.interrupts,
-      io: {
-        portReads: io.portReads,
-        portWrites: io.portWrites,
-        mmioReads: io.mmioReads,
-        mmioWrites: io.mmioWrites,
-        byDevice: { ...io.byDevice },
-      },
-      devices: this.platform.deviceStats(),
-    };
+      platform: this.platform,
+      profile: this.profile,
+    });
   }
 
   /** Every device's state as one JSON-able object (the disk contents excluded). */

@@ -29,13 +29,41 @@ export interface DeviceStats {
   tests: { passed: number; failed: number; results: TestCaseResult[] };
 }
 
-export interface RunStats {
+/** What a hypervisor counts on top of the CPU; all zero for a native run. */
+export interface VirtStats {
+  /** Exits by reason, only reasons that occurred. */
+  exits: Record<string, number>;
+  exitsTotal: number;
+  /** Faults of a deprivileged guest that entered the VMM (trap-and-emulate). */
+  hostTraps: number;
+  /** Traps and interrupts the VMM delivered into the guest's handlers by building the frame itself. */
+  reflectedTraps: number;
+  /** Instructions the VMM decoded and emulated for the guest. */
+  emulatedInstructions: number;
+  /** Guest instructions run by the VMM's interpreter. */
+  interpretedInstructions: number;
+  interruptsInjected: number;
+  /** Device register accesses served by the VMM's device models. */
+  deviceAccesses: number;
+  shadowFaults: number;
+  shadowSyncs: number;
+  shadowFlushes: number;
+  nestedWalkRefs: number;
+  worldSwitches: number;
+  /** Sensitive instructions that ran at ring > 0 and silently did the wrong thing. */
+  silentFailures: number;
+  hypercalls: Record<string, number>;
+}
+
+export interface RunStats extends VirtStats {
   /** Instructions the guest executed (not counting time skipped while halted). */
   guestInstructions: number;
   /** Instructions' worth of time fast-forwarded while the CPU sat in `hlt` waiting for the timer. */
   idleInstructions: number;
-  /** Modeled, not measured: see vmm/machine/cycles.ts and the cost profile it names. */
+  /** Modeled, not measured: counted events times the cost profile's per-event costs (vmm/cost/). */
   modeledCycles: number;
+  /** Modeled cycles by event kind (and `exit:<REASON>` for exit handling). */
+  cycleBreakdown: Record<string, number>;
   costProfile: string;
   tlbHits: number;
   tlbMisses: number;
@@ -48,6 +76,26 @@ export interface RunStats {
   interrupts: number;
   io: IoStats;
   devices: DeviceStats;
+}
+
+export function emptyVirtStats(): VirtStats {
+  return {
+    exits: {},
+    exitsTotal: 0,
+    hostTraps: 0,
+    reflectedTraps: 0,
+    emulatedInstructions: 0,
+    interpretedInstructions: 0,
+    interruptsInjected: 0,
+    deviceAccesses: 0,
+    shadowFaults: 0,
+    shadowSyncs: 0,
+    shadowFlushes: 0,
+    nestedWalkRefs: 0,
+    worldSwitches: 0,
+    silentFailures: 0,
+    hypercalls: {},
+  };
 }
 
 export interface RunResult {

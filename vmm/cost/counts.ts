@@ -1,0 +1,39 @@
+// Turning a run's statistics into the cost model's event counts, the same way for every technique.
+
+import type { RunStats } from '../machine/run-result.js';
+import type { Technique } from '../hv/types.js';
+import { zeroCounts, type EventCounts } from './events.js';
+
+/** Port and MMIO accesses that reached a bus. */
+export function busAccesses(s: Pick<RunStats, 'io'>): number {
+  return s.io.portReads + s.io.portWrites + s.io.mmioReads + s.io.mmioWrites;
+}
+
+export function eventCounts(technique: Technique, s: RunStats): EventCounts {
+  const c = zeroCounts();
+  const interpreted = technique === 'emulate';
+  c.instruction = interpreted ? 0 : s.guestInstructions - s.emulatedInstructions;
+  c.interpretedInstruction = interpreted ? s.guestInstructions : 0;
+  c.tlbMiss = s.tlbMisses;
+  c.pageWalkRef = s.pageWalkRefs;
+  // Deliveries through the vector table by the CPU (the interpreter's count as software work).
+  if (interpreted) c.reflectedTrap = s.traps + s.interrupts + s.reflectedTraps;
+  else {
+    c.trap = s.traps;
+    c.interrupt = s.interrupts;
+    c.reflectedTrap = s.reflectedTraps;
+  }
+  // On bare metal the guest talks to physical devices; in a VM, to the VMM's models.
+  if (technique === 'native') c.ioAccess = busAccesses(s);
+  else c.deviceEmulation = s.deviceAccesses;
+  c.vmExit = s.exitsTotal;
+  c.hostTrap = s.hostTraps;
+  c.emulatedInstruction = s.emulatedInstructions;
+  c.interruptInjected = s.interruptsInjected;
+  c.shadowFault = s.shadowFaults;
+  c.shadowSync = s.shadowSyncs;
+  c.shadowFlush = s.shadowFlushes;
+  c.worldSwitch = s.worldSwitches;
+  c.hypercall = Object.values(s.hypercalls).reduce((a, b) => a + b, 0);
+  return c;
+}

@@ -1,0 +1,71 @@
+// Assembling a run's statistics (and its modeled cycles) from what the CPU, the devices and the VMM counted.
+
+import { eventCounts } from './cost/counts.js';
+import { modelCycles } from './cost/model.js';
+import type { CostProfile } from './cost/profile.js';
+import type { Technique } from './hv/types.js';
+import { emptyVirtStats, type RunStats, type VirtStats } from './machine/run-result.js';
+import type { Platform } from './platform.js';
+
+/** The CPU's counters for one guest (a whole CPU's, or the share a VM was credited with). */
+export interface CpuCounts {
+  instructions: number;
+  privilegedExecuted: number;
+  tlbHits: number;
+  tlbMisses: number;
+  pageWalkRefs: number;
+  interrupts: number;
+  trapsByVector: Uint32Array;
+}
+
+export interface StatsInput {
+  technique: Technique;
+  cpu: CpuCounts;
+  /** Guest instructions: the CPU's plus any the VMM emulated. */
+  guestInstructions: number;
+  idleInstructions: number;
+  platform: Platform;
+  virt?: Partial<VirtStats>;
+  profile: CostProfile;
+}
+
+export function buildRunStats(i: StatsInput): RunStats {
+  const c = i.cpu;
+  const io = i.platform.bus.stats;
+  const trapsByVector: Record<string, number> = {};
+  let deliveries = 0;
+  c.trapsByVector.forEach((n, v) => {
+    if (n > 0) {
+      trapsByVector[String(v)] = n;
+      deliveries += n;
+    }
+  });
+  const virt = { ...emptyVirtStats(), ...i.virt };
+  const stats: RunStats = {
+    ...virt,
+    guestInstructions: i.guestInstructions,
+    idleInstructions: i.idleInstructions,
+    modeledCycles: 0,
+    cycleBreakdown: {},
+    costProfile: i.profile.name,
+    tlbHits: c.tlbHits,
+    tlbMisses: c.tlbMisses,
+    pageWalkRefs: c.pageWalkRefs,
+    privilegedExecuted: c.privilegedExecuted,
+    traps: Math.max(0, deliveries - c.interrupts),
+    trapsByVector,
+    interrupts: c.interrupts,
+    io: {
+      portReads: io.portReads,
+      portWrites: io.portWrites,
+      mmioReads: io.mmioReads,
+      mmioWrites: io.mmioWrites,
+      byDevice: { ...io.byDevice },
+    },
+    devices: i.platform.deviceStats(),
+  };
+  const m = modelCycles(eventCounts(i.technique, stats), stats.exits, i.profile);
+  stats.modeledCycles = m.total;
+  stats.cycleBreakdown = { ...m.breakdown };
+  return stats;
+}
