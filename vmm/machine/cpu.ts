@@ -406,6 +406,8 @@ export class Cpu {
     const r = this.pushFrame(v, err, savedPc);
     if (r === MS_OK) return null;
     if (r === MS_EPT) return this.deliveryEptExit(v, err, savedPc);
+    if (vm !== null && this.mmu.status === MS_PF && ((vm.exceptionBitmap >>> VEC.PF) & 1) !== 0)
+      return this.deliveryPfExit(v, err, savedPc);
     if (v === VEC.DF) return this.triple(v, err, savedPc);
     // The entry was missing or the frame could not be written: #DF with the failed vector as error.
     this.stats.trapsByVector[VEC.DF]!++;
@@ -431,6 +433,21 @@ export class Cpu {
     e.fetch = false;
     e.vector = v;
     e.error = err;
+    this.vmx!.inject = { vector: v, error: err };
+    return 'exit';
+  }
+
+  /**
+   * A page fault while delivering an event, with #PF exits on (shadow paging): exit so the VMM can fill
+   * the shadow, and re-inject the event on the next entry, as VT-x does with its IDT-vectoring information.
+   */
+  private deliveryPfExit(v: number, err: number, savedPc: number): StopReason {
+    const m = this.mmu;
+    m.status = MS_OK;
+    const e = this.beginExit('EXCEPTION', savedPc);
+    e.vector = VEC.PF;
+    e.error = m.pfErr;
+    e.cr2 = m.pfAddr >>> 0;
     this.vmx!.inject = { vector: v, error: err };
     return 'exit';
   }
