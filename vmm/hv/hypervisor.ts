@@ -1,0 +1,185 @@
+// The hypervisor: places VMs in host memory, boots each under the chosen technique, time-slices them on the
+// one physical CPU, and reports each VM's run.
+
+import type { Image } from '../../assembler/types.js';
+import { MEMMAP, PAGE_SIZE } from '../../isa/abi.js';
+import { loadProfile, type CostProfile } from '../cost/profile.js';
+import { loadImage } from '../machine/loader.js';
+import type { RunResult } from '../machine/run-result.js';
+import { Platform } from '../platform.js';
+import { buildRunStats } from '../stats.js';
+import { exitsTotal } from './counters.js';
+import { Host } from './host.js';
+import { EmulateRunner } from './techniques/emulate.js';
+import { HwRunner } from './techniques/hw.js';
+import type { Runner } from './techniques/runner.js';
+import { TrapRunner } from './techniques/trap.js';
+import { defaultMemory, TECHNIQUE_MEMORY, type MemoryMode, type Technique } from './types.js';
+import { Vm, type Divergence } from './vm.js';
+
+export interface VmSpec {
+  readonly name: string;
+  readonly image: Image;
+  readonly ramSize?: number;
+  readonly stdin?: string | Uint8Array;
+  readonly blockImage?: Uint8Array;
+  readonly consoleSink?: (text: string) => void;
+}
+
+export interface HypervisorOptions {
+  readonly technique: Exclude<Technique, 'native'>;
+  readonly memory?: MemoryMode;
+  /** Strict VX32: the sensitive-unprivileged instructions trap at ring > 0. */
+  readonly strict?: boolean;
+  readonly profile?: CostProfile;
+  /** Guest instructions a VM runs before the scheduler switches to the next one. */
+  readonly quantum?: number;
+}
+
+export interface VmRunResult extends RunResult {
+  readonly name: string;
+  readonly technique: Technique;
+  readonly memory: MemoryMode | null;
+  /** Silent failures of sensitive instructions (trap-and-emulate), first ones first. */
+  readonly divergences: readonly Divergence[];
+}
+
+/** A configuration the hypervisor refuses (technique and memory mode that do not go together, a PV image, …). */
+export class ConfigError extends Error {}
+
+export const DEFAULT_QUANTUM = 50_000;
+
+export class Hypervisor {
+  readonly host: Host;
+  readonly vms: Vm[] = [];
+  readonly runners: Runner[] = [];
+  readonly technique: Exclude<Technique, 'native'>;
+  readonly memory: MemoryMode | null;
+  readonly profile: CostProfile;
+  private readonly quantum: number;
+  private worldSwitches = 0;
+
+  constructor(specs: readonly VmSpec[], opts: HypervisorOptions) {
+    if (specs.length === 0) throw new ConfigError('no VM to run');
+    this.technique = opts.technique;
+    const supported = TECHNIQUE_MEMORY[opts.technique];
+    const memory = opts.technique === 'emulate' ? null : (opts.memory ?? defaultMemory(opts.technique));
+    if (opts.technique === 'emulate' && opts.memory && opts.memory !== 'shadow')
+      throw new ConfigError(`emulate uses its own software MMU; --memory ${opts.memory} does not apply`);
+    if (memory !== null && !supported.includes(memory))
+      throw new ConfigError(
+        `technique ${opts.technique} cannot use --memory ${memory} (it supports: ${supported.join(', ') || 'none'})`,
+      );
+    if (opts.technique === 'bt' || opts.technique === 'pv')
+      throw new ConfigError(`technique ${opts.technique} is not available in this build yet`);
+    this.memory = memory;
+    this.profile = opts.profile ?? loadProfile();
+    this.quantum = Math.max(1, opts.quantum ?? DEFAULT_QUANTUM);
+
+    const sizes = specs.map((s) => s.ramSize ?? MEMMAP.DEFAULT_RAM);
+    for (const [i, size] of sizes.entries())
+      if (!Number.isInteger(size) || size < PAGE_SIZE || size % PAGE_SIZE !== 0 || size > MEMMAP.MAX_RAM)
+        throw new ConfigError(`${specs[i]!.name}: RAM must be a multiple of ${PAGE_SIZE} bytes up to ${MEMMAP.MAX_RAM}`);
+    this.host = new Host(sizes, { strict: opts.strict ?? false });
+
+    specs.forEach((spec, id) => {
+      const region = this.host.allocate(sizes[id]!);
+      const platform = new Platform(region.guest.raw, {
+        ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
+        ...(spec.blockImage ? { blockImage: spec.blockImage } : {}),
+        ...(spec.consoleSink ? { consoleSink: spec.consoleSink } : {}),
+      });
+      loadImage(region.guest.raw, spec.image);
+      const vm = new Vm(id, spec.name, spec.image, region.guest, platform);
+      const runner: Runner =
+        opts.technique === 'emulate'
+          ? new EmulateRunner(vm, region)
+          : opts.technique === 'trap'
+            ? new TrapRunner(vm, this.host, region, opts.strict ?? false)
+            : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow');
+      runner.boot();
+      this.vms.push(vm);
+      this.runners.push(runner);
+    });
+  }
+
+  /** Run every VM until it stops or has used `maxInstructions` (each). */
+  run(maxInstructions: number): VmRunResult[] {
+    const budget = Math.max(0, Math.floor(maxInstructions));
+    const used = this.vms.map(() => 0);
+    const single = this.vms.length === 1;
+    let last = -1;
+    for (;;) {
+      let progressed = false;
+      for (const [i, vm] of this.vms.entries()) {
+        if (!vm.running) continue;
+        if (used[i]! >= budget) {
+          vm.stop('limit');
+          continue;
+        }
+        const runner = this.runners[i]!;
+        if (last !== i && last !== -1) {
+          this.worldSwitches++;
+          vm.counters.worldSwitches++;
+        }
+        last = i;
+        const start = performance.now();
+        runner.switchIn();
+        const slice = single ? budget - used[i]! : Math.min(this.quantum, budget - used[i]!);
+        used[i]! += runner.run(slice);
+        runner.switchOut();
+        vm.wallMs += performance.now() - start;
+        if (vm.running && used[i]! >= budget) vm.stop('limit');
+        progressed = true;
+      }
+      if (!progressed) break;
+    }
+    return this.vms.map((vm, i) => this.result(vm, this.runners[i]!));
+  }
+
+  private result(vm: Vm, runner: Runner): VmRunResult {
+    const c = vm.counters;
+    const shadow = runner instanceof TrapRunner || runner instanceof HwRunner ? runner.shadow : null;
+    const exits: Record<string, number> = {};
+    for (const [r, n] of Object.entries(c.exits)) if (n > 0) exits[r] = n;
+    const io = vm.platform.bus.stats;
+    const stats = buildRunStats({
+      technique: this.technique,
+      cpu: vm.cpu,
+      guestInstructions: vm.guestInstructions,
+      idleInstructions: vm.idleInstructions,
+      platform: vm.platform,
+      profile: this.profile,
+      virt: {
+        exits,
+        exitsTotal: exitsTotal(c),
+        hostTraps: c.hostTraps,
+        reflectedTraps: c.reflectedTraps,
+        emulatedInstructions: c.emulatedInstructions,
+        interpretedInstructions: c.interpretedInstructions,
+        interruptsInjected: c.interruptsInjected,
+        deviceAccesses: io.portReads + io.portWrites + io.mmioReads + io.mmioWrites,
+        shadowFaults: shadow?.stats.shadowFaults ?? 0,
+        shadowSyncs: shadow?.stats.shadowSyncs ?? 0,
+        shadowFlushes: shadow?.stats.shadowFlushes ?? 0,
+        nestedWalkRefs: vm.cpu.nestedWalkRefs,
+        worldSwitches: c.worldSwitches,
+        silentFailures: c.silentFailures,
+        hypercalls: { ...c.hypercalls },
+      },
+    });
+    const r: VmRunResult = {
+      name: vm.name,
+      technique: this.technique,
+      memory: this.memory,
+      status: vm.status === 'running' ? 'limit' : vm.status,
+      exitCode: vm.exitCode,
+      console: vm.platform.console,
+      stats,
+      wallMs: vm.wallMs,
+      divergences: vm.divergences,
+      ...(vm.crash ? { crash: vm.crash } : {}),
+    };
+    return r;
+  }
+}

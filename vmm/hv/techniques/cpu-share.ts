@@ -1,0 +1,88 @@
+// Sharing one CPU between VMs: load a VM's registers on a world switch, save them back, and credit the
+// CPU's event counters to the VM that was running.
+
+import type { Cpu } from '../../machine/cpu.js';
+import { buildCrashReport, type CrashReport } from '../../report/crash.js';
+import type { Vm } from '../vm.js';
+
+type Scalars = 'instructions' | 'privilegedExecuted' | 'tlbHits' | 'tlbMisses' | 'pageWalkRefs' | 'nestedWalkRefs' | 'interrupts';
+const SCALARS: readonly Scalars[] = [
+  'instructions',
+  'privilegedExecuted',
+  'tlbHits',
+  'tlbMisses',
+  'pageWalkRefs',
+  'nestedWalkRefs',
+  'interrupts',
+];
+
+export class CpuShare {
+  private mark: Record<Scalars, number> | null = null;
+  private vectors: Uint32Array | null = null;
+
+  constructor(
+    private readonly cpu: Cpu,
+    private readonly vm: Vm,
+  ) {}
+
+  /** World switch in: this VM's registers onto the CPU, and start counting for it. */
+  load(): void {
+    if (this.vm.state) this.cpu.load(this.vm.state);
+    const s = this.cpu.stats;
+    this.mark = Object.fromEntries(SCALARS.map((k) => [k, s[k]])) as Record<Scalars, number>;
+    this.vectors = s.trapsByVector.slice();
+  }
+
+  /** World switch out: save the registers and credit what the CPU counted meanwhile. */
+  save(): void {
+    const vm = this.vm;
+    vm.state = this.cpu.save();
+    this.credit();
+  }
+
+  /** Credit the counts since the last mark (also used for a final report while loaded). */
+  credit(): void {
+    const s = this.cpu.stats;
+    if (this.mark) for (const k of SCALARS) this.vm.cpu[k] += s[k] - this.mark[k];
+    if (this.vectors) for (let i = 0; i < s.trapsByVector.length; i++) this.vm.cpu.trapsByVector[i]! += s.trapsByVector[i]! - this.vectors[i]!;
+    this.mark = null;
+    this.vectors = null;
+  }
+
+  /** `read32` reads guest-virtual memory the way the guest's kernel would (throwing if it cannot). */
+  crashReport(
+    reason: string,
+    pc: number,
+    read32: (va: number) => number,
+    vector?: number,
+    error?: number,
+  ): CrashReport {
+    const cpu = this.cpu;
+    const v = this.vm.v;
+    let words: [number, number] | null = null;
+    try {
+      words = [read32(pc), read32((pc + 4) >>> 0)];
+    } catch {
+      words = null;
+    }
+    return buildCrashReport({
+      reason,
+      pc,
+      words,
+      fault: vector === undefined ? null : { vector, error: error ?? 0, cr2: v.cr2 >>> 0 },
+      registers: {
+        r: Array.from(cpu.r, (x) => x >>> 0),
+        pc: cpu.pc >>> 0,
+        flags: cpu.flags,
+        cpl: cpu.cpl,
+        cr0: cpu.cr0,
+        cr2: cpu.cr2 >>> 0,
+        cr3: cpu.cr3,
+        cr4: cpu.cr4 >>> 0,
+        cr8: cpu.cr8,
+        ivtb: cpu.ivtb >>> 0,
+      },
+      image: this.vm.image,
+    });
+  }
+}

@@ -1,0 +1,282 @@
+// Hardware assistance: the guest runs unmodified in non-root mode, at its own ring 0, under a control block
+// that makes I/O, `hlt` and `hcall` exit; memory through second-stage tables (nested) or shadow tables.
+//
+// With nested paging the guest owns its control registers and page faults outright. With shadow paging
+// (as first-generation VT-x, which had no second stage) control-register accesses, `invlpg` and page
+// faults exit too, and the VMM keeps the shadow in sync exactly as under trap-and-emulate.
+
+import { CR, CR0_PG, FLAGS, VEC } from '../../../isa/abi.js';
+import type { Cpu } from '../../machine/cpu.js';
+import { createVmControl, exitMask, type VmControl } from '../../machine/vmx.js';
+import { fromExitInfo, handleExit, type ExitHost } from '../exits.js';
+import { GuestAccess } from '../guest-access.js';
+import type { Host, VmRegion } from '../host.js';
+import { buildSecondStage } from '../memory/second-stage.js';
+import { ShadowPager } from '../memory/shadow.js';
+import type { EmulationContext } from '../privileged.js';
+import type { VirtualCpu } from '../vcpu.js';
+import type { Vm } from '../vm.js';
+import { CpuShare } from './cpu-share.js';
+import { Runner } from './runner.js';
+
+const SP = 15;
+
+export class HwRunner extends Runner implements ExitHost {
+  readonly technique = 'hw' as const;
+  readonly cpu: Cpu;
+  readonly vmcs: VmControl;
+  readonly shadow: ShadowPager | null;
+  readonly access: GuestAccess;
+  readonly strict = false;
+  private readonly share: CpuShare;
+  private readonly ctx: EmulationContext;
+
+  constructor(
+    vm: Vm,
+    private readonly host: Host,
+    private readonly region: VmRegion,
+    readonly memory: 'nested' | 'shadow',
+  ) {
+    super(vm);
+    const cpu = host.cpu;
+    this.cpu = cpu;
+    const g = region.guest;
+    const shadowed = memory === 'shadow';
+    this.vmcs = createVmControl({
+      exitOn: shadowed ? exitMask('HLT', 'IO', 'CR_ACCESS', 'INVLPG') : exitMask('HLT', 'IO'),
+      exceptionBitmap: shadowed ? 1 << VEC.PF : 0,
+    });
+    // Every port exits: the guest's devices are the VMM's models (the hypervisor-direct model).
+    this.vmcs.ioBitmap.fill(0xff);
+    this.shadow = shadowed ? new ShadowPager(host.words, region.pool, g, (gpa) => g.toHost(gpa)) : null;
+    const v = vm.v;
+    this.access = new GuestAccess(
+      g,
+      shadowed ? { cr0: () => v.cr0, cr3: () => v.cr3 } : { cr0: () => cpu.cr0, cr3: () => cpu.cr3 },
+      this.shadow,
+    );
+    this.share = new CpuShare(cpu, vm);
+    this.ctx = this.makeContext();
+  }
+
+  boot(): void {
+    const vm = this.vm;
+    const cpu = this.cpu;
+    cpu.vmx = null;
+    cpu.reset(vm.image.entry, vm.guest.size);
+    if (this.shadow) {
+      this.shadow.setGuestRoot(0, false);
+      cpu.cr3 = this.shadow.root;
+      cpu.cr0 = CR0_PG;
+    } else {
+      this.vmcs.eptRoot = buildSecondStage(this.host.words, this.region.pool, this.region.guest);
+    }
+    vm.state = cpu.save();
+  }
+
+  switchIn(): void {
+    const cpu = this.cpu;
+    this.share.load();
+    cpu.interceptTraps = false;
+    cpu.sensitiveHook = null;
+    cpu.strict = false;
+    cpu.vmx = this.vmcs;
+  }
+
+  switchOut(): void {
+    this.cpu.vmx = null;
+    this.share.save();
+  }
+
+  protected guestIf(): boolean {
+    return (this.cpu.flags & FLAGS.IF) !== 0;
+  }
+
+  protected guestCr8(): number {
+    return this.cpu.cr8;
+  }
+
+  protected override canInject(): boolean {
+    return this.vmcs.inject === null;
+  }
+
+  protected injectInterrupt(vector: number): void {
+    this.vmcs.inject = { vector, error: 0 };
+  }
+
+  protected override blockedInterrupt(): void {
+    this.vmcs.interruptWindowExit = true;
+  }
+
+  protected step(slice: number): void {
+    const cpu = this.cpu;
+    const before = cpu.stats.instructions;
+    const stop = cpu.run(slice);
+    this.vm.retire(cpu.stats.instructions - before);
+    switch (stop) {
+      case 'budget':
+      case 'io':
+        return;
+      case 'exit':
+        handleExit(this, fromExitInfo(cpu.exit));
+        return;
+      default:
+        this.crash(`the CPU stopped with '${stop}', which non-root mode never expects here`, cpu.pc);
+    }
+  }
+
+  // ---- ExitHost ----
+
+  context(): EmulationContext {
+    return this.ctx;
+  }
+
+  guestCpl(): number {
+    return this.cpu.cpl;
+  }
+
+  flushTlb(): void {
+    this.cpu.flushTlb();
+  }
+
+  clearInterruptWindow(): void {
+    this.vmcs.interruptWindowExit = false;
+  }
+
+  crash(reason: string, pc: number, vector?: number, error?: number): void {
+    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.access.read32(va), vector, error));
+  }
+
+  /** Event injection: the CPU delivers it through the guest's own vector table on the next entry. */
+  deliver(vector: number, error: number, cr2?: number): void {
+    if (cr2 !== undefined) this.cpu.cr2 = cr2 >>> 0;
+    this.vmcs.inject = { vector, error };
+  }
+
+  private makeContext(): EmulationContext {
+    const cpu = this.cpu;
+    const vm = this.vm;
+    const bus = vm.platform.bus;
+    const counters = vm.counters;
+    const shadow = this.shadow;
+    const access = this.access;
+    // In non-root mode the guest's IF and most control registers are the real ones; only cr0 and cr3
+    // are virtual, and only under shadow paging (the real ones point at the shadow).
+    const v: VirtualCpu = {
+      get vif() {
+        return (cpu.flags & FLAGS.IF) !== 0;
+      },
+      set vif(on: boolean) {
+        cpu.flags = on ? cpu.flags | FLAGS.IF : cpu.flags & ~FLAGS.IF;
+      },
+      get cr0() {
+        return shadow ? vm.v.cr0 : cpu.cr0;
+      },
+      set cr0(x: number) {
+        if (shadow) vm.v.cr0 = x;
+        else cpu.cr0 = x;
+      },
+      get cr2() {
+        return cpu.cr2;
+      },
+      set cr2(x: number) {
+        cpu.cr2 = x;
+      },
+      get cr3() {
+        return shadow ? vm.v.cr3 : cpu.cr3;
+      },
+      set cr3(x: number) {
+        if (shadow) vm.v.cr3 = x;
+        else cpu.cr3 = x;
+      },
+      get cr4() {
+        return cpu.cr4;
+      },
+      set cr4(x: number) {
+        cpu.cr4 = x;
+      },
+      get cr8() {
+        return cpu.cr8;
+      },
+      set cr8(x: number) {
+        cpu.cr8 = x;
+      },
+      get ivtb() {
+        return cpu.ivtb;
+      },
+      set ivtb(x: number) {
+        cpu.ivtb = x;
+      },
+      get halted() {
+        return vm.v.halted;
+      },
+      set halted(x: boolean) {
+        vm.v.halted = x;
+      },
+    };
+    return {
+      regs: cpu.r,
+      get pc() {
+        return cpu.pc;
+      },
+      set pc(x: number) {
+        cpu.pc = x >>> 0;
+      },
+      get arith() {
+        return cpu.flags & FLAGS.ARITH;
+      },
+      set arith(x: number) {
+        cpu.flags = (cpu.flags & FLAGS.IF) | (x & FLAGS.ARITH);
+      },
+      get cpl() {
+        return cpu.cpl;
+      },
+      v,
+      portRead(port) {
+        counters.deviceAccesses++;
+        return bus.portRead(port);
+      },
+      portWrite(port, value) {
+        counters.deviceAccesses++;
+        bus.portWrite(port, value);
+      },
+      readVirt: (va) => access.read32(va),
+      writeVirt: (va, value) => access.write32(va, value),
+      setControl(cr, value) {
+        if (shadow && (cr === CR.CR0 || cr === CR.CR3)) {
+          if (cr === CR.CR0) vm.v.cr0 = value;
+          else vm.v.cr3 = value;
+          shadow.setGuestRoot(vm.v.cr3, (vm.v.cr0 & CR0_PG) !== 0);
+          cpu.flushTlb();
+          return;
+        }
+        switch (cr) {
+          case CR.CR0:
+            cpu.cr0 = value;
+            break;
+          case CR.CR2:
+            cpu.cr2 = value;
+            break;
+          case CR.CR3:
+            cpu.cr3 = value;
+            break;
+          case CR.CR4:
+            cpu.cr4 = value;
+            break;
+          case CR.CR8:
+            cpu.cr8 = value;
+            break;
+        }
+      },
+      invlpg(va) {
+        shadow?.invlpg(va);
+        cpu.flushTlb();
+      },
+      returnTo(pc, sp, cpl) {
+        cpu.pc = pc >>> 0;
+        cpu.r[SP] = sp | 0;
+        cpu.cpl = cpl;
+      },
+    };
+  }
+}

@@ -1,0 +1,89 @@
+// The loop every VMM technique shares: deliver the guest's interrupts, slice execution at its timer's
+// expiries, idle through `hlt`, and stop the VM on power-off. Techniques fill in how the guest runs.
+
+import { FLAGS } from '../../../isa/abi.js';
+import type { Cpu } from '../../machine/cpu.js';
+import type { Technique, MemoryMode } from '../types.js';
+import type { Vm } from '../vm.js';
+
+export abstract class Runner {
+  abstract readonly technique: Technique;
+  abstract readonly memory: MemoryMode | null;
+
+  constructor(readonly vm: Vm) {}
+
+  /** Put the VM in its reset state: pc at the entry, kernel privilege, paging off, IF = 0. */
+  abstract boot(): void;
+  /** Make this VM's state current on the CPU it runs on (a world switch), and save it back. */
+  abstract switchIn(): void;
+  abstract switchOut(): void;
+  /** The guest's interrupt flag and task priority, wherever the technique keeps them. */
+  protected abstract guestIf(): boolean;
+  protected abstract guestCr8(): number;
+  /** Deliver the highest-priority pending interrupt now (the guest's IF is 1). */
+  protected abstract injectInterrupt(vector: number): void;
+  /** An interrupt is pending but the guest's IF is 0. */
+  protected blockedInterrupt(): void {}
+  /** False while an earlier event still waits to be delivered (hardware injection takes one at a time). */
+  protected canInject(): boolean {
+    return true;
+  }
+  /** The CPU takes interrupts from the VM's controller itself (the VMM's interpreter does). */
+  protected readonly cpuDeliversInterrupts: boolean = false;
+  /** Run at most `slice` guest instructions and handle whatever stopped the CPU. */
+  protected abstract step(slice: number): void;
+
+  /** The CPU the guest runs on, for reports. */
+  abstract readonly cpu: Cpu;
+
+  /** Run for at most `budget` guest instructions (idle time included). Returns what was used. */
+  run(budget: number): number {
+    const vm = this.vm;
+    const p = vm.platform;
+    const start = vm.guestInstructions + vm.idleInstructions;
+    const used = () => vm.guestInstructions + vm.idleInstructions - start;
+    while (vm.running && used() < budget) {
+      if (p.poweroff.state.requested) {
+        vm.stop('poweroff');
+        break;
+      }
+      const vector = this.cpuDeliversInterrupts || !this.canInject() ? -1 : p.pic.pendingVector(this.guestCr8());
+      if (vector >= 0) {
+        if (this.guestIf()) {
+          p.pic.acknowledge(vector);
+          vm.v.halted = false;
+          vm.counters.interruptsInjected++;
+          this.injectInterrupt(vector);
+          if (!vm.running) break;
+        } else this.blockedInterrupt();
+      }
+      if (vm.v.halted) {
+        if (!this.wake()) vm.stop('halted');
+        // The interpreter delivers the interrupt itself when it next runs.
+        else if (this.cpuDeliversInterrupts) vm.v.halted = false;
+        continue;
+      }
+      this.step(Math.max(1, Math.min(budget - used(), p.timer.untilNext())));
+    }
+    if (vm.running && p.poweroff.state.requested) vm.stop('poweroff');
+    return used();
+  }
+
+  /**
+   * The guest sits in `hlt`. True if something will wake it: an interrupt deliverable now, or the
+   * timer's next expiry (time is fast-forwarded to it and counted as idle).
+   */
+  private wake(): boolean {
+    const vm = this.vm;
+    const p = vm.platform;
+    if (!this.guestIf()) return false;
+    if (p.pic.pendingVector(this.guestCr8()) >= 0) return true;
+    const wait = p.timer.untilNext();
+    if (wait === Infinity) return false;
+    p.timer.advance(wait);
+    vm.idleInstructions += wait;
+    return p.pic.pendingVector(this.guestCr8()) >= 0;
+  }
+}
+
+export const IF = FLAGS.IF;

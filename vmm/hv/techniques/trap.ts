@@ -1,0 +1,271 @@
+// Trap-and-emulate: the guest kernel runs deprivileged in ring 1 on shadow page tables; every fault comes to
+// the VMM, which emulates privileged instructions against the virtual CPU and reflects the rest.
+//
+// The sensitive-unprivileged instructions do not fault, so the VMM never sees them: `popf` leaves the real
+// IF alone, `pushf` shows the real IF. The simulator, which can see what a real VMM cannot, records each
+// such silent failure with its source line. Under strict VX32 they trap and are emulated like the others.
+
+import { CR, CR0_PG, FLAGS, FRAME, VEC } from '../../../isa/abi.js';
+import { BY_OPCODE } from '../../../isa/table.js';
+import type { Cpu } from '../../machine/cpu.js';
+import { handleExit, type ExitHost } from '../exits.js';
+import { GuestAccess } from '../guest-access.js';
+import type { Host, VmRegion } from '../host.js';
+import { ShadowPager } from '../memory/shadow.js';
+import { GuestFault, guestFlags, type EmulationContext } from '../privileged.js';
+import { guestCpl, realCpl } from '../vcpu.js';
+import type { Vm } from '../vm.js';
+import { Runner } from './runner.js';
+import { CpuShare } from './cpu-share.js';
+
+const SP = 15;
+/** How many silent failures are kept per VM (the count goes on). */
+const MAX_DIVERGENCES = 32;
+
+export class TrapRunner extends Runner implements ExitHost {
+  readonly technique = 'trap' as const;
+  readonly memory = 'shadow' as const;
+  readonly cpu: Cpu;
+  readonly shadow: ShadowPager;
+  readonly access: GuestAccess;
+  private readonly share: CpuShare;
+  private readonly ctx: EmulationContext;
+
+  constructor(
+    vm: Vm,
+    private readonly host: Host,
+    region: VmRegion,
+    readonly strict: boolean,
+  ) {
+    super(vm);
+    this.cpu = host.cpu;
+    const g = region.guest;
+    this.shadow = new ShadowPager(host.words, region.pool, g, (gpa) => g.toHost(gpa));
+    const v = vm.v;
+    this.access = new GuestAccess(g, { cr0: () => v.cr0, cr3: () => v.cr3 }, this.shadow);
+    this.share = new CpuShare(this.cpu, vm);
+    this.ctx = this.makeContext();
+  }
+
+  boot(): void {
+    const vm = this.vm;
+    const cpu = this.cpu;
+    cpu.reset(vm.image.entry, vm.guest.size);
+    cpu.cpl = realCpl(0);
+    cpu.flags = FLAGS.IF;
+    this.shadow.setGuestRoot(0, false);
+    cpu.cr3 = this.shadow.root;
+    cpu.cr0 = CR0_PG;
+    vm.state = cpu.save();
+  }
+
+  switchIn(): void {
+    const cpu = this.cpu;
+    this.share.load();
+    cpu.vmx = null;
+    cpu.interceptTraps = true;
+    cpu.strict = this.strict;
+    cpu.sensitiveHook = (opcode, value) => this.silentFailure(opcode, value);
+  }
+
+  switchOut(): void {
+    this.cpu.sensitiveHook = null;
+    this.cpu.interceptTraps = false;
+    this.share.save();
+  }
+
+  protected guestIf(): boolean {
+    return this.vm.v.vif;
+  }
+
+  protected guestCr8(): number {
+    return this.vm.v.cr8;
+  }
+
+  protected injectInterrupt(vector: number): void {
+    this.deliver(vector, 0);
+  }
+
+  protected step(slice: number): void {
+    const cpu = this.cpu;
+    const before = cpu.stats.instructions;
+    const stop = cpu.run(slice);
+    this.vm.retire(cpu.stats.instructions - before);
+    switch (stop) {
+      case 'budget':
+      case 'io':
+        return;
+      case 'trap':
+        this.vm.counters.hostTraps++;
+        handleExit(this, { reason: 'EXCEPTION', pc: cpu.pc, vector: cpu.trapVector, error: cpu.trapError, cr2: cpu.cr2 });
+        return;
+      default:
+        // Ring 1 cannot halt, exit or triple-fault the real CPU: everything traps to us first.
+        this.crash(`the CPU stopped with '${stop}', which trap-and-emulate never expects`, cpu.pc);
+    }
+  }
+
+  // ---- ExitHost ----
+
+  context(): EmulationContext {
+    return this.ctx;
+  }
+
+  guestCpl(): number {
+    return guestCpl(this.cpu.cpl);
+  }
+
+  flushTlb(): void {
+    this.cpu.flushTlb();
+  }
+
+  clearInterruptWindow(): void {}
+
+  crash(reason: string, pc: number, vector?: number, error?: number): void {
+    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.access.read32(va), vector, error));
+  }
+
+  /**
+   * Reflect vector v into the guest: build the trap frame on its kernel stack and enter its handler at
+   * (real) ring 1 with the virtual IF cleared, exactly as the CPU would have at ring 0.
+   */
+  deliver(vector: number, error: number, cr2?: number): void {
+    const cpu = this.cpu;
+    const v = this.vm.v;
+    if (cr2 !== undefined) v.cr2 = cr2 >>> 0;
+    const tryDeliver = (vec: number, err: number): boolean => {
+      try {
+        const handler = this.access.read32((v.ivtb + vec * 4) >>> 0);
+        if (handler === 0) return false;
+        const from = this.guestCpl();
+        const oldSp = cpu.r[SP]! >>> 0;
+        const sp = from > 0 ? v.cr4 >>> 0 : oldSp;
+        const frame = (sp - FRAME.SIZE) >>> 0;
+        // Highest word first, as the CPU pushes: a fault part-way leaves the guest's view unchanged.
+        this.access.write32(frame + FRAME.SP, oldSp);
+        this.access.write32(frame + FRAME.FLAGS, guestFlags(this.ctx));
+        this.access.write32(frame + FRAME.PC, cpu.pc);
+        this.access.write32(frame + FRAME.ERROR, err);
+        this.access.write32(frame + FRAME.VECTOR, vec);
+        cpu.r[SP] = frame | 0;
+        cpu.cpl = realCpl(0);
+        cpu.pc = handler;
+        v.vif = false;
+        this.vm.counters.reflectedTraps++;
+        return true;
+      } catch (e) {
+        if (e instanceof GuestFault) return false;
+        throw e;
+      }
+    };
+    if (tryDeliver(vector, error)) return;
+    if (vector !== VEC.DF && tryDeliver(VEC.DF, vector)) return;
+    this.crash('triple fault: the guest could not take a fault, nor the double fault that followed', cpu.pc, vector, error);
+  }
+
+  // ---- what only the simulator can see ----
+
+  private silentFailure(opcode: number, value: number): void {
+    const vm = this.vm;
+    vm.counters.silentFailures++;
+    if (vm.divergences.length >= MAX_DIVERGENCES) return;
+    const pc = this.cpu.pc >>> 0;
+    const id = BY_OPCODE[opcode]?.id ?? '?';
+    const where = vm.sourceOf(pc);
+    const at = `${id} at ${where ?? `0x${pc.toString(16)}`}`;
+    const vif = vm.v.vif ? 1 : 0;
+    let message: string | null = null;
+    switch (id) {
+      case 'popf': {
+        const meant = value & FLAGS.IF ? 1 : 0;
+        if (meant !== vif)
+          message = `${at} left IF=${vif}; the guest meant IF=${meant}; a real VMM never sees this (popf does not trap in ring 1)`;
+        break;
+      }
+      case 'pushf':
+        if ((value & FLAGS.IF ? 1 : 0) !== vif)
+          message = `${at} revealed the real IF=1 while the guest's IF is ${vif}; a real VMM never sees this`;
+        break;
+      case 'rdcpl':
+        message = `${at} returned ${value}: the guest kernel learns it is not in ring 0`;
+        break;
+      case 'sidt':
+        if (value >>> 0 !== vm.v.ivtb >>> 0)
+          message = `${at} returned the real vector-table base 0x${(value >>> 0).toString(16)}, not the guest's 0x${vm.v.ivtb.toString(16)}`;
+        break;
+    }
+    if (message !== null) vm.divergences.push({ pc, insn: id, where, message });
+  }
+
+  private makeContext(): EmulationContext {
+    const cpu = this.cpu;
+    const v = this.vm.v;
+    const bus = this.vm.platform.bus;
+    const counters = this.vm.counters;
+    const shadow = this.shadow;
+    const access = this.access;
+    const self = this;
+    return {
+      regs: cpu.r,
+      get pc() {
+        return cpu.pc;
+      },
+      set pc(x: number) {
+        cpu.pc = x >>> 0;
+      },
+      get arith() {
+        return cpu.flags & FLAGS.ARITH;
+      },
+      set arith(x: number) {
+        cpu.flags = (x & FLAGS.ARITH) | FLAGS.IF;
+      },
+      get cpl() {
+        return self.guestCpl();
+      },
+      v,
+      portRead(port) {
+        counters.deviceAccesses++;
+        return bus.portRead(port);
+      },
+      portWrite(port, value) {
+        counters.deviceAccesses++;
+        bus.portWrite(port, value);
+      },
+      readVirt: (va) => access.read32(va),
+      writeVirt: (va, value) => access.write32(va, value),
+      setControl(cr, value) {
+        switch (cr) {
+          case CR.CR0:
+            v.cr0 = value;
+            shadow.setGuestRoot(v.cr3, (value & CR0_PG) !== 0);
+            cpu.flushTlb();
+            break;
+          case CR.CR3:
+            v.cr3 = value;
+            shadow.setGuestRoot(value, (v.cr0 & CR0_PG) !== 0);
+            cpu.flushTlb();
+            break;
+          case CR.CR2:
+            v.cr2 = value;
+            break;
+          case CR.CR4:
+            v.cr4 = value;
+            break;
+          case CR.CR8:
+            v.cr8 = value & 15;
+            break;
+        }
+      },
+      invlpg(va) {
+        shadow.invlpg(va);
+        cpu.flushTlb();
+      },
+      returnTo(pc, sp, cpl) {
+        cpu.pc = pc >>> 0;
+        cpu.r[SP] = sp | 0;
+        cpu.cpl = realCpl(cpl);
+      },
+    };
+  }
+}
+

@@ -1,0 +1,106 @@
+// A virtual machine: its slice of host memory, its virtual devices, its virtual CPU and what was counted for it.
+
+import type { Image } from '../../assembler/types.js';
+import { EXIT_CODE, VECTOR_COUNT } from '../../isa/abi.js';
+import type { CpuState } from '../machine/cpu-state.js';
+import type { RunStatus } from '../machine/run-result.js';
+import type { Platform } from '../platform.js';
+import { lineFor, type CrashReport } from '../report/crash.js';
+import { createCounters, type VirtCounters } from './counters.js';
+import type { GuestPhys } from './memory/guest-phys.js';
+import { createVirtualCpu, type VirtualCpu } from './vcpu.js';
+
+/** A sensitive instruction that did the wrong thing without trapping: what a real VMM never sees. */
+export interface Divergence {
+  readonly pc: number;
+  readonly insn: string;
+  /** Source position from the image's line table, e.g. "guest-kernels/mini/sched.s:42", if known. */
+  readonly where: string | null;
+  readonly message: string;
+}
+
+/** CPU counters attributed to this VM (the physical CPU is shared, so they are summed per time slice). */
+export interface VmCpuCounts {
+  instructions: number;
+  privilegedExecuted: number;
+  tlbHits: number;
+  tlbMisses: number;
+  pageWalkRefs: number;
+  nestedWalkRefs: number;
+  interrupts: number;
+  trapsByVector: Uint32Array;
+}
+
+export function createCpuCounts(): VmCpuCounts {
+  return {
+    instructions: 0,
+    privilegedExecuted: 0,
+    tlbHits: 0,
+    tlbMisses: 0,
+    pageWalkRefs: 0,
+    nestedWalkRefs: 0,
+    interrupts: 0,
+    trapsByVector: new Uint32Array(VECTOR_COUNT),
+  };
+}
+
+export class Vm {
+  status: 'running' | RunStatus = 'running';
+  crash: CrashReport | undefined;
+  /** Instructions the guest completed: run by the CPU, or emulated for it by the VMM. */
+  guestInstructions = 0;
+  /** Time fast-forwarded while the guest sat in `hlt`. */
+  idleInstructions = 0;
+  readonly counters: VirtCounters = createCounters();
+  readonly cpu: VmCpuCounts = createCpuCounts();
+  readonly v: VirtualCpu = createVirtualCpu();
+  /** The physical CPU's registers for this VM while another VM runs. */
+  state: CpuState | null = null;
+  readonly divergences: Divergence[] = [];
+  /** Wall time spent running this VM. */
+  wallMs = 0;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly image: Image,
+    readonly guest: GuestPhys,
+    readonly platform: Platform,
+  ) {}
+
+  get running(): boolean {
+    return this.status === 'running';
+  }
+
+  /** The guest completed `n` more instructions: time moves on for its devices. */
+  retire(n: number): void {
+    if (n <= 0) return;
+    this.guestInstructions += n;
+    this.platform.timer.advance(n);
+  }
+
+  stop(status: RunStatus, crash?: CrashReport): void {
+    if (this.status !== 'running') return;
+    this.status = status;
+    if (crash) this.crash = crash;
+  }
+
+  get exitCode(): number {
+    switch (this.status) {
+      case 'poweroff':
+        return this.platform.poweroff.state.status & 0xff;
+      case 'limit':
+        return EXIT_CODE.LIMIT;
+      case 'crash':
+        return EXIT_CODE.CRASH;
+      default:
+        return EXIT_CODE.OK;
+    }
+  }
+
+  /** "file:line" of a guest address, from the image's line table. */
+  sourceOf(pc: number): string | null {
+    const l = lineFor(this.image.lines, pc);
+    return l ? `${l.file}:${l.line}` : null;
+  }
+}
