@@ -25,6 +25,8 @@ const FORM_SHAPE: Readonly<Record<Form, Shape>> = {
 
 const ALIASES: Readonly<Record<string, string>> = { je: 'jz', jne: 'jnz' };
 
+const MOV_ENTRIES: readonly OpcodeInfo[] = [...(BY_MNEMONIC.get('mov') ?? []), ...(BY_MNEMONIC.get('li') ?? [])];
+
 export function shapeOf(ops: readonly Operand[]): Shape {
   let s = '';
   for (const o of ops) s += o.k === 'reg' ? 'r' : o.k === 'cr' ? 'c' : o.k === 'mem' ? 'm' : o.k === 'str' ? 's' : 'i';
@@ -34,10 +36,7 @@ export function shapeOf(ops: readonly Operand[]): Shape {
 /** Table entries for a mnemonic (aliases resolved; `mov ra, imm` adds li's forms). Undefined if unknown. */
 export function entriesFor(mnemonic: string): readonly OpcodeInfo[] | undefined {
   const m = ALIASES[mnemonic] ?? mnemonic;
-  const base = BY_MNEMONIC.get(m);
-  if (!base) return undefined;
-  if (m === 'mov') return [...base, ...(BY_MNEMONIC.get('li') ?? [])];
-  return base;
+  return m === 'mov' ? MOV_ENTRIES : BY_MNEMONIC.get(m);
 }
 
 /** Entries whose form accepts the operand shape: one, or a short/long pair (short first). */

@@ -38,7 +38,7 @@ type ItemExtra = Omit<Item, 'kind' | 'stmt' | 'unit' | 'seq' | 'size' | 'scope' 
 export function place(a: Assembly, unit: Unit, st: Statement, kind: ItemKind, size: number, extra: ItemExtra = {}): boolean {
   const sec = a.sections[a.cur]!;
   if (!fits(a, unit, st, size)) return false;
-  a.items.push({ kind, stmt: st, unit, seq: a.seq, size, ...a.here(countsFor(a, st)), ...extra });
+  a.items.push({ kind, stmt: st, unit, seq: a.seq, size, scope: a.scope, sec: a.cur, off: sec.off, counts: countsFor(a, st), ...extra });
   sec.off += size;
   if (sec.off > sec.size) sec.size = sec.off;
   return true;

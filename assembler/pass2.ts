@@ -4,7 +4,7 @@ import { encode, EncodeError, fitsImm16, J_MAX, J_MIN } from '../isa/encoding.js
 import type { Expr, Operand, Span } from './ast.js';
 import { evaluate, type EvalEnv } from './expr.js';
 import { hex } from './layout.js';
-import type { Assembly, Item } from './state.js';
+import type { Assembly, Env, Item } from './state.js';
 import type { LineEntry } from './types.js';
 
 const PAGE = 4096;
@@ -25,11 +25,12 @@ export function finishLayout(a: Assembly): void {
 }
 
 export function emit(a: Assembly, lines: LineEntry[]): void {
+  let shared: Env | null = null;
   for (const it of a.items) {
     a.sink.seq = it.seq;
     const sec = a.sections[it.sec]!;
     const addr = sec.base + it.off;
-    const env = a.envAt(it, it.unit, it.stmt.line, it.seq);
+    const env = shared ? shared.moveTo(it, it.unit, it.stmt.line, it.seq) : (shared = a.envAt(it, it.unit, it.stmt.line, it.seq));
     switch (it.kind) {
       case 'insn':
         insn(a, it, env, addr);

@@ -18,7 +18,7 @@ export interface ParsedText {
 }
 
 /** Lines per lexer/parser run. */
-const CHUNK_LINES = 2000;
+const CHUNK_LINES = 256;
 
 export function splitLines(text: string): string[] {
   const lines = text.split('\n');

@@ -198,15 +198,24 @@ export class Assembly {
 export class Env implements EvalEnv {
   constructor(
     private readonly a: Assembly,
-    private readonly at: EvalPoint,
+    private at: EvalPoint,
     private readonly where: Where | null,
-    private readonly unit: Unit | null,
-    private readonly line: number,
-    private readonly seq: number,
+    private unit: Unit | null,
+    private line: number,
+    private seq: number,
     readonly final: boolean,
     /** Whether undefined symbols and missing local labels are errors (pass 2), or just unknown. */
     private readonly reportUnknown: boolean,
   ) {}
+
+  /** Point a pass-2 environment at the next item (one Env serves the whole pass). */
+  moveTo(at: EvalPoint, unit: Unit, line: number, seq: number): this {
+    this.at = at;
+    this.unit = unit;
+    this.line = line;
+    this.seq = seq;
+    return this;
+  }
 
   report(span: Span, message: string): void {
     const where = this.where ?? this.a.whereOf(this.unit!, this.line);

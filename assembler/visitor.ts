@@ -39,6 +39,9 @@ function regNumber(image: string): number {
 
 const PRIMARY_KEYS = ['Identifier', 'DecNumber', 'HexNumber', 'DotIdentifier', 'LocalRef', 'CharLit', 'BinNumber', 'Dot', 'Directive'] as const;
 
+const NO_LABELS: readonly Label[] = Object.freeze([]);
+const NO_OPERANDS: readonly Operand[] = Object.freeze([]);
+
 const BaseVisitor = parser.getBaseCstVisitorConstructor();
 
 export class AstBuilder extends BaseVisitor {
@@ -76,15 +79,18 @@ export class AstBuilder extends BaseVisitor {
     const first = firstToken(labelNodes[0] ?? body!);
     if (!first) return null;
     this.curLine = (first.startLine ?? 0) + this.lineOffset;
-    const labels = labelNodes.map((n) => this.visit(n) as Label).filter((l): l is Label => l !== null);
-    let head: Statement['head'] = null;
-    let operands: Operand[] = [];
-    if (body) {
-      const r = this.visit(body) as { head: Statement['head']; operands: Operand[] };
-      head = r.head;
-      operands = r.operands;
+    let labels: readonly Label[] = NO_LABELS;
+    if (labelNodes.length > 0) {
+      const ls: Label[] = [];
+      for (const n of labelNodes) {
+        const l = this.visit(n) as Label | null;
+        if (l) ls.push(l);
+      }
+      labels = ls;
     }
-    return { line: this.curLine, labels, head, operands };
+    if (!body) return { line: this.curLine, labels, head: null, operands: NO_OPERANDS };
+    // body() fills in the rest of the statement.
+    return this.visit(body, { line: this.curLine, labels }) as Statement;
   }
 
   label(ctx: Ctx): Label | null {
@@ -93,13 +99,19 @@ export class AstBuilder extends BaseVisitor {
     return { name: t.image, numeric: ctx.DecNumber !== undefined, ...tokSpan(t) };
   }
 
-  body(ctx: Ctx): { head: Statement['head']; operands: Operand[] } {
+  body(ctx: Ctx, st: { line: number; labels: readonly Label[] }): Statement {
     const dir = ctx.Directive?.[0] as IToken | undefined;
     const t = (dir ?? ctx.Identifier?.[0] ?? ctx.DotIdentifier?.[0]) as IToken | undefined;
-    if (!t) return { head: null, operands: [] };
-    const head = { name: dir ? t.image.toLowerCase() : t.image, directive: t.image.startsWith('.'), ...tokSpan(t) };
-    const operands = ((ctx.operand as CstNode[] | undefined) ?? []).map((o) => this.visit(o) as Operand);
-    return { head, operands };
+    if (!t) return { line: st.line, labels: st.labels, head: null, operands: NO_OPERANDS };
+    const head = { name: dir ? t.image.toLowerCase() : t.image, directive: dir !== undefined || t.image.charCodeAt(0) === 46, col: t.startColumn ?? 1, len: t.image.length };
+    const nodes = ctx.operand as CstNode[] | undefined;
+    let operands: readonly Operand[] = NO_OPERANDS;
+    if (nodes) {
+      const ops: Operand[] = [];
+      for (const o of nodes) ops.push(this.visit(o) as Operand);
+      operands = ops;
+    }
+    return { line: st.line, labels: st.labels, head, operands };
   }
 
   operand(ctx: Ctx): Operand {
