@@ -200,6 +200,16 @@ describe('double and triple faults', () => {
   });
 });
 
+describe('fault storms', () => {
+  it('a handler that faults on its own first fetch makes run() return, not spin', () => {
+    const { g } = paged([li(1, 0x7_0000), I('jmp.r', 1)], (pt) => pt.setPte(0x7_0000, 0));
+    g.poke(IVT + 4 * VEC.PF, [0x7_0000]);
+    expect(g.cpu.run(1000)).toBe('budget');
+    expect(g.cpu.stats.trapsByVector[VEC.PF]).toBeGreaterThan(900);
+    expect(g.cpu.stats.instructions).toBe(2);
+  });
+});
+
 describe('ring transitions', () => {
   it('a trap from ring 3 switches to cr4, pushes the FRAME layout, and iret returns to ring 3', () => {
     // kernel handler for int 0x80: r9 = vector from the frame, r10 = cpl, then iret
