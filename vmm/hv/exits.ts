@@ -77,6 +77,7 @@ export interface ExitHost {
 export function handleExit(h: ExitHost, exit: VmExit): void {
   const vm = h.vm;
   vm.counters.exits[exit.reason]++;
+  vm.onExit?.(exit);
   switch (exit.reason) {
     case 'HLT':
     case 'IO':

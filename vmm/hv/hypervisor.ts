@@ -9,6 +9,7 @@ import type { RunResult } from '../machine/run-result.js';
 import { Platform } from '../platform.js';
 import { buildRunStats } from '../stats.js';
 import { exitsTotal } from './counters.js';
+import type { VmExit } from './exits.js';
 import { Host } from './host.js';
 import { EmulateRunner } from './techniques/emulate.js';
 import { HwRunner } from './techniques/hw.js';
@@ -34,6 +35,8 @@ export interface HypervisorOptions {
   readonly profile?: CostProfile;
   /** Guest instructions a VM runs before the scheduler switches to the next one. */
   readonly quantum?: number;
+  /** Watches every exit of every VM as it is handled. */
+  readonly onExit?: (vm: string, exit: VmExit) => void;
 }
 
 export interface VmRunResult extends RunResult {
@@ -91,6 +94,8 @@ export class Hypervisor {
       });
       loadImage(region.guest.raw, spec.image);
       const vm = new Vm(id, spec.name, spec.image, region.guest, platform);
+      const watch = opts.onExit;
+      if (watch) vm.onExit = (e) => watch(spec.name, e);
       const runner: Runner =
         opts.technique === 'emulate'
           ? new EmulateRunner(vm, region)

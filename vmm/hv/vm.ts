@@ -7,6 +7,7 @@ import type { RunStatus } from '../machine/run-result.js';
 import type { Platform } from '../platform.js';
 import { lineFor, type CrashReport } from '../report/crash.js';
 import { createCounters, type VirtCounters } from './counters.js';
+import type { VmExit } from './exits.js';
 import type { GuestPhys } from './memory/guest-phys.js';
 import { createVirtualCpu, type VirtualCpu } from './vcpu.js';
 
@@ -17,6 +18,8 @@ export interface Divergence {
   /** Source position from the image's line table, e.g. "guest-kernels/mini/sched.s:42", if known. */
   readonly where: string | null;
   readonly message: string;
+  /** How many times this instruction misbehaved. */
+  count: number;
 }
 
 /** CPU counters attributed to this VM (the physical CPU is shared, so they are summed per time slice). */
@@ -59,6 +62,8 @@ export class Vm {
   readonly divergences: Divergence[] = [];
   /** Wall time spent running this VM. */
   wallMs = 0;
+  /** Watches every exit as it is handled (`--trace exits`). */
+  onExit: ((exit: VmExit) => void) | null = null;
 
   constructor(
     readonly id: number,

@@ -19,7 +19,7 @@ import { Runner } from './runner.js';
 import { CpuShare } from './cpu-share.js';
 
 const SP = 15;
-/** How many silent failures are kept per VM (the count goes on). */
+/** How many distinct silent failures are kept per VM (the total count goes on). */
 const MAX_DIVERGENCES = 32;
 
 export class TrapRunner extends Runner implements ExitHost {
@@ -168,7 +168,6 @@ export class TrapRunner extends Runner implements ExitHost {
   private silentFailure(opcode: number, value: number): void {
     const vm = this.vm;
     vm.counters.silentFailures++;
-    if (vm.divergences.length >= MAX_DIVERGENCES) return;
     const pc = this.cpu.pc >>> 0;
     const id = BY_OPCODE[opcode]?.id ?? '?';
     const where = vm.sourceOf(pc);
@@ -194,7 +193,10 @@ export class TrapRunner extends Runner implements ExitHost {
           message = `${at} returned the real vector-table base 0x${(value >>> 0).toString(16)}, not the guest's 0x${vm.v.ivtb.toString(16)}`;
         break;
     }
-    if (message !== null) vm.divergences.push({ pc, insn: id, where, message });
+    if (message === null) return;
+    const seen = vm.divergences.find((d) => d.pc === pc && d.message === message);
+    if (seen) seen.count++;
+    else if (vm.divergences.length < MAX_DIVERGENCES) vm.divergences.push({ pc, insn: id, where, message, count: 1 });
   }
 
   private makeContext(): EmulationContext {
