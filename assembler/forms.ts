@@ -39,9 +39,15 @@ export function entriesFor(mnemonic: string): readonly OpcodeInfo[] | undefined 
   return m === 'mov' ? MOV_ENTRIES : BY_MNEMONIC.get(m);
 }
 
-/** Entries whose form accepts the operand shape: one, or a short/long pair (short first). */
-export function matchShape(entries: readonly OpcodeInfo[], shape: Shape): OpcodeInfo[] {
-  return entries.filter((e) => FORM_SHAPE[e.form] === shape);
+const byShape = new WeakMap<readonly OpcodeInfo[], Map<Shape, OpcodeInfo[]>>();
+
+/** Entries whose form accepts the operand shape: one, or a short/long pair (short first). Cached per mnemonic. */
+export function matchShape(entries: readonly OpcodeInfo[], shape: Shape): readonly OpcodeInfo[] {
+  let m = byShape.get(entries);
+  if (!m) byShape.set(entries, (m = new Map()));
+  let list = m.get(shape);
+  if (!list) m.set(shape, (list = entries.filter((e) => FORM_SHAPE[e.form] === shape)));
+  return list;
 }
 
 function syntaxOf(mnemonic: string, form: Form): string {

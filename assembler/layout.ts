@@ -6,20 +6,24 @@ import type { Assembly, Item, ItemKind, Unit } from './state.js';
 
 /** Counts of the numeric local labels a statement refers to (so pass 2 resolves `1b`/`1f` identically). */
 export function countsFor(a: Assembly, st: Statement): Map<number, number> | null {
-  const box: { m: Map<number, number> | null } = { m: null };
+  let m: Map<number, number> | null = null;
   for (const o of st.operands) {
-    if (o.k === 'expr') collectLocals(a, o.e, box);
-    else if (o.k === 'mem' && o.disp) collectLocals(a, o.disp, box);
+    if (o.k === 'expr') m = collectLocals(a, o.e, m);
+    else if (o.k === 'mem' && o.disp) m = collectLocals(a, o.disp, m);
   }
-  return box.m;
+  return m;
 }
 
-function collectLocals(a: Assembly, e: Expr, box: { m: Map<number, number> | null }): void {
-  if (e.k === 'local') (box.m ??= new Map()).set(e.n, a.counts.get(e.n) ?? 0);
-  else if (e.k === 'un') collectLocals(a, e.e, box);
-  else if (e.k === 'bin') {
-    collectLocals(a, e.l, box);
-    collectLocals(a, e.r, box);
+function collectLocals(a: Assembly, e: Expr, m: Map<number, number> | null): Map<number, number> | null {
+  switch (e.k) {
+    case 'local':
+      return (m ?? new Map<number, number>()).set(e.n, a.counts.get(e.n) ?? 0);
+    case 'un':
+      return collectLocals(a, e.e, m);
+    case 'bin':
+      return collectLocals(a, e.r, collectLocals(a, e.l, m));
+    default:
+      return m;
   }
 }
 

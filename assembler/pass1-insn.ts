@@ -38,7 +38,7 @@ export function instruction(a: Assembly, unit: Unit, st: Statement): void {
 }
 
 /** Short form only if the value is known now and fits in signed 16 bits; otherwise long. */
-function chooseSize(a: Assembly, unit: Unit, st: Statement, cands: OpcodeInfo[]): OpcodeInfo {
+function chooseSize(a: Assembly, unit: Unit, st: Statement, cands: readonly OpcodeInfo[]): OpcodeInfo {
   const short = cands.find((c) => !c.long)!;
   const long = cands.find((c) => c.long) ?? short;
   const ops = st.operands;

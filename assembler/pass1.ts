@@ -25,6 +25,7 @@ interface Cond {
   taken: boolean;
   readonly line: number;
   readonly col: number;
+  readonly len: number;
 }
 
 const COND_DIRECTIVES = new Set(['.if', '.ifdef', '.ifndef', '.else', '.endif']);
@@ -115,7 +116,7 @@ export class Walker {
     }
     if (listing) this.listRaw(unit, listed, unit.lines.length);
     for (const c of conds) {
-      a.error(unit, c.line, { col: c.col, len: 3 }, 'unterminated conditional (missing `.endif`)');
+      a.error(unit, c.line, c, 'unterminated conditional (missing `.endif`)');
     }
   }
 
@@ -130,6 +131,7 @@ export class Walker {
     const a = this.asm;
     const head = st.head;
     if (head && head.directive && COND_DIRECTIVES.has(head.name)) {
+      if (active(conds)) for (const l of st.labels) this.defineLabel(unit, st, l);
       this.conditional(unit, st, conds);
       return;
     }
@@ -203,7 +205,7 @@ export class Walker {
         value = name === '.ifdef' ? defined : !defined;
       }
     }
-    conds.push({ active: parentActive && value, parentActive, seenElse: false, taken: value, line: st.line, col: head.col });
+    conds.push({ active: parentActive && value, parentActive, seenElse: false, taken: value, line: st.line, col: head.col, len: head.len });
   }
 
   private defineLabel(unit: Unit, st: Statement, l: Statement['labels'][number]): void {

@@ -126,6 +126,16 @@ describe('conditionals and defines', () => {
     expect(words(src)).toEqual([...enc('hlt')]);
   });
 
+  it('defines labels written on conditional lines', () => {
+    const img = image('nop\nhere: .if 1\nnop\n.endif');
+    expect(sym(img, 'here')).toBe(0x1004);
+  });
+
+  it('underlines the whole directive of an unterminated conditional', () => {
+    const r = asm('.ifdef X\nnop');
+    expect(r.diagnostics.map((d) => [d.line, d.col, d.length, d.message])).toEqual([[1, 1, 6, 'unterminated conditional (missing `.endif`)']]);
+  });
+
   it('uses -D values in expressions', () => {
     expect(sym(image('.equ Y, X * 2', { defines: { X: 21 } }), 'Y')).toBe(42);
   });
