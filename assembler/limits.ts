@@ -14,3 +14,5 @@ export const MAX_TOTAL_LINES = 500_000;
 export const MAX_ERRORS = 100;
 /** Largest alignment accepted by .align. */
 export const MAX_ALIGN = 1 << 20;
+/** Deepest parenthesis nesting in an expression (the parser recurses per level). */
+export const MAX_NESTING = 100;

@@ -1,7 +1,7 @@
 // Turning a text (a file or a macro expansion) into Statements: line checks, macro extraction, lexing, parsing.
 import type { IRecognitionException, IToken } from 'chevrotain';
 import type { Statement } from './ast.js';
-import { MAX_LINE_LENGTH } from './limits.js';
+import { MAX_LINE_LENGTH, MAX_NESTING } from './limits.js';
 import { extractMacros, type LineError, type MacroDef } from './macros.js';
 import { vx32Lexer } from './lexer.js';
 import { parseTokens } from './parser.js';
@@ -52,6 +52,12 @@ export function parseText(rawLines: readonly string[]): ParsedText {
         message: `line too long (${work[i]!.length} characters; the limit is ${MAX_LINE_LENGTH})`,
       });
       work[i] = '';
+    } else if (work[i]!.includes('(')) {
+      const at = tooDeep(work[i]!);
+      if (at > 0) {
+        errors.push({ line: i + 1, col: at, len: 1, message: `expression nested too deeply (more than ${MAX_NESTING} parentheses)` });
+        work[i] = '';
+      }
     }
   }
   const { macros, errors: macroErrors } = extractMacros(work);
@@ -97,6 +103,23 @@ export function parseText(rawLines: readonly string[]): ParsedText {
     }
   }
   return { lines: display, statements, macros, errors: firstPerLine };
+}
+
+/** Column of the parenthesis that exceeds MAX_NESTING (outside literals and comments), or 0. */
+function tooDeep(line: string): number {
+  let depth = 0;
+  let q = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (q) {
+      if (c === 92) i++;
+      else if (c === q) q = 0;
+    } else if (c === 34 || c === 39) q = c;
+    else if (c === 59) return 0;
+    else if (c === 40 && ++depth > MAX_NESTING) return i + 1;
+    else if (c === 41) depth--;
+  }
+  return 0;
 }
 
 function describe(t: IToken): string {

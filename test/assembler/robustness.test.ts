@@ -65,6 +65,14 @@ describe('limits are diagnostics', () => {
     expect(errs(r)).toEqual([`1:${MAX_LINE_LENGTH + 1}: line too long (${MAX_LINE_LENGTH + 6} characters; the limit is ${MAX_LINE_LENGTH})`, '2:1: unknown instruction `frob`']);
   });
 
+  it('rejects deeply nested parentheses instead of overflowing the stack', () => {
+    expect(errs(asm(`li r1, ${'('.repeat(2000)}1${')'.repeat(2000)}\nfrob`))).toEqual([
+      '1:108: expression nested too deeply (more than 100 parentheses)',
+      '2:1: unknown instruction `frob`',
+    ]);
+    expect(errs(asm(`li r1, ${'('.repeat(100)}1${')'.repeat(100)}`))).toEqual([]);
+  });
+
   it('stops a macro bomb at the total line limit', () => {
     const lines = ['.macro m0\n nop\n nop\n.endm'];
     for (let i = 1; i <= 8; i++) lines.push(`.macro m${i}\n${` m${i - 1}\n`.repeat(10)}.endm`);
