@@ -319,7 +319,13 @@ export class Walker {
     const dirs = isAbsolute(name) ? [''] : [dirname(unit.file), ...(a.opts.includePaths ?? []), this.inc.sdkDir];
     for (const dir of dirs) {
       const path = dir === '' ? name : join(dir, name);
-      const text = this.inc.readFile(path);
+      let text: string | undefined;
+      try {
+        text = this.inc.readFile(path);
+      } catch {
+        // A reader that fails (permissions, a directory) is treated like a missing file.
+        text = undefined;
+      }
       if (text === undefined) continue;
       const realPath = resolve(path);
       for (let u: Unit | null = unit; u; u = u.parent) {
