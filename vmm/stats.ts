@@ -64,7 +64,7 @@ export function buildRunStats(i: StatsInput): RunStats {
     },
     devices: i.platform.deviceStats(),
   };
-  const m = modelCycles(eventCounts(i.technique, stats), stats.exits, i.profile);
+  const m = modelCycles(eventCounts(i.technique, stats), i.technique === 'hw' ? stats.exits : {}, i.profile);
   stats.modeledCycles = m.total;
   stats.cycleBreakdown = { ...m.breakdown };
   return stats;

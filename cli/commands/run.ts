@@ -1,16 +1,20 @@
 // `vmlab run`: load an image (or assemble a .s file) and run it on the simulated machine under a technique.
 import type { Command } from 'commander';
+import { basename } from 'node:path';
 import { EXIT_CODE, MEMMAP } from '../../isa/abi.js';
-import { Machine, MachineConfigError } from '../../vmm/machine/machine.js';
+import { loadProfile, ProfileError, type CostProfile } from '../../vmm/cost/profile.js';
+import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
+import { DEVICE_MODES, MEMORY_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode, type Technique } from '../../vmm/hv/types.js';
+import { MachineConfigError } from '../../vmm/machine/machine.js';
 import { LoadError } from '../../vmm/machine/loader.js';
-import type { RunResult } from '../../vmm/machine/run-result.js';
 import { formatCrash } from '../../vmm/report/crash.js';
+import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/report/exits.js';
 import { formatStatusLine } from '../../vmm/report/summary.js';
+import { ConfigError, runGuests, type GuestSpec } from '../../vmm/session.js';
 import { cliError, loadProgram, parseDefine, readInput } from '../load-image.js';
 
-/** Techniques `--technique` accepts now; the others are named so the error can say they are coming. */
-export const TECHNIQUES = ['native'] as const;
-const PLANNED_TECHNIQUES = ['emulate', 'trap', 'bt', 'hw', 'pv'];
+/** What `--trace` can show. */
+const TRACE_KINDS = ['exits'] as const;
 
 /**
  * Default instruction budget: 1e9 finishes in well under 30 s at the interpreter's ~100 MIPS, yet
@@ -20,6 +24,11 @@ export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
 
 interface RunCliOptions {
   technique: string;
+  memory?: string;
+  devices?: string;
+  costProfile?: string;
+  stats?: boolean;
+  trace?: string;
   maxInstructions: string;
   json?: boolean;
   stdin?: string;
@@ -53,16 +62,29 @@ function usage(message: string): number {
   return EXIT_CODE.USAGE;
 }
 
+function oneOf<T extends string>(what: string, value: string | undefined, choices: readonly T[]): T | null | undefined {
+  if (value === undefined) return undefined;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  usage(`unknown ${what} ${JSON.stringify(value)} (choose from: ${choices.join(', ')})`);
+  return null;
+}
+
 function runCommand(files: string[], opts: RunCliOptions): number {
-  if (!(TECHNIQUES as readonly string[]).includes(opts.technique)) {
-    if (PLANNED_TECHNIQUES.includes(opts.technique))
-      return usage(`technique ${opts.technique} is not available yet (available: ${TECHNIQUES.join(', ')})`);
-    return usage(
-      `unknown technique ${JSON.stringify(opts.technique)} (choose from: ${[...TECHNIQUES, ...PLANNED_TECHNIQUES].join(', ')})`,
-    );
+  const technique = oneOf<Technique>('technique', opts.technique, TECHNIQUES);
+  if (technique === null || technique === undefined) return EXIT_CODE.USAGE;
+  const memory = oneOf<MemoryMode>('memory mode', opts.memory, MEMORY_MODES);
+  if (memory === null) return EXIT_CODE.USAGE;
+  const devices = oneOf<DeviceMode>('device model', opts.devices, DEVICE_MODES);
+  if (devices === null) return EXIT_CODE.USAGE;
+  const trace = oneOf('trace kind', opts.trace, TRACE_KINDS);
+  if (trace === null) return EXIT_CODE.USAGE;
+  let profile: CostProfile;
+  try {
+    profile = loadProfile(opts.costProfile);
+  } catch (e) {
+    if (e instanceof ProfileError) return usage(e.message);
+    throw e;
   }
-  if (files.length !== 1)
-    return usage(`run takes one image for now; got ${files.length} (running several VMs at once is not available yet)`);
   const maxInstructions = parseCount(opts.maxInstructions);
   if (maxInstructions === null)
     return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e9`);
@@ -84,89 +106,169 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     if (!bytes) return EXIT_CODE.USAGE;
     stdin = bytes;
   }
-  let blockImage: Uint8Array | undefined;
+  let block: Uint8Array | undefined;
   if (opts.block !== undefined) {
     const bytes = readInput(opts.block);
     if (!bytes) return EXIT_CODE.USAGE;
-    // A private copy: guest writes change the run's disk, never the file.
-    blockImage = Uint8Array.from(bytes);
+    block = bytes;
   }
 
-  const loaded = loadProgram(files[0]!, { includePaths: opts.include ?? [], defines });
-  if (!loaded.ok) return loaded.exitCode;
-
-  const out = opts.json ? null : new LineWriter((s) => process.stdout.write(s));
-  let machine: Machine;
-  try {
-    machine = new Machine({
+  const several = files.length > 1;
+  const names = uniqueNames(files);
+  const writers: LineWriter[] = [];
+  const guests: GuestSpec[] = [];
+  for (const [i, file] of files.entries()) {
+    const loaded = loadProgram(file, { includePaths: opts.include ?? [], defines });
+    if (!loaded.ok) return loaded.exitCode;
+    const name = names[i]!;
+    // With several VMs each console line carries its VM's name; each VM's console stays its own.
+    const out = opts.json ? null : new LineWriter((s) => process.stdout.write(s), several ? `[${name}] ` : '');
+    if (out) writers.push(out);
+    guests.push({
+      name,
+      image: loaded.image,
       ramSize,
-      strict: opts.strict ?? false,
       ...(stdin !== undefined ? { stdin } : {}),
-      ...(blockImage ? { blockImage } : {}),
+      // A private copy per VM: guest writes change the run's disk, never the file.
+      ...(block ? { blockImage: Uint8Array.from(block) } : {}),
       ...(out ? { consoleSink: (s: string) => out.write(s) } : {}),
     });
-    machine.load(loaded.image);
+  }
+
+  let results: VmRunResult[];
+  try {
+    results = runGuests(guests, {
+      technique,
+      maxInstructions,
+      profile,
+      strict: opts.strict ?? false,
+      ...(memory ? { memory } : {}),
+      ...(devices ? { devices } : {}),
+      ...(trace === 'exits'
+        ? { onExit: (vm: string, e) => process.stderr.write(`${formatExitTrace(vm, e, guests.find((g) => g.name === vm)?.image)}\n`) }
+        : {}),
+    });
   } catch (e) {
+    if (e instanceof ConfigError) {
+      cliError(e.message);
+      return EXIT_CODE.CONFIG;
+    }
     if (e instanceof MachineConfigError) return usage(e.message);
     if (e instanceof LoadError) {
-      cliError(`${loaded.sourceName}: ${e.message}`);
+      cliError(e.message);
       return EXIT_CODE.BAD_IMAGE;
     }
     throw e;
   }
+  for (const w of writers) w.flush();
 
-  const result = machine.run({ maxInstructions });
-  out?.flush();
-  report(result, maxInstructions, opts.json ?? false);
-  return result.exitCode;
+  if (opts.json) {
+    const json = results.map(jsonResult);
+    process.stdout.write(`${JSON.stringify(several ? json : json[0], null, 2)}\n`);
+  }
+  let code: number = EXIT_CODE.OK;
+  for (const r of results) {
+    const c = report(r, maxInstructions, opts.json ?? false, several, opts.stats ?? false, profile);
+    if (code === EXIT_CODE.OK) code = c;
+  }
+  return code;
 }
 
-function report(result: RunResult, maxInstructions: number, json: boolean): void {
-  if (json) {
-    const { status, exitCode, console, stats, wallMs, crash } = result;
-    process.stdout.write(`${JSON.stringify({ status, exitCode, console, stats, wallMs, ...(crash ? { crash } : {}) }, null, 2)}\n`);
-  } else if (result.console.length > 0 && !result.console.endsWith('\n')) {
+function jsonResult(r: VmRunResult) {
+  const { status, exitCode, console, stats, wallMs, crash, divergences } = r;
+  return {
+    ...(r.technique !== 'native' ? { name: r.name, technique: r.technique, memory: r.memory } : {}),
+    status,
+    exitCode,
+    console,
+    stats,
+    wallMs,
+    ...(crash ? { crash } : {}),
+    ...(divergences.length ? { divergences } : {}),
+  };
+}
+
+/** File names, made unique ("mini.s", "mini.s#2") so two copies of one kernel can be told apart. */
+function uniqueNames(files: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return files.map((f) => {
+    const b = basename(f);
+    const n = (seen.get(b) ?? 0) + 1;
+    seen.set(b, n);
+    return n === 1 ? b : `${b}#${n}`;
+  });
+}
+
+/** Print what stderr gets for one run; returns the exit code that run asks for. */
+function report(
+  result: VmRunResult,
+  maxInstructions: number,
+  json: boolean,
+  several: boolean,
+  stats: boolean,
+  profile: CostProfile,
+): number {
+  const who = several ? `${result.name}: ` : '';
+  if (!json && result.console.length > 0 && !result.console.endsWith('\n')) {
     // Keep the status line off the guest's last, unterminated line when both go to a terminal.
     if (process.stdout.isTTY && process.stderr.isTTY) process.stdout.write('\n');
   }
   if (result.status === 'limit')
     process.stderr.write(
-      `vmlab: stopped after ${maxInstructions} instructions (--max-instructions); the guest may be in a loop\n`,
+      `vmlab: ${who}stopped after ${maxInstructions} instructions (--max-instructions); the guest may be in a loop\n`,
     );
   if (result.crash) process.stderr.write(`${formatCrash(result.crash)}\n`);
-  process.stderr.write(`${formatStatusLine(result)}\n`);
+  if (stats) process.stderr.write(`${formatExitStats(result, profile)}\n`);
+  if (result.divergences.length > 0) process.stderr.write(`${formatDivergences(result)}\n`);
+  // trap-and-emulate that silently went wrong must not pass as a success.
+  const diverged = result.divergences.length > 0 && (result.status === 'poweroff' || result.status === 'halted');
+  const code = diverged ? EXIT_CODE.DIVERGED : result.exitCode;
+  process.stderr.write(`${formatStatusLine({ ...result, exitCode: code }).replace(/^vmlab: /, `vmlab: ${who}`)}\n`);
+  return code;
 }
 
 /** Passes console text on a line at a time, so a chatty guest does not cost a write per byte. */
 class LineWriter {
   private pending = '';
-  constructor(private readonly sink: (s: string) => void) {}
+  constructor(
+    private readonly sink: (s: string) => void,
+    private readonly prefix = '',
+  ) {}
   write(s: string): void {
     this.pending += s;
     const nl = this.pending.lastIndexOf('\n');
     if (nl >= 0) {
-      this.sink(this.pending.slice(0, nl + 1));
+      this.emit(this.pending.slice(0, nl + 1));
       this.pending = this.pending.slice(nl + 1);
     }
   }
   flush(): void {
-    if (this.pending) this.sink(this.pending);
+    if (this.pending) this.emit(this.pending);
     this.pending = '';
+  }
+  private emit(text: string): void {
+    this.sink(this.prefix ? text.replace(/^(?=.)/gm, this.prefix) : text);
   }
 }
 
 export function register(program: Command): void {
+  const techniques = TECHNIQUES.map((t) => `  ${t.padEnd(8)} ${TECHNIQUE_HELP[t]}`).join('\n');
   program
     .command('run')
-    .description('run a guest image (or assemble and run a .s file) on the simulated machine')
-    .argument('<image...>', 'a .vxe image or a .s source file (one for now)')
-    .option('-t, --technique <name>', `how to run the guest: ${TECHNIQUES.join(', ')} (more to come)`, 'native')
+    .description('run guest kernels on the simulated machine, natively or under a virtualization technique')
+    .argument('<image...>', 'a .vxe image or a .s source file; several run as VMs side by side')
+    .option('-t, --technique <name>', `how to run the guest: ${TECHNIQUES.join(', ')}`, 'native')
+    .option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables); default: nested for hw, shadow for trap')
+    .option('--devices <model>', 'device model: emulated (every register access goes to the VMM)', 'emulated')
+    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern, vt-2006, or a JSON file', 'modern')
     .option(
       '-n, --max-instructions <n>',
-      'stop with exit 101 after this many instructions of simulated time (guest instructions plus time idle in hlt), so a runaway guest never hangs; default 1e9, a few seconds',
+      'stop with exit 101 after this many instructions of simulated time (guest instructions plus time idle in hlt), per VM, so a runaway guest never hangs; default 1e9, a few seconds',
       String(DEFAULT_MAX_INSTRUCTIONS),
     )
-    .option('--json', 'print {status, exitCode, console, stats, wallMs, crash?} as JSON on stdout instead of the live console')
+    .option('--json', 'print {status, exitCode, console, stats, wallMs, crash?} as JSON on stdout instead of the live console (an array with several images)')
+    .option('--stats', 'print the exits by reason (count, %, modeled cycles), like perf kvm stat')
+    .option('--trace <what>', 'print events on stderr as they happen: exits')
     .option('--stdin <text|@file>', 'bytes the guest UART receives: the text itself, or @file for a file')
     .option('--block <file>', 'disk image for the block device (the file is never modified)')
     .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`)
@@ -176,17 +278,29 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-The guest's console goes to stdout as it is produced; the status line, warnings and crash
-reports go to stderr. The exit code is the guest's power-off status (low 8 bits); a guest that
-halts with nothing left to wake it exits 0; 101 = the instruction limit was reached; 102 = the
-guest crashed (triple fault), with a report naming the faulting instruction and its source line.
-Modeled cycles are modeled from counted events (vmm/cost/profiles/), not measured.
+Techniques:
+${techniques}
+
+The guest's console goes to stdout as it is produced (with several VMs, each line starts with
+its VM's name); the status line, warnings and reports go to stderr.
+
+Exit codes: the guest's power-off status (low 8 bits); 0 if it halts with nothing left to wake
+it; 101 = the instruction limit was reached; 102 = the guest crashed (triple fault), with a report
+naming the faulting instruction and its source line; 5 = under trap, a sensitive instruction
+silently did the wrong thing (each one is listed with its source line: what Popek and Goldberg's
+theorem predicts for VX32; --strict makes them trap); 6 = a configuration vmlab refuses.
+With several images, the first non-zero code.
+
+Modeled cycles are modeled from counted events with the cost profile, not measured; the wall
+time is the simulator's own.
 
 Examples:
-  vmlab run hello.s
-  vmlab run kernel.vxe --max-instructions 5e6 --json
-  vmlab run echo.s --stdin @input.txt
-  vmlab run fs.s --block disk.img -I sdk/include -D NBUF=8`,
+  vmlab run guest-kernels/mini/main.s
+  vmlab run guest-kernels/mini/main.s --technique hw --memory shadow --stats
+  vmlab run guest-kernels/mini/main.s --technique trap            # shows the popf problem
+  vmlab run guest-kernels/mini/main.s --technique trap --strict   # Theorem 1: now it works
+  vmlab run a.vxe b.vxe --technique hw --json
+  vmlab run kernel.vxe --max-instructions 5e6 --trace exits`,
     )
     .action((files: string[], opts: RunCliOptions) => {
       process.exitCode = runCommand(files, opts);

@@ -143,11 +143,14 @@ describe('vmlab run', () => {
     expect(r.code).toBe(0x42);
   });
 
-  it('gives usage errors (exit 2) for techniques not available yet, bad counts and missing files', () => {
+  it('refuses configurations it cannot run (exit 6), and gives usage errors (exit 2) for bad names, counts and missing files', () => {
     const img = vxe('hi3.vxe', hiPoweroff3());
-    const t = vmlab('run', img, '--technique', 'trap');
-    expect(t.code).toBe(2);
-    expect(t.stderr).toContain('technique trap is not available yet');
+    const t = vmlab('run', img, '--technique', 'bt');
+    expect(t.code).toBe(6);
+    expect(t.stderr).toContain('technique bt is not available in this build yet');
+    const m = vmlab('run', img, '--technique', 'trap', '--memory', 'nested');
+    expect(m.code).toBe(6);
+    expect(m.stderr).toContain('technique trap cannot use --memory nested');
     const u = vmlab('run', img, '--technique', 'magic');
     expect(u.code).toBe(2);
     expect(u.stderr).toContain('unknown technique "magic"');

@@ -26,7 +26,8 @@ export function eventCounts(technique: Technique, s: RunStats): EventCounts {
   // On bare metal the guest talks to physical devices; in a VM, to the VMM's models.
   if (technique === 'native') c.ioAccess = busAccesses(s);
   else c.deviceEmulation = s.deviceAccesses;
-  c.vmExit = s.exitsTotal;
+  // Only the extension has hardware exits; under trap-and-emulate the VMM's entries are host traps.
+  c.vmExit = technique === 'hw' ? s.exitsTotal : 0;
   c.hostTrap = s.hostTraps;
   c.emulatedInstruction = s.emulatedInstructions;
   c.interruptInjected = s.interruptsInjected;

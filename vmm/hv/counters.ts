@@ -3,8 +3,10 @@
 import { EXIT_REASONS, type ExitReason } from '../../isa/abi.js';
 
 export interface VirtCounters {
-  /** Exits by reason (hardware-assisted VMs). */
+  /** Exits by reason (hardware-assisted VMs; a trap-and-emulate guest's faults count as EXCEPTION). */
   exits: Record<ExitReason, number>;
+  /** EXCEPTION exits by vector number. */
+  exceptionExits: Record<string, number>;
   /** Faults of a deprivileged guest taken by the VMM (trap-and-emulate). */
   hostTraps: number;
   /** Traps and interrupts the VMM delivered into the guest's own handlers by building the frame itself. */
@@ -30,6 +32,7 @@ export interface VirtCounters {
 export function createCounters(): VirtCounters {
   return {
     exits: Object.fromEntries(EXIT_REASONS.map((r) => [r, 0])) as Record<ExitReason, number>,
+    exceptionExits: {},
     hostTraps: 0,
     reflectedTraps: 0,
     emulatedInstructions: 0,

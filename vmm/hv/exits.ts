@@ -96,6 +96,7 @@ export function handleExit(h: ExitHost, exit: VmExit): void {
       h.deliver(exit.vector, 0);
       return;
     case 'EXCEPTION':
+      vm.counters.exceptionExits[exit.vector] = (vm.counters.exceptionExits[exit.vector] ?? 0) + 1;
       exception(h, exit);
       return;
     case 'EXT_INTERRUPT':

@@ -157,6 +157,7 @@ export class Hypervisor {
       profile: this.profile,
       virt: {
         exits,
+        exceptionExits: { ...c.exceptionExits },
         exitsTotal: exitsTotal(c),
         hostTraps: c.hostTraps,
         reflectedTraps: c.reflectedTraps,

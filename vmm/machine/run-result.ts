@@ -33,6 +33,8 @@ export interface DeviceStats {
 export interface VirtStats {
   /** Exits by reason, only reasons that occurred. */
   exits: Record<string, number>;
+  /** EXCEPTION exits by vector number (for trap-and-emulate: every fault the VMM took). */
+  exceptionExits: Record<string, number>;
   exitsTotal: number;
   /** Faults of a deprivileged guest that entered the VMM (trap-and-emulate). */
   hostTraps: number;
@@ -81,6 +83,7 @@ export interface RunStats extends VirtStats {
 export function emptyVirtStats(): VirtStats {
   return {
     exits: {},
+    exceptionExits: {},
     exitsTotal: 0,
     hostTraps: 0,
     reflectedTraps: 0,

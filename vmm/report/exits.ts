@@ -1,0 +1,87 @@
+// Reports about exits: a `perf kvm stat`-style table, the live `--trace exits` line, and trap-and-emulate's silent failures.
+
+import Table from 'cli-table3';
+import type { Image } from '../../assembler/types.js';
+import type { ExitReason } from '../../isa/abi.js';
+import type { CostProfile } from '../cost/profile.js';
+import type { VmExit } from '../hv/exits.js';
+import type { VmRunResult } from '../hv/hypervisor.js';
+import { lineFor, vectorName } from './crash.js';
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-');
+
+/** Exits by reason with count, share, and the modeled cycles they cost (exit round trip plus handling). */
+export function formatExitStats(r: VmRunResult, profile: CostProfile): string {
+  const s = r.stats;
+  const title = `Exits of ${r.name} under ${r.technique}${r.memory ? `/${r.memory}` : ''} (cycles modeled with the ${profile.name} profile)`;
+  if (s.exitsTotal === 0) return `${title}\n  no exits: the guest never left ${r.technique === 'native' ? 'bare metal' : 'the CPU'} for the VMM`;
+  const hw = r.technique === 'hw';
+  const rows: Array<[string, number, number]> = [];
+  for (const [reason, count] of Object.entries(s.exits)) {
+    if (reason === 'EXCEPTION') {
+      for (const [v, n] of Object.entries(s.exceptionExits))
+        rows.push([`EXCEPTION ${vectorName(Number(v))}`, n, n * perExit(profile, 'EXCEPTION', hw)]);
+      continue;
+    }
+    rows.push([reason, count, count * perExit(profile, reason as ExitReason, hw)]);
+  }
+  rows.sort((a, b) => b[2] - a[2] || b[1] - a[1]);
+  const cycles = rows.reduce((a, x) => a + x[2], 0);
+  const t = new Table({
+    head: ['exit reason', 'count', 'count %', 'modeled cycles', 'cycles %'],
+    colAligns: ['left', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const [reason, count, cyc] of rows) t.push([reason, fmt(count), pct(count, s.exitsTotal), fmt(cyc), pct(cyc, cycles)]);
+  t.push(['total', fmt(s.exitsTotal), '100.0%', fmt(cycles), pct(cycles, s.modeledCycles) + ' of run']);
+  const note = hw
+    ? 'modeled cycles per exit = the exit round trip plus the handling for its reason'
+    : 'under trap-and-emulate an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap';
+  return `${title}\n${t.toString()}\n  ${note}`;
+}
+
+function perExit(p: CostProfile, reason: ExitReason, hw: boolean): number {
+  return hw ? p.costs.vmExit + (p.exitHandling[reason] ?? 0) : p.costs.hostTrap;
+}
+
+/** One line per exit for `--trace exits`. */
+export function formatExitTrace(vm: string, e: VmExit, image?: Image): string {
+  const pc = 'pc' in e ? e.pc : undefined;
+  const where = pc !== undefined && image ? lineFor(image.lines, pc) : undefined;
+  let detail = '';
+  switch (e.reason) {
+    case 'EXCEPTION':
+      detail = `${vectorName(e.vector)} error=0x${e.error.toString(16)}${e.vector === 14 ? ` cr2=0x${(e.cr2 >>> 0).toString(16)}` : ''}`;
+      break;
+    case 'SOFT_INT':
+    case 'EXT_INTERRUPT':
+    case 'TRIPLE_FAULT':
+      detail = vectorName(e.vector);
+      break;
+    case 'EPT_VIOLATION':
+      detail = `gpa=0x${(e.gpa >>> 0).toString(16)}${e.write ? ' write' : e.fetch ? ' fetch' : ' read'}`;
+      break;
+  }
+  return [
+    `exit ${vm}`,
+    e.reason.padEnd(16),
+    pc !== undefined ? `pc=0x${(pc >>> 0).toString(16).padStart(8, '0')}` : ''.padEnd(11),
+    detail,
+    where ? `${where.file}:${where.line}` : '',
+  ]
+    .filter(Boolean)
+    .join('  ');
+}
+
+/** Every sensitive instruction that silently did the wrong thing, popf first (the one that loses interrupts). */
+export function formatDivergences(r: VmRunResult): string {
+  const ds = [...r.divergences].sort((a, b) => Number(b.insn === 'popf') - Number(a.insn === 'popf'));
+  const lines = ds.map((d) => `  ${d.message}${d.count > 1 ? ` (${fmt(d.count)} times)` : ''}`);
+  return [
+    `vmlab: ${r.name} diverged from bare metal under trap-and-emulate: ${fmt(r.stats.silentFailures)} sensitive instructions did not trap.`,
+    ...lines,
+    '  VX32 is not classically virtualizable (Popek & Goldberg, Theorem 1): run with --strict to make them trap, or use hw or bt.',
+  ].join('\n');
+}
