@@ -12,6 +12,7 @@ import { lengthOf } from '../../isa/encoding.js';
 import { createStats, type CpuState, type CpuStats, type TripleInfo } from './cpu-state.js';
 import type { InterruptSource, IoBus } from './io.js';
 import { ACC_WRITE, MS_EPT, MS_OK, MS_PF, Mmu } from './mmu.js';
+import { WARMUP_BUS, WARMUP_PIC, WARMUP_RAM, warmUp } from './cpu-warmup.js';
 import { clearExitInfo, createExitInfo, EXIT_BIT, type ExitInfo, type VmControl } from './vmx.js';
 
 export type StopReason = 'budget' | 'io' | 'halt' | 'triple' | 'exit' | 'trap';
@@ -52,6 +53,9 @@ for (const e of BY_OPCODE) {
 const LONG = new Uint8Array(256);
 for (const e of BY_OPCODE) LONG[e.opcode] = e.long ? 1 : 0;
 const VALID_CR = new Set<number>([0, 2, 3, 4, 8]);
+
+/** Whether the JIT warm-up has run in this process (see cpu-warmup.ts). */
+let warmed = false;
 
 /** Z/S/C/O of `cmp x, y`. */
 function lazyBits(x: number, y: number): number {
@@ -137,6 +141,11 @@ export class Cpu {
     this.mmu = new Mmu(mem, bus, this.stats, opts.tlbEntries ?? 256);
     this.u8 = this.mmu.u8;
     this.i32 = this.mmu.i32;
+    if (!warmed) {
+      warmed = true;
+      const mem = new ArrayBuffer(WARMUP_RAM);
+      warmUp(new Cpu(mem, WARMUP_BUS, WARMUP_PIC), mem);
+    }
   }
 
   // ---- architectural state with side effects ----
