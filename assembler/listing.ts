@@ -36,7 +36,7 @@ export function makeListing(a: Assembly): string {
     const first = sec.data.subarray(it?.off ?? 0, (it?.off ?? 0) + Math.min(shown, BYTES_PER_ROW));
     const addrText = r.stmt ? hex8(addr) : ''.padEnd(8);
     // A constant's line shows its value where other lines show bytes.
-    const v = it?.kind === 'equ' ? it.sym!.value : undefined;
+    const v = it?.kind === 'equ' ? it.value : undefined;
     const bytesCol = size ? bytesText(first) : v !== undefined ? `= ${hex8(v)}`.padEnd(blankBytes.length) : blankBytes;
     out.push(`${addrText}  ${bytesCol}  ${mark(r)} ${src}`);
     for (let o = BYTES_PER_ROW; o < shown; o += BYTES_PER_ROW) {

@@ -52,6 +52,7 @@ export function emit(a: Assembly, lines: LineEntry[]): void {
           s.pending = null;
           s.value = v ?? 0;
         }
+        it.value = s.value;
         break;
       }
       case 'entry':

@@ -101,6 +101,8 @@ export interface Item extends EvalPoint {
   readonly sym?: Sym;
   /** Set for .align padding, which gets no line-table entry. */
   readonly padding?: boolean;
+  /** For .equ/.set: the value at this point (set in pass 2, shown in the listing). */
+  value?: number;
 }
 
 /** A listing row: a source line, and what it produced. */

@@ -142,6 +142,14 @@ describe('conditionals and defines', () => {
 });
 
 describe('listing and map', () => {
+  it('shows each .set value as it was at that line', () => {
+    const r = asm('.set X, 1\n.set X, X + 1', { listing: true });
+    expect(r.listing!.split('\n').slice(1, 3)).toEqual([
+      '00001000  = 00000001                 .set X, 1',
+      '00001000  = 00000002                 .set X, X + 1',
+    ]);
+  });
+
   it('shows address, bytes and source, marking macro and include lines', () => {
     const r = asm('.macro two\n nop\n.endm\n_start: li r1, 5 ; five\ntwo\n.include "x.inc"', { listing: true, files: { 'x.inc': 'hlt\n' } });
     expect(errs(r)).toEqual([]);
