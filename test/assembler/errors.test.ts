@@ -46,6 +46,8 @@ const CASES: readonly (readonly [string, string])[] = [
   ['add r1, @', '1:9: unexpected character `@`'],
   ['.data\nx: .word 1\n.text\njmp x + 1', '4:5: branch target 0x2001 is not 4-byte aligned'],
   ['.bss\nnop', '2:1: instructions cannot go in .bss (it holds no bytes)'],
+  ['.equ FAR, 0x4000000\njmp FAR', '2:5: branch target 0x4000000 is out of range (more than ±32 MiB from 0x1000)'],
+  ['mov r1, cr3, r2', '1:1: `mov` expects `mov rA, rB`, `mov rA, crN`, `mov crN, rA` or `mov rA, imm`'],
   ['.bss\n.word 1', '2:1: `.word` cannot go in .bss (use .space)'],
   ['.space -1', '1:8: `.space` size is negative (-1)'],
   ['.space later\nlater:', '1:8: the size of `.space` must be known at this point (no forward references or .data/.bss addresses)'],
