@@ -791,7 +791,7 @@ export class Cpu {
           r[a] = -r[a]!;
           pc = (pc + 4) | 0;
           break;
-        // ---- loads ----
+        // ---- loads (the fast paths take aligned words in pages the TLB holds; the rest goes through the MMU) ----
         case 45: // ld.rm
         case 46: {
           // ld.rM
@@ -799,10 +799,9 @@ export class Cpu {
           const va = long ? (((w >>> 16) & 1) !== 0 ? ext : (r[b]! + ext) | 0) : (r[b]! + (w >> 16)) | 0;
           const vpn = va >>> 12;
           const ti = (vpn & tm) | mo;
-          if (tR[ti] === vpn && (va & 0xfff) <= 0xffc) {
+          if (tR[ti] === vpn && (va & 3) === 0) {
             hits++;
-            const pa = (va + tA[ti]!) | 0;
-            r[a] = (pa & 3) === 0 ? i32[pa >> 2]! : u8[pa]! | (u8[pa + 1]! << 8) | (u8[pa + 2]! << 16) | (u8[pa + 3]! << 24);
+            r[a] = i32[((va + tA[ti]!) | 0) >> 2]!;
           } else {
             const v = mmu.load(va, 4, user);
             if (mmu.status !== MS_OK) {
@@ -810,13 +809,14 @@ export class Cpu {
               break outer;
             }
             r[a] = v;
+            if (mmu.io) {
+              pc = (pc + (long ? 8 : 4)) | 0;
+              n++;
+              code = C_IO;
+              break outer;
+            }
           }
           pc = (pc + (long ? 8 : 4)) | 0;
-          if (mmu.io) {
-            n++;
-            code = C_IO;
-            break outer;
-          }
           break;
         }
         case 47: // ldh.rm
@@ -837,13 +837,14 @@ export class Cpu {
               break outer;
             }
             r[a] = v;
+            if (mmu.io) {
+              pc = (pc + (long ? 8 : 4)) | 0;
+              n++;
+              code = C_IO;
+              break outer;
+            }
           }
           pc = (pc + (long ? 8 : 4)) | 0;
-          if (mmu.io) {
-            n++;
-            code = C_IO;
-            break outer;
-          }
           break;
         }
         case 49: // ldb.rm
@@ -863,13 +864,14 @@ export class Cpu {
               break outer;
             }
             r[a] = v;
+            if (mmu.io) {
+              pc = (pc + (long ? 8 : 4)) | 0;
+              n++;
+              code = C_IO;
+              break outer;
+            }
           }
           pc = (pc + (long ? 8 : 4)) | 0;
-          if (mmu.io) {
-            n++;
-            code = C_IO;
-            break outer;
-          }
           break;
         }
         // ---- stores ----
@@ -881,29 +883,23 @@ export class Cpu {
           const v = r[a]!;
           const vpn = va >>> 12;
           const ti = (vpn & tm) | mo;
-          if (tW[ti] === vpn && (va & 0xfff) <= 0xffc) {
+          if (tW[ti] === vpn && (va & 3) === 0) {
             hits++;
-            const pa = (va + tA[ti]!) | 0;
-            if ((pa & 3) === 0) i32[pa >> 2] = v;
-            else {
-              u8[pa] = v;
-              u8[pa + 1] = v >> 8;
-              u8[pa + 2] = v >> 16;
-              u8[pa + 3] = v >> 24;
-            }
+            i32[((va + tA[ti]!) | 0) >> 2] = v;
           } else {
             mmu.store(va, 4, v, user);
             if (mmu.status !== MS_OK) {
               code = C_MEM;
               break outer;
             }
+            if (mmu.io) {
+              pc = (pc + (long ? 8 : 4)) | 0;
+              n++;
+              code = C_IO;
+              break outer;
+            }
           }
           pc = (pc + (long ? 8 : 4)) | 0;
-          if (mmu.io) {
-            n++;
-            code = C_IO;
-            break outer;
-          }
           break;
         }
         case 53: // sth.mr
@@ -925,13 +921,14 @@ export class Cpu {
               code = C_MEM;
               break outer;
             }
+            if (mmu.io) {
+              pc = (pc + (long ? 8 : 4)) | 0;
+              n++;
+              code = C_IO;
+              break outer;
+            }
           }
           pc = (pc + (long ? 8 : 4)) | 0;
-          if (mmu.io) {
-            n++;
-            code = C_IO;
-            break outer;
-          }
           break;
         }
         case 55: // stb.mr
@@ -951,80 +948,155 @@ export class Cpu {
               code = C_MEM;
               break outer;
             }
+            if (mmu.io) {
+              pc = (pc + (long ? 8 : 4)) | 0;
+              n++;
+              code = C_IO;
+              break outer;
+            }
           }
           pc = (pc + (long ? 8 : 4)) | 0;
-          if (mmu.io) {
-            n++;
-            code = C_IO;
-            break outer;
-          }
           break;
         }
-        // ---- stack and calls: the pushed word is written before sp moves, so a fault leaves sp alone ----
-        case 57: // push
-        case 70: // call
-        case 72: {
-          // call.r
-          const op = w & 255;
-          const v = op === 57 ? r[a]! : (pc + 4) | 0;
-          const target = op === 70 ? (pc + 4 + ((w >> 8) << 2)) | 0 : r[a]!;
+        // ---- stack and calls: the word is written before sp moves, so a fault leaves sp alone ----
+        case 57: {
+          // push
+          const v = r[a]!;
+          const target = (pc + 4) | 0;
           const va = (r[15]! - 4) | 0;
           const vpn = va >>> 12;
           const ti = (vpn & tm) | mo;
-          if (tW[ti] === vpn && (va & 0xfff) <= 0xffc) {
+          if (tW[ti] === vpn && (va & 3) === 0) {
             hits++;
-            const pa = (va + tA[ti]!) | 0;
-            if ((pa & 3) === 0) i32[pa >> 2] = v;
-            else {
-              u8[pa] = v;
-              u8[pa + 1] = v >> 8;
-              u8[pa + 2] = v >> 16;
-              u8[pa + 3] = v >> 24;
-            }
+            i32[((va + tA[ti]!) | 0) >> 2] = v;
           } else {
             mmu.store(va, 4, v, user);
             if (mmu.status !== MS_OK) {
               code = C_MEM;
               break outer;
             }
+            if (mmu.io) {
+              r[15] = va;
+              pc = target;
+              n++;
+              code = C_IO;
+              break outer;
+            }
           }
           r[15] = va;
-          pc = op === 57 ? (pc + 4) | 0 : target;
-          if (mmu.io) {
-            n++;
-            code = C_IO;
-            break outer;
-          }
+          pc = target;
           break;
         }
-        case 58: // pop
-        case 73: {
-          // ret
+        case 70: {
+          // call
+          const v = (pc + 4) | 0;
+          const target = (pc + 4 + ((w >> 8) << 2)) | 0;
+          const va = (r[15]! - 4) | 0;
+          const vpn = va >>> 12;
+          const ti = (vpn & tm) | mo;
+          if (tW[ti] === vpn && (va & 3) === 0) {
+            hits++;
+            i32[((va + tA[ti]!) | 0) >> 2] = v;
+          } else {
+            mmu.store(va, 4, v, user);
+            if (mmu.status !== MS_OK) {
+              code = C_MEM;
+              break outer;
+            }
+            if (mmu.io) {
+              r[15] = va;
+              pc = target;
+              n++;
+              code = C_IO;
+              break outer;
+            }
+          }
+          r[15] = va;
+          pc = target;
+          break;
+        }
+        case 72: {
+          // call.r
+          const v = (pc + 4) | 0;
+          const target = r[a]!;
+          const va = (r[15]! - 4) | 0;
+          const vpn = va >>> 12;
+          const ti = (vpn & tm) | mo;
+          if (tW[ti] === vpn && (va & 3) === 0) {
+            hits++;
+            i32[((va + tA[ti]!) | 0) >> 2] = v;
+          } else {
+            mmu.store(va, 4, v, user);
+            if (mmu.status !== MS_OK) {
+              code = C_MEM;
+              break outer;
+            }
+            if (mmu.io) {
+              r[15] = va;
+              pc = target;
+              n++;
+              code = C_IO;
+              break outer;
+            }
+          }
+          r[15] = va;
+          pc = target;
+          break;
+        }
+        case 58: {
+          // pop (sp moves first, so pop sp loads the popped word)
           const va = r[15]!;
           const vpn = va >>> 12;
           const ti = (vpn & tm) | mo;
           let v: number;
-          if (tR[ti] === vpn && (va & 0xfff) <= 0xffc) {
+          if (tR[ti] === vpn && (va & 3) === 0) {
             hits++;
-            const pa = (va + tA[ti]!) | 0;
-            v = (pa & 3) === 0 ? i32[pa >> 2]! : u8[pa]! | (u8[pa + 1]! << 8) | (u8[pa + 2]! << 16) | (u8[pa + 3]! << 24);
+            v = i32[((va + tA[ti]!) | 0) >> 2]!;
           } else {
             v = mmu.load(va, 4, user);
             if (mmu.status !== MS_OK) {
               code = C_MEM;
               break outer;
             }
+            if (mmu.io) {
+              r[15] = (va + 4) | 0;
+              r[a] = v;
+          pc = (pc + 4) | 0;
+              n++;
+              code = C_IO;
+              break outer;
+            }
           }
           r[15] = (va + 4) | 0;
-          if ((w & 255) === 58) {
-            r[a] = v;
-            pc = (pc + 4) | 0;
-          } else pc = v;
-          if (mmu.io) {
-            n++;
-            code = C_IO;
-            break outer;
+          r[a] = v;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case 73: {
+          // ret
+          const va = r[15]!;
+          const vpn = va >>> 12;
+          const ti = (vpn & tm) | mo;
+          let v: number;
+          if (tR[ti] === vpn && (va & 3) === 0) {
+            hits++;
+            v = i32[((va + tA[ti]!) | 0) >> 2]!;
+          } else {
+            v = mmu.load(va, 4, user);
+            if (mmu.status !== MS_OK) {
+              code = C_MEM;
+              break outer;
+            }
+            if (mmu.io) {
+              r[15] = (va + 4) | 0;
+              pc = v;
+              n++;
+              code = C_IO;
+              break outer;
+            }
           }
+          r[15] = (va + 4) | 0;
+          pc = v;
           break;
         }
         // ---- branches ----
