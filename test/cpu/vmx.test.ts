@@ -163,6 +163,9 @@ describe('exceptions, injection and interrupts', () => {
     expect(t.cpu.run(100)).toBe('exit');
     expect(t.cpu.exit).toMatchObject({ reason: 'INTERRUPT_WINDOW', pc: G_CODE + 8 });
     expect(t.cpu.stats.instructions).toBe(2);
+    const off = guest([I('nop'), I('sti'), I('nop')], { interruptWindowExit: false });
+    expect(off.cpu.run(100)).toBe('halt');
+    expect(off.cpu.stats.exits).toBe(0);
   });
 
   it('external interrupts exit whatever the guest IF, without being acknowledged', () => {
