@@ -25,8 +25,11 @@ export interface PlatformOptions {
   blockImage?: Uint8Array;
   /** Receives console text as the guest produces it (e.g. to stream it to stdout). */
   consoleSink?: (text: string) => void;
-  /** Leave the NIC off this bus (it is passed through from the host instead). */
-  withoutNic?: boolean;
+  /**
+   * A physical NIC passed through to this guest: it lives on the host's bus, not this one, and this
+   * platform only reports it.
+   */
+  passthroughNic?: { nic: Nic; wire: Loopback };
 }
 
 export class Platform {
@@ -38,9 +41,9 @@ export class Platform {
   readonly testport = new TestPort();
   readonly iommu: Iommu;
   readonly block: BlockDevice;
-  readonly nic: Nic | null;
+  readonly nic: Nic;
   /** The NIC's far end: tests read `wire.sent` and `wire.inject()` packets. */
-  readonly wire: Loopback | null;
+  readonly wire: Loopback;
   private readonly consoleBytes: number[] = [];
 
   /** `ram` is the platform's physical memory as its devices' DMA sees it. */
@@ -64,9 +67,9 @@ export class Platform {
     const blockDma = this.iommu.domain('block');
     blockDma.identity(0, ram.length);
     this.block = new BlockDevice(opts.blockImage ?? new Uint8Array(DEFAULT_DISK_BYTES), blockDma, this.pic.line(IRQ.BLOCK));
-    if (opts.withoutNic) {
-      this.nic = null;
-      this.wire = null;
+    if (opts.passthroughNic) {
+      this.nic = opts.passthroughNic.nic;
+      this.wire = opts.passthroughNic.wire;
     } else {
       const nicDma = this.iommu.domain('nic');
       nicDma.identity(0, ram.length);
@@ -80,7 +83,7 @@ export class Platform {
     this.bus.mapPorts(PORT.POWEROFF, 1, this.poweroff);
     this.bus.mapPorts(PORT.TEST_PASS, TEST_PORT_COUNT, this.testport);
     this.bus.mapMmio(MEMMAP.BLOCK_MMIO, MEMMAP.MMIO_SIZE, this.block);
-    if (this.nic) this.bus.mapMmio(MEMMAP.NIC_MMIO, MEMMAP.MMIO_SIZE, this.nic);
+    if (!opts.passthroughNic) this.bus.mapMmio(MEMMAP.NIC_MMIO, MEMMAP.MMIO_SIZE, this.nic!);
   }
 
   /** Console text so far. */
@@ -91,19 +94,13 @@ export class Platform {
   deviceStats(): DeviceStats {
     const t = this.testport;
     const b = this.block.state;
-    const n = this.nic?.state;
+    const n = this.nic.state;
     return {
       uart: { txBytes: this.uart.state.txBytes, rxBytes: this.uart.state.rxBytes },
       timer: { ticks: this.timer.state.ticks },
       pic: { delivered: this.pic.state.delivered, eois: this.pic.state.eois },
       block: { commands: b.commands, sectorsRead: b.sectorsRead, sectorsWritten: b.sectorsWritten, errors: b.errors },
-      nic: {
-        packetsTx: n?.packetsTx ?? 0,
-        packetsRx: n?.packetsRx ?? 0,
-        doorbells: n?.doorbells ?? 0,
-        rxDrops: n?.rxDrops ?? 0,
-        dmaErrors: n?.dmaErrors ?? 0,
-      },
+      nic: { packetsTx: n.packetsTx, packetsRx: n.packetsRx, doorbells: n.doorbells, rxDrops: n.rxDrops, dmaErrors: n.dmaErrors },
       iommu: { faults: this.iommu.faults },
       tests: { passed: t.passed, failed: t.failed, results: t.state.results.map((x) => ({ ...x })) },
     };

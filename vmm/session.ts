@@ -36,9 +36,9 @@ export { ConfigError };
 export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): VmRunResult[] {
   const profile = opts.profile ?? loadProfile();
   const devices = opts.devices ?? 'emulated';
-  if (devices !== 'emulated')
-    throw new ConfigError(`--devices ${devices} is not available in this build yet (available: emulated)`);
   if (opts.technique === 'native') {
+    if (devices !== 'emulated')
+      throw new ConfigError(`native has the devices to itself; --devices ${devices} is for a VMM technique`);
     if (guests.length !== 1)
       throw new ConfigError('native runs one kernel alone on the machine; use a VMM technique to run several');
     if (opts.memory) throw new ConfigError(`native has no memory virtualization; --memory ${opts.memory} does not apply`);
@@ -62,6 +62,7 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
     ...(opts.memory ? { memory: opts.memory } : {}),
     ...(opts.quantum ? { quantum: opts.quantum } : {}),
     ...(opts.onExit ? { onExit: opts.onExit } : {}),
+    devices,
   });
   return hv.run(opts.maxInstructions);
 }

@@ -25,7 +25,10 @@ export function eventCounts(technique: Technique, s: RunStats): EventCounts {
   }
   // On bare metal the guest talks to physical devices; in a VM, to the VMM's models.
   if (technique === 'native') c.ioAccess = busAccesses(s);
-  else c.deviceEmulation = s.deviceAccesses;
+  else {
+    c.deviceEmulation = s.deviceAccesses;
+    c.ioAccess = s.passthroughAccesses;
+  }
   // Only the extension has hardware exits; under trap-and-emulate the VMM's entries are host traps.
   c.vmExit = technique === 'hw' ? s.exitsTotal : 0;
   c.hostTrap = s.hostTraps;

@@ -69,6 +69,8 @@ export interface ExitHost {
   flushTlb(): void;
   /** Stop the interrupt-window exit (hardware only). */
   clearInterruptWindow(): void;
+  /** A physical interrupt arrived (from a passed-through device): route it to the VM that owns the device. */
+  hostInterrupt(vector: number): void;
   /** The guest crashed (triple fault, or a state the VMM cannot continue from). */
   crash(reason: string, pc: number, vector?: number, error?: number): void;
 }
@@ -100,7 +102,7 @@ export function handleExit(h: ExitHost, exit: VmExit): void {
       exception(h, exit);
       return;
     case 'EXT_INTERRUPT':
-      // Physical interrupts belong to devices the VMM passed through; the platform routes them.
+      h.hostInterrupt(exit.vector);
       return;
     case 'INTERRUPT_WINDOW':
       h.clearInterruptWindow();

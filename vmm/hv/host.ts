@@ -4,8 +4,10 @@
 // the VM's RAM. Regions never overlap, and no guest mapping ever reaches outside its own RAM: that is
 // the whole of isolation, and the tests check it byte for byte.
 
-import { PAGE_SIZE } from '../../isa/abi.js';
+import { IRQ, MEMMAP, PAGE_SIZE } from '../../isa/abi.js';
 import { Bus } from '../devices/bus.js';
+import { Iommu } from '../devices/iommu.js';
+import { Loopback, Nic } from '../devices/nic.js';
 import { Pic } from '../devices/pic.js';
 import { Cpu } from '../machine/cpu.js';
 import { GuestPhys } from './memory/guest-phys.js';
@@ -26,7 +28,10 @@ export class Host {
   readonly bus = new Bus();
   readonly pic = new Pic();
   readonly cpu: Cpu;
+  /** Fences every passed-through device's DMA to its VM's RAM. */
+  readonly iommu: Iommu;
   private next = 0;
+  private nicOwner: string | null = null;
 
   /** `ramSizes`: the RAM of each VM to be placed, in order. */
   constructor(ramSizes: readonly number[], opts: { strict?: boolean } = {}) {
@@ -34,6 +39,24 @@ export class Host {
     this.memory = new ArrayBuffer(Math.max(PAGE_SIZE, total));
     this.words = new Uint32Array(this.memory);
     this.cpu = new Cpu(this.memory, this.bus, this.pic, { strict: opts.strict ?? false });
+    this.iommu = new Iommu(new Uint8Array(this.memory));
+  }
+
+  /**
+   * Give the physical NIC to one VM: its registers sit on the host bus (the VM's second stage maps
+   * them straight in) and its DMA is remapped page by page onto that VM's RAM, and nowhere else.
+   * Returns null if another VM already has it.
+   */
+  passThroughNic(owner: string, region: VmRegion): { nic: Nic; wire: Loopback } | { takenBy: string } {
+    if (this.nicOwner !== null) return { takenBy: this.nicOwner };
+    this.nicOwner = owner;
+    const dma = this.iommu.domain('nic');
+    dma.remap();
+    const g = region.guest;
+    for (let gpa = 0; gpa < g.size; gpa += PAGE_SIZE) dma.mapPage(gpa, g.base + gpa, true);
+    const nic = new Nic(dma, this.pic.line(IRQ.NIC));
+    this.bus.mapMmio(MEMMAP.NIC_MMIO, MEMMAP.MMIO_SIZE, nic, 'nic');
+    return { nic, wire: new Loopback(nic) };
   }
 
   /** Carve the next VM's region. */

@@ -85,8 +85,8 @@ export class Machine {
     this.testport = p.testport;
     this.iommu = p.iommu;
     this.block = p.block;
-    this.nic = p.nic!;
-    this.wire = p.wire!;
+    this.nic = p.nic;
+    this.wire = p.wire;
     // The guest must see the timer's count as of the instruction that reads it, not as of the slice start.
     this.bus.beforeAccess = (name) => {
       if (name === 'timer') this.syncTimer();

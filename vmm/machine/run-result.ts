@@ -47,6 +47,8 @@ export interface VirtStats {
   interruptsInjected: number;
   /** Device register accesses served by the VMM's device models. */
   deviceAccesses: number;
+  /** Register accesses that went straight to a passed-through device, with no exit. */
+  passthroughAccesses: number;
   shadowFaults: number;
   shadowSyncs: number;
   shadowFlushes: number;
@@ -91,6 +93,7 @@ export function emptyVirtStats(): VirtStats {
     interpretedInstructions: 0,
     interruptsInjected: 0,
     deviceAccesses: 0,
+    passthroughAccesses: 0,
     shadowFaults: 0,
     shadowSyncs: 0,
     shadowFlushes: 0,

@@ -5,7 +5,7 @@
 // (as first-generation VT-x, which had no second stage) control-register accesses, `invlpg` and page
 // faults exit too, and the VMM keeps the shadow in sync exactly as under trap-and-emulate.
 
-import { CR, CR0_PG, FLAGS, VEC } from '../../../isa/abi.js';
+import { CR, CR0_PG, FLAGS, MEMMAP, PIC_EOI, VEC } from '../../../isa/abi.js';
 import type { Cpu } from '../../machine/cpu.js';
 import { createVmControl, exitMask, type VmControl } from '../../machine/vmx.js';
 import { fromExitInfo, handleExit, type ExitHost } from '../exits.js';
@@ -36,6 +36,8 @@ export class HwRunner extends Runner implements ExitHost {
     private readonly host: Host,
     private readonly region: VmRegion,
     readonly memory: 'nested' | 'shadow',
+    /** The physical NIC is this VM's: its registers are mapped straight in and its interrupts exit to us. */
+    readonly passthrough = false,
   ) {
     super(vm);
     const cpu = host.cpu;
@@ -45,6 +47,7 @@ export class HwRunner extends Runner implements ExitHost {
     this.vmcs = createVmControl({
       exitOn: shadowed ? exitMask('HLT', 'IO', 'CR_ACCESS', 'INVLPG') : exitMask('HLT', 'IO'),
       exceptionBitmap: shadowed ? 1 << VEC.PF : 0,
+      extInterruptExit: passthrough,
     });
     // Every port exits: the guest's devices are the VMM's models (the hypervisor-direct model).
     this.vmcs.ioBitmap.fill(0xff);
@@ -69,7 +72,8 @@ export class HwRunner extends Runner implements ExitHost {
       cpu.cr3 = this.shadow.root;
       cpu.cr0 = CR0_PG;
     } else {
-      this.vmcs.eptRoot = buildSecondStage(this.host.words, this.region.pool, this.region.guest);
+      const nic = { gpa: MEMMAP.NIC_MMIO, hpa: MEMMAP.NIC_MMIO, writable: true };
+      this.vmcs.eptRoot = buildSecondStage(this.host.words, this.region.pool, this.region.guest, this.passthrough ? [nic] : []);
     }
     vm.state = cpu.save();
   }
@@ -141,6 +145,14 @@ export class HwRunner extends Runner implements ExitHost {
 
   clearInterruptWindow(): void {
     this.vmcs.interruptWindowExit = false;
+  }
+
+  /** The VMM takes the physical interrupt and raises the same line on the guest's controller. */
+  hostInterrupt(vector: number): void {
+    const pic = this.host.pic;
+    pic.acknowledge(vector);
+    pic.write(0, 4, PIC_EOI);
+    this.vm.platform.pic.line(vector - VEC.IRQ_BASE).raise();
   }
 
   crash(reason: string, pc: number, vector?: number, error?: number): void {

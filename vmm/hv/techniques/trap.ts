@@ -121,6 +121,10 @@ export class TrapRunner extends Runner implements ExitHost {
 
   clearInterruptWindow(): void {}
 
+  hostInterrupt(): void {
+    // No device is passed through to a trap-and-emulate guest, so no physical interrupt is its.
+  }
+
   crash(reason: string, pc: number, vector?: number, error?: number): void {
     this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.access.read32(va), vector, error));
   }
