@@ -27,9 +27,20 @@ const ALIASES: Readonly<Record<string, string>> = { je: 'jz', jne: 'jnz' };
 
 const MOV_ENTRIES: readonly OpcodeInfo[] = [...(BY_MNEMONIC.get('mov') ?? []), ...(BY_MNEMONIC.get('li') ?? [])];
 
+type Kind = Operand['k'];
+const KIND_LETTER: Readonly<Record<Kind, string>> = { reg: 'r', cr: 'c', mem: 'm', str: 's', expr: 'i' };
+const KINDS = Object.keys(KIND_LETTER) as Kind[];
+/** Two-operand shapes by kinds, precomputed: shapeOf runs for every instruction. */
+const PAIR = Object.fromEntries(
+  KINDS.map((x) => [x, Object.fromEntries(KINDS.map((y) => [y, KIND_LETTER[x] + KIND_LETTER[y]]))]),
+) as Record<Kind, Record<Kind, Shape>>;
+
 export function shapeOf(ops: readonly Operand[]): Shape {
+  if (ops.length === 0) return '';
+  if (ops.length === 1) return KIND_LETTER[ops[0]!.k];
+  if (ops.length === 2) return PAIR[ops[0]!.k][ops[1]!.k];
   let s = '';
-  for (const o of ops) s += o.k === 'reg' ? 'r' : o.k === 'cr' ? 'c' : o.k === 'mem' ? 'm' : o.k === 'str' ? 's' : 'i';
+  for (const o of ops) s += KIND_LETTER[o.k];
   return s;
 }
 

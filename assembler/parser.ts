@@ -34,6 +34,8 @@ import {
 class Vx32Parser extends CstParser {
   private c: Record<string, IOrAlt<unknown>[]> = {};
   private sepOperands?: ManySepMethodOpts<unknown>;
+  /** Cached actions of MANY/OPTION, for the same reason. */
+  private f: Record<string, () => void> = {};
 
   constructor() {
     super(allTokens, { recoveryEnabled: true, maxLookahead: 2, nodeLocationTracking: 'none' });
@@ -41,13 +43,27 @@ class Vx32Parser extends CstParser {
   }
 
   public program = this.RULE('program', () => {
-    this.MANY(() => this.SUBRULE(this.line));
+    this.MANY((this.f.lines ??= () => this.SUBRULE(this.line)));
   });
 
-  // Every statement ends with a Newline (the driver appends one to the last line).
+  // A statement: labels, then a mnemonic, macro name or directive with its operands; it ends with a
+  // Newline (the driver appends one to the last line). The head is inlined here rather than a rule of
+  // its own: one CST node less per line.
   public line = this.RULE('line', () => {
-    this.MANY(() => this.SUBRULE(this.label));
-    this.OPTION(() => this.SUBRULE(this.body));
+    this.MANY((this.f.labels ??= () => this.SUBRULE(this.label)));
+    this.OPTION(
+      (this.f.body ??= () => {
+        this.OR(
+          (this.c.head ??= [
+            { ALT: () => this.CONSUME(Directive) },
+            { ALT: () => this.CONSUME(Identifier) },
+            // An unknown `.name` at the head of a statement; reported as an unknown directive later.
+            { ALT: () => this.CONSUME(DotIdentifier) },
+          ]),
+        );
+        this.MANY_SEP((this.sepOperands ??= { SEP: Comma, DEF: () => this.SUBRULE(this.operand) }));
+      }),
+    );
     this.CONSUME(Newline);
   });
 
@@ -60,18 +76,6 @@ class Vx32Parser extends CstParser {
       ]),
     );
     this.CONSUME(Colon);
-  });
-
-  public body = this.RULE('body', () => {
-    this.OR(
-      (this.c.body ??= [
-        { ALT: () => this.CONSUME(Directive) },
-        { ALT: () => this.CONSUME(Identifier) },
-        // An unknown `.name` at the head of a statement; reported as an unknown directive later.
-        { ALT: () => this.CONSUME(DotIdentifier) },
-      ]),
-    );
-    this.MANY_SEP((this.sepOperands ??= { SEP: Comma, DEF: () => this.SUBRULE(this.operand) }));
   });
 
   public operand = this.RULE('operand', () => {
@@ -93,10 +97,12 @@ class Vx32Parser extends CstParser {
         {
           ALT: () => {
             this.CONSUME(Register);
-            this.OPTION(() => {
-              this.OR2((this.c.sign ??= [{ ALT: () => this.CONSUME(Plus) }, { ALT: () => this.CONSUME(Minus) }]));
-              this.SUBRULE(this.expression);
-            });
+            this.OPTION(
+              (this.f.disp ??= () => {
+                this.OR2((this.c.sign ??= [{ ALT: () => this.CONSUME(Plus) }, { ALT: () => this.CONSUME(Minus) }]));
+                this.SUBRULE(this.expression);
+              }),
+            );
           },
         },
         { ALT: () => this.SUBRULE2(this.expression) },
@@ -108,23 +114,26 @@ class Vx32Parser extends CstParser {
   // Operators are flat here; the visitor applies C precedence (faster than one rule per level).
   public expression = this.RULE('expression', () => {
     this.SUBRULE(this.unary);
-    this.MANY(() => {
-      this.CONSUME(BinOp);
-      this.SUBRULE2(this.unary);
-    });
+    this.MANY(
+      (this.f.binary ??= () => {
+        this.CONSUME(BinOp);
+        this.SUBRULE2(this.unary);
+      }),
+    );
   });
 
   // Prefix operators, then a primary, in one rule: fewer CST nodes per operand.
   public unary = this.RULE('unary', () => {
-    this.MANY(() =>
-      this.OR2(
-        (this.c.unaryOp ??= [
-          { ALT: () => this.CONSUME(Minus) },
-          { ALT: () => this.CONSUME(Plus) },
-          { ALT: () => this.CONSUME(Tilde) },
-          { ALT: () => this.CONSUME(Bang) },
-        ]),
-      ),
+    this.MANY(
+      (this.f.prefix ??= () =>
+        this.OR2(
+          (this.c.unaryOp ??= [
+            { ALT: () => this.CONSUME(Minus) },
+            { ALT: () => this.CONSUME(Plus) },
+            { ALT: () => this.CONSUME(Tilde) },
+            { ALT: () => this.CONSUME(Bang) },
+          ]),
+        )),
     );
     this.OR(
       (this.c.primary ??= [

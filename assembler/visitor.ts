@@ -73,14 +73,15 @@ export class AstBuilder extends BaseVisitor {
   }
 
   line(ctx: Ctx): Statement | null {
-    const labelNodes = (ctx.label as CstNode[] | undefined) ?? [];
-    const body = ctx.body?.[0] as CstNode | undefined;
-    if (labelNodes.length === 0 && !body) return null;
-    const first = firstToken(labelNodes[0] ?? body!);
+    const labelNodes = ctx.label as CstNode[] | undefined;
+    const dir = ctx.Directive?.[0] as IToken | undefined;
+    const t = (dir ?? ctx.Identifier?.[0] ?? ctx.DotIdentifier?.[0]) as IToken | undefined;
+    const first = labelNodes ? firstToken(labelNodes[0]!) : t && !t.isInsertedInRecovery ? t : undefined;
     if (!first) return null;
-    this.curLine = (first.startLine ?? 0) + this.lineOffset;
+    const line = (first.startLine ?? 0) + this.lineOffset;
+    this.curLine = line;
     let labels: readonly Label[] = NO_LABELS;
-    if (labelNodes.length > 0) {
+    if (labelNodes) {
       const ls: Label[] = [];
       for (const n of labelNodes) {
         const l = this.visit(n) as Label | null;
@@ -88,22 +89,13 @@ export class AstBuilder extends BaseVisitor {
       }
       labels = ls;
     }
-    if (!body) return { line: this.curLine, labels, head: null, operands: NO_OPERANDS };
-    // body() fills in the rest of the statement.
-    return this.visit(body, { line: this.curLine, labels }) as Statement;
-  }
-
-  label(ctx: Ctx): Label | null {
-    const t = (ctx.Identifier ?? ctx.DotIdentifier ?? ctx.DecNumber)?.[0] as IToken | undefined;
-    if (!t || t.isInsertedInRecovery) return null;
-    return { name: t.image, numeric: ctx.DecNumber !== undefined, ...tokSpan(t) };
-  }
-
-  body(ctx: Ctx, st: { line: number; labels: readonly Label[] }): Statement {
-    const dir = ctx.Directive?.[0] as IToken | undefined;
-    const t = (dir ?? ctx.Identifier?.[0] ?? ctx.DotIdentifier?.[0]) as IToken | undefined;
-    if (!t) return { line: st.line, labels: st.labels, head: null, operands: NO_OPERANDS };
-    const head = { name: dir ? t.image.toLowerCase() : t.image, directive: dir !== undefined || t.image.charCodeAt(0) === 46, col: t.startColumn ?? 1, len: t.image.length };
+    if (!t) return { line, labels, head: null, operands: NO_OPERANDS };
+    const head = {
+      name: dir ? t.image.toLowerCase() : t.image,
+      directive: dir !== undefined || t.image.charCodeAt(0) === 46,
+      col: t.startColumn ?? 1,
+      len: t.image.length,
+    };
     const nodes = ctx.operand as CstNode[] | undefined;
     let operands: readonly Operand[] = NO_OPERANDS;
     if (nodes) {
@@ -111,7 +103,13 @@ export class AstBuilder extends BaseVisitor {
       for (const o of nodes) ops.push(this.visit(o) as Operand);
       operands = ops;
     }
-    return { line: st.line, labels: st.labels, head, operands };
+    return { line, labels, head, operands };
+  }
+
+  label(ctx: Ctx): Label | null {
+    const t = (ctx.Identifier ?? ctx.DotIdentifier ?? ctx.DecNumber)?.[0] as IToken | undefined;
+    if (!t || t.isInsertedInRecovery) return null;
+    return { name: t.image, numeric: ctx.DecNumber !== undefined, col: t.startColumn ?? 1, len: t.image.length };
   }
 
   operand(ctx: Ctx): Operand {
