@@ -145,6 +145,21 @@ describe('exceptions, injection and interrupts', () => {
     expect(t.cpu.cr2).toBe(0x9_0000);
   });
 
+  it('with #PF exits on, a page fault while delivering exits EXCEPTION and re-injects the event (shadow paging)', () => {
+    const t = guest([I('int', 0, 0, 0x80)], { exceptionBitmap: 1 << VEC.PF }, false);
+    const pt = new PageTables(t.g.dv, 0x2000, 0x3000);
+    pt.mapRange(0, 0, 0x2000, PTE.P | PTE.W); // IVT, stub and code; the stack page is missing
+    t.cpu.cr3 = 0x2000;
+    t.cpu.cr0 = 1;
+    expect(t.cpu.run(100)).toBe('exit');
+    expect(t.cpu.exit).toMatchObject({ reason: 'EXCEPTION', vector: VEC.PF, error: PF_ERR.W, cr2: G_STACK - 20, pc: G_CODE + 4 });
+    expect(t.vm.inject).toEqual({ vector: 0x80, error: 0 });
+    pt.map(G_STACK - 0x1000, G_STACK - 0x1000, PTE.P | PTE.W);
+    t.cpu.flushTlb();
+    expect(t.cpu.run(100)).toBe('halt');
+    expect(t.frame()).toMatchObject({ vector: 0x80, pc: G_CODE + 4 });
+  });
+
   it('brk in the bitmap exits with pc after it', () => {
     const t = guest([I('brk')], { exceptionBitmap: 1 << VEC.BP });
     expect(t.cpu.run(100)).toBe('exit');

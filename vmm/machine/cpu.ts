@@ -1147,7 +1147,7 @@ export class Cpu {
           this.fd = fd;
           this.lastW = w;
           this.commit(n, hits);
-          const c = this.system(w, ext);
+          const c = this.system(w);
           const retired = c !== C_FAULT && c !== C_MEM && c !== C_EXIT;
           if (retired) this.stats.instructions++;
           this.retired = n + (retired ? 1 : 0);
@@ -1189,7 +1189,7 @@ export class Cpu {
   }
 
   /** Opcodes 74..90 and invalid ones; state is in `this`. Returns a C_* code. */
-  private system(w: number, ext: number): number {
+  private system(w: number): number {
     const op = w & 255;
     const a = (w >>> 8) & 15;
     const b = (w >>> 12) & 15;
@@ -1198,7 +1198,6 @@ export class Cpu {
     const st = this.stats;
     const vm = this.vmx;
     const cls = op < OPCODE_COUNT ? CLS[op]! : 3;
-    void ext;
     if (cls === 3 || op < 74) {
       this.fv = VEC.UD;
       this.fe = 0;
