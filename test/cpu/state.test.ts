@@ -35,7 +35,7 @@ describe('CPU state', () => {
   it('save/load between two CPUs continues the run exactly (lazy flags, TLB and fetch cache rebuilt)', () => {
     const ref = fresh();
     expect(ref.cpu.run(100_000)).toBe('halt');
-    expect(ref.cpu.stats.instructions).toBe(4 + 300 * 10 + 1);
+    expect(ref.cpu.stats.instructions).toBe(2 + 300 * 10 + 1);
 
     const a = fresh();
     expect(a.cpu.run(1001)).toBe('budget');
