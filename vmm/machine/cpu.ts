@@ -5,6 +5,16 @@
 // re-enters. Every fault leaves the loop through the same path, so the loop has no try/catch and
 // allocates nothing. Condition flags are lazy: cmp/test store their two operands and a branch
 // compares them directly (test a, b sets exactly the flags of cmp a & b, 0).
+//
+// Choices where docs/vx32.md is silent:
+// - `push sp` pushes the value sp had before the push; `pop sp` leaves sp = the popped word (as x86).
+// - Budget: a trap delivery retires no instruction but uses one unit of run()'s budget, so a handler
+//   that faults on its own first fetch cannot hang run().
+// - Non-root mode: privilege (#GP) is checked before an instruction exit; an EXCEPTION exit for an
+//   int-like trap (brk) carries the pc after it; a second-stage violation (or, with #PF exits on, a
+//   page fault) while delivering an event exits and leaves the event in `vmx.inject` for re-delivery;
+//   EXT_INTERRUPT exits leave the interrupt pending at the controller; setting A/D bits in a guest
+//   table needs second-stage write permission; `interceptTraps` applies in root mode only.
 
 import { BY_OPCODE, OPCODE_COUNT, SP } from '../../isa/table.js';
 import { CR0_PG, EXIT_REASONS, FLAGS, VEC, type ExitReason } from '../../isa/abi.js';
