@@ -176,6 +176,9 @@ export class Hypervisor {
     const exits: Record<string, number> = {};
     for (const [r, n] of Object.entries(c.exits)) if (n > 0) exits[r] = n;
     const io = vm.platform.bus.stats;
+    const nic = vm.platform.nic.state;
+    const blk = vm.platform.block.state;
+    const per = (n: number, d: number) => (d > 0 ? Math.round((100 * n) / d) / 100 : 0);
     const stats = buildRunStats({
       technique: this.technique,
       cpu: vm.cpu,
@@ -194,6 +197,9 @@ export class Hypervisor {
         interruptsInjected: c.interruptsInjected,
         deviceAccesses: io.portReads + io.portWrites + io.mmioReads + io.mmioWrites,
         passthroughAccesses: this.passthroughAccesses(vm),
+        deviceExits: { ...io.byDevice },
+        exitsPerPacket: per(io.byDevice['nic'] ?? 0, nic.packetsTx + nic.packetsRx),
+        exitsPerBlock: per(io.byDevice['block'] ?? 0, blk.commands),
         shadowFaults: shadow?.stats.shadowFaults ?? 0,
         shadowSyncs: shadow?.stats.shadowSyncs ?? 0,
         shadowFlushes: shadow?.stats.shadowFlushes ?? 0,

@@ -49,6 +49,11 @@ export interface VirtStats {
   deviceAccesses: number;
   /** Register accesses that went straight to a passed-through device, with no exit. */
   passthroughAccesses: number;
+  /** Device-model accesses by device: under a VMM each one is an exit (hw) or a trap (trap). */
+  deviceExits: Record<string, number>;
+  /** NIC exits per packet sent or received, and block-device exits per command (0 when there were none). */
+  exitsPerPacket: number;
+  exitsPerBlock: number;
   shadowFaults: number;
   shadowSyncs: number;
   shadowFlushes: number;
@@ -94,6 +99,9 @@ export function emptyVirtStats(): VirtStats {
     interruptsInjected: 0,
     deviceAccesses: 0,
     passthroughAccesses: 0,
+    deviceExits: {},
+    exitsPerPacket: 0,
+    exitsPerBlock: 0,
     shadowFaults: 0,
     shadowSyncs: 0,
     shadowFlushes: 0,
