@@ -286,7 +286,7 @@ export class Cpu {
       const ev = vm.inject;
       vm.inject = null;
       this.halted = false;
-      const s = this.deliver(ev.vector, ev.error, this.pc, -1);
+      const s = this.deliver(ev.vector, ev.error, this.pc, -1, true);
       if (s !== null) return s;
     }
     let s = this.events();
@@ -401,13 +401,15 @@ export class Cpu {
   /**
    * Deliver vector v (error code err, saved pc, cr2 for #PF or -1): through an exception exit, to the
    * host (interceptTraps), or through the IVT, falling back to #DF and then a triple fault.
-   * Returns null when the CPU can go on running the handler.
+   * Returns null when the CPU can go on running the handler. An `injected` event (from the VMM) goes
+   * straight to the guest's table, as VT-x event injection ignores the exception bitmap: otherwise a
+   * reflected #PF under shadow paging would exit again, forever.
    */
-  private deliver(v: number, err: number, savedPc: number, cr2: number): StopReason | null {
+  private deliver(v: number, err: number, savedPc: number, cr2: number, injected = false): StopReason | null {
     this.stats.trapsByVector[v]!++;
     const vm = this.vmx;
     if (vm !== null) {
-      if (v < 32 && ((vm.exceptionBitmap >>> v) & 1) !== 0) {
+      if (!injected && v < 32 && ((vm.exceptionBitmap >>> v) & 1) !== 0) {
         const e = this.beginExit('EXCEPTION', savedPc);
         e.vector = v;
         e.error = err;
