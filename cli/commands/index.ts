@@ -1,6 +1,7 @@
 // The list of vmlab subcommands; each module exports a function that adds itself to the program.
 import type { Command } from 'commander';
 import { register as asm } from './asm.js';
+import { register as compare } from './compare.js';
 import { register as disasm } from './disasm.js';
 import { register as isa } from './isa.js';
 import { register as run } from './run.js';
@@ -9,6 +10,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const COMMANDS: RegisterCommand[] = [
   asm,
+  compare,
   disasm,
   isa,
   run,

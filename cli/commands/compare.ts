@@ -1,0 +1,240 @@
+// `vmlab compare`: run kernels natively and under each technique, and show equivalence and modeled overhead side by side.
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pc from 'picocolors';
+import { EXIT_CODE } from '../../isa/abi.js';
+import { loadProfile, ProfileError, type CostProfile } from '../../vmm/cost/profile.js';
+import { DEVICE_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
+import { renderChart } from '../../vmm/report/chart.js';
+import { compareExitCode, parseTechniques, type TechniqueSpec } from '../../vmm/report/compare.js';
+import { renderCsv, renderJson, renderMarkdown, renderTable } from '../../vmm/report/compare-format.js';
+import { runComparison, type KernelInput } from '../../vmm/report/run-comparison.js';
+import { cliError, loadProgram, parseDefine, readInput } from '../load-image.js';
+import { parseCount } from './run.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** What `--default` (and `npm start`) runs: the unmodified kernel and the nanobenchmarks. */
+export const DEFAULT_KERNELS = [
+  'guest-kernels/mini/main.s',
+  ...['syscall', 'in', 'cr8wr', 'callret', 'pgfault', 'divzero', 'ptemod'].map((n) => `guest-kernels/nanobench/${n}.s`),
+];
+/** Every technique; those this build lacks become one "n/a" note under the table. */
+export const DEFAULT_TECHNIQUES = 'native,emulate,trap,hw:nested,hw:shadow,bt,pv';
+export const DEFAULT_CHART = 'out/comparison.svg';
+/** Far above any bundled kernel's needs (mini: ~1.6M), low enough that a runaway guest costs seconds, not minutes. */
+export const COMPARE_MAX_INSTRUCTIONS = 100_000_000;
+/** mini's I/O phase needs a disk; every run gets its own zeroed copy unless --block names one. */
+const DEFAULT_DISK_BYTES = 1024 * 1024;
+
+interface CompareCliOptions {
+  techniques?: string;
+  memory?: string;
+  devices?: string;
+  costProfile: string;
+  strict?: boolean;
+  maxInstructions: string;
+  json?: boolean;
+  csv?: boolean;
+  markdown?: boolean;
+  chart?: string;
+  block?: string;
+  include?: string[];
+  define?: string[];
+  default?: boolean;
+}
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+function usage(message: string): number {
+  cliError(message);
+  return EXIT_CODE.USAGE;
+}
+
+/** `mini` for guest-kernels/mini/main.s, `syscall` for nanobench/syscall.s; paths when names would clash. */
+export function kernelNames(paths: readonly string[]): string[] {
+  const short = paths.map((p) => {
+    const base = basename(p, extname(p));
+    return base === 'main' ? basename(dirname(p)) || base : base;
+  });
+  return short.map((s, i) => (short.indexOf(s) !== short.lastIndexOf(s) ? paths[i]! : s));
+}
+
+/** The validated settings of one compare invocation, or an exit code after the error was printed. */
+export interface CompareSettings {
+  readonly files: string[];
+  readonly techniques: TechniqueSpec[];
+  readonly profile: CostProfile;
+  readonly devices: DeviceMode | undefined;
+  readonly maxInstructions: number;
+  readonly format: 'table' | 'json' | 'csv' | 'markdown';
+  readonly chart: string | null;
+  readonly defines: Record<string, number>;
+}
+
+/** Check the options; prints the problem and returns an exit code when they are unusable. */
+export function parseCompareOptions(files: string[], opts: CompareCliOptions): CompareSettings | number {
+  if (opts.default && files.length > 0)
+    return usage('--default runs the bundled kernels; give either --default or kernel files, not both');
+  const kernels = opts.default ? DEFAULT_KERNELS.map((k) => relative(process.cwd(), join(REPO, k)) || k) : files;
+  if (kernels.length === 0) return usage('compare needs at least one kernel (a .s or .vxe file), or --default');
+  let memory: MemoryMode | null = null;
+  if (opts.memory !== undefined) {
+    if (!(['shadow', 'nested'] as string[]).includes(opts.memory))
+      return usage(`unknown memory mode ${JSON.stringify(opts.memory)} for --memory (choose from: shadow, nested)`);
+    memory = opts.memory as MemoryMode;
+  }
+  let devices: DeviceMode | undefined;
+  if (opts.devices !== undefined) {
+    if (!(DEVICE_MODES as readonly string[]).includes(opts.devices))
+      return usage(`unknown device model ${JSON.stringify(opts.devices)} (choose from: ${DEVICE_MODES.join(', ')})`);
+    devices = opts.devices as DeviceMode;
+  }
+  const techniques = parseTechniques(opts.techniques ?? (opts.default ? DEFAULT_TECHNIQUES : 'native,emulate,trap,hw'), memory);
+  if (typeof techniques === 'string') return usage(techniques);
+  const maxInstructions = parseCount(opts.maxInstructions);
+  if (maxInstructions === null)
+    return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e8`);
+  const formats = (['json', 'csv', 'markdown'] as const).filter((f) => opts[f]);
+  if (formats.length > 1) return usage(`choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);
+  let profile: CostProfile;
+  try {
+    profile = loadProfile(opts.costProfile);
+  } catch (e) {
+    if (e instanceof ProfileError) return usage(e.message);
+    throw e;
+  }
+  const defines: Record<string, number> = {};
+  for (const spec of opts.define ?? []) {
+    const d = parseDefine(spec);
+    if (typeof d === 'string') return usage(d);
+    defines[d[0]] = d[1];
+  }
+  return {
+    files: kernels,
+    techniques,
+    profile,
+    devices,
+    maxInstructions,
+    format: formats[0] ?? 'table',
+    chart: opts.chart ?? (opts.default ? DEFAULT_CHART : null),
+    defines,
+  };
+}
+
+function compareCommand(files: string[], opts: CompareCliOptions): number {
+  const settings = parseCompareOptions(files, opts);
+  if (typeof settings === 'number') return settings;
+  let blockImage: Uint8Array = new Uint8Array(DEFAULT_DISK_BYTES);
+  if (opts.block !== undefined) {
+    const bytes = readInput(opts.block);
+    if (!bytes) return EXIT_CODE.USAGE;
+    blockImage = bytes;
+  }
+  const names = kernelNames(settings.files);
+  const kernels: KernelInput[] = [];
+  for (const [i, file] of settings.files.entries()) {
+    const loaded = loadProgram(file, { includePaths: opts.include ?? [], defines: settings.defines });
+    if (!loaded.ok) return loaded.exitCode;
+    kernels.push({ name: names[i]!, image: loaded.image });
+  }
+
+  // A one-line progress indicator, redrawn per run, only for a person watching a terminal.
+  const tty = Boolean(process.stderr.isTTY);
+  const progress = (kernel: string, label: string, index: number, total: number) => {
+    if (tty) process.stderr.write(`\r\x1b[K[${index + 1}/${total}] ${kernel} under ${label}…`);
+  };
+  const rows = runComparison(kernels, {
+    techniques: settings.techniques,
+    profile: settings.profile,
+    strict: opts.strict ?? false,
+    maxInstructions: settings.maxInstructions,
+    blockImage,
+    ...(settings.devices ? { devices: settings.devices } : {}),
+    onRun: progress,
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+
+  const render = { profile: settings.profile.name, strict: opts.strict ?? false };
+  const color = Boolean(process.stdout.isTTY) && pc.isColorSupported;
+  const width = process.stdout.isTTY ? Math.max(80, Math.min(process.stdout.columns ?? 100, 120)) : 100;
+  process.stdout.write(
+    settings.format === 'json'
+      ? renderJson(rows)
+      : settings.format === 'csv'
+        ? renderCsv(rows, render)
+        : settings.format === 'markdown'
+          ? renderMarkdown(rows, render)
+          : renderTable(rows, { ...render, color, width }),
+  );
+  if (settings.chart) {
+    try {
+      mkdirSync(dirname(settings.chart), { recursive: true });
+      writeFileSync(settings.chart, renderChart(rows, { profile: settings.profile.name }));
+    } catch (e) {
+      return usage(`--chart ${settings.chart}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    process.stderr.write(`vmlab: chart written to ${settings.chart}\n`);
+  }
+  for (const r of rows)
+    if (r.status === 'limit' && r.technique !== 'trap')
+      process.stderr.write(`vmlab: ${r.kernel} under ${r.label} stopped at --max-instructions ${settings.maxInstructions}\n`);
+  return compareExitCode(rows, opts.strict ?? false);
+}
+
+export function register(program: Command): void {
+  const techniques = TECHNIQUES.map((t) => `  ${t.padEnd(8)} ${TECHNIQUE_HELP[t]}`).join('\n');
+  program
+    .command('compare')
+    .description('run kernels natively and under each technique: same output? at what modeled cost?')
+    .argument('[kernel...]', '.s source files (assembled in memory) or .vxe images')
+    .option(
+      '-t, --techniques <list>',
+      'comma-separated techniques; hw:nested and hw:shadow pick hw\'s memory mode (default: native,emulate,trap,hw)',
+    )
+    .option('--memory <mode>', `memory mode for hw entries that name none: shadow or nested (default nested)`)
+    .option('--devices <model>', `device model for the VMM techniques: ${DEVICE_MODES.join(', ')} (default emulated)`)
+    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern, vt-2006 or a .json file', 'modern')
+    .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0, so trap must match native too')
+    .option(
+      '-n, --max-instructions <n>',
+      'per-run instruction budget; a run that reaches it shows as "limit"',
+      String(COMPARE_MAX_INSTRUCTIONS),
+    )
+    .option('--json', 'print every row with its full stats as a JSON array')
+    .option('--csv', 'print the rows as CSV (raw numbers)')
+    .option('--markdown', 'print a GitHub markdown table')
+    .option('--chart <file.svg>', 'also write an SVG bar chart of modeled cycles')
+    .option('--block <file>', 'disk image every run starts from (default: a zeroed 1 MiB disk; the file is never modified)')
+    .option('-I, --include <dir>', 'extra include directory when assembling .s files (repeatable)', collect)
+    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling .s files (repeatable)', collect)
+    .option('--default', `the bundled kernels (mini and the nanobenchmarks) under every technique, chart to ${DEFAULT_CHART}`)
+    .addHelpText(
+      'after',
+      `
+Techniques:
+${techniques}
+
+Each kernel runs natively first: that run is the oracle. Every other run is checked against it
+(console output and how the run ended) and its modeled cycles are divided by native's (overhead).
+Modeled cycles are modeled from counted events with the cost profile, not measured; wall ms is the
+simulator's own host time. A technique this build lacks shows as n/a with the reason.
+
+Exit codes: 0 every run finished and every technique except trap matched native; 5 a technique
+other than trap diverged from native; 101/102 a run hit the instruction limit / crashed; 2 usage;
+3 assembly errors; 4 bad image. Under trap an unmodified kernel is EXPECTED to diverge (VX32's
+pushf/popf/rdcpl/sidt do not trap in ring 1, as on x86 before VT-x): the divergence is shown,
+with the first misbehaving instruction, and is not an error; with --strict trap is checked too.
+
+Examples:
+  vmlab compare guest-kernels/mini/main.s
+  vmlab compare guest-kernels/nanobench/*.s --techniques native,hw:nested,hw:shadow --chart out/nb.svg
+  vmlab compare guest-kernels/mini/main.s --cost-profile vt-2006 --markdown
+  vmlab compare --default`,
+    )
+    .action((files: string[], opts: CompareCliOptions) => {
+      process.exitCode = compareCommand(files, opts);
+    });
+}

@@ -1,0 +1,180 @@
+// Renders comparison rows: a terminal table with its legend, CSV, a GitHub markdown table, and JSON.
+
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import {
+  formatCount,
+  formatMs,
+  formatOverhead,
+  identicalCell,
+  type CompareRow,
+} from './compare.js';
+
+export interface RenderOptions {
+  /** Cost profile name, for the legend. */
+  readonly profile: string;
+  readonly strict?: boolean;
+  /** Colour for a terminal (the caller decides: only when stdout is a TTY). */
+  readonly color?: boolean;
+  /** Terminal width the table should fit (default 100). */
+  readonly width?: number;
+}
+
+/** A technique unavailable for every kernel, said once under the table instead of once per kernel. */
+export interface UnavailableNote {
+  readonly label: string;
+  readonly reason: string;
+}
+
+/** Drop `n/a` rows of techniques that are unavailable for every kernel for the same reason, as notes. */
+export function collapseUnavailable(rows: readonly CompareRow[]): { rows: CompareRow[]; notes: UnavailableNote[] } {
+  const kernels = new Set(rows.map((r) => r.kernel)).size;
+  const notes: UnavailableNote[] = [];
+  const dropped = new Set<string>();
+  for (const label of new Set(rows.map((r) => r.label))) {
+    const rs = rows.filter((r) => r.label === label);
+    const reasons = new Set(rs.map((r) => r.reason));
+    if (rs.length === kernels && rs.every((r) => r.status === 'n/a') && reasons.size === 1) {
+      notes.push({ label, reason: rs[0]!.reason ?? 'not available' });
+      dropped.add(label);
+    }
+  }
+  return { rows: rows.filter((r) => !dropped.has(r.label)), notes };
+}
+
+const HEAD = ['kernel', 'technique', 'status', 'output same as native', 'guest instrs', 'exits', 'modeled cycles', 'overhead', 'wall ms'];
+
+const statusCell = (r: CompareRow) =>
+  r.status === 'poweroff' && r.exitCode !== 0 ? `poweroff ${r.exitCode}` : r.status;
+
+/** The cells of one row as plain text, in HEAD's order; `diffWidth` bounds each side of a difference. */
+function cells(r: CompareRow, diffWidth: number): string[] {
+  return [
+    r.kernel,
+    r.label,
+    statusCell(r),
+    identicalCell(r, diffWidth),
+    formatCount(r.guestInstructions),
+    formatCount(r.exits),
+    formatCount(r.modeledCycles),
+    formatOverhead(r.overhead),
+    formatMs(r.wallMs),
+  ];
+}
+
+/** The lines under the table: what the numbers are, which techniques did not run, and trap's divergences. */
+export function legend(rows: readonly CompareRow[], notes: readonly UnavailableNote[], opts: RenderOptions): string[] {
+  const out = [
+    `modeled cycles are modeled from counted events with the ${opts.profile} profile, not measured; ` +
+      `overhead = modeled cycles / native's; wall ms is the simulator's own time`,
+  ];
+  for (const n of notes) out.push(`${n.label}: n/a — ${n.reason}`);
+  for (const r of rows) {
+    if (r.technique !== 'trap' || r.identical !== false) continue;
+    const d = r.divergences[0];
+    const more = r.divergences.length > 1 ? ` (and ${r.divergences.length - 1} more sensitive instructions)` : '';
+    out.push(
+      `trap on ${r.kernel} diverged${opts.strict ? '' : ' (expected: VX32 is not classically virtualizable; --strict makes it trap)'}: ` +
+        (d ? `${d.message}${more}` : 'no sensitive instruction was caught misbehaving'),
+    );
+  }
+  return out;
+}
+
+/** Word-wrap `text` to `width` columns, continuation lines indented. */
+export function wrap(text: string, width: number, indent = ''): string {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (candidate.length > width && line) {
+      out.push(line);
+      line = `${indent}${word}`;
+    } else line = candidate;
+  }
+  if (line) out.push(line);
+  return out.join('\n');
+}
+
+/** The terminal table, sized to `opts.width` by giving the output column what the others leave. */
+export function renderTable(allRows: readonly CompareRow[], opts: RenderOptions): string {
+  const { rows, notes } = collapseUnavailable(allRows);
+  const width = opts.width ?? 100;
+  const color = opts.color ?? false;
+  const natural = HEAD.map((h, i) =>
+    Math.max(...h.split(' ').map((w) => w.length), ...rows.map((r) => (i === 3 ? 0 : cells(r, 12)[i]!.length))),
+  );
+  // Light style: no box, columns joined by one space, one space of padding on the right, a rule under the head.
+  const fixed = natural.reduce((s, w, i) => (i === 3 ? s : s + w + 1), 0) + HEAD.length - 1;
+  const outCol = Math.max(18, Math.min(52, width - 1 - fixed));
+  const diffWidth = Math.max(16, Math.floor((outCol - 22) / 2));
+  const none = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '' };
+  const t = new Table({
+    head: HEAD.map((h, i) => (i === 3 ? h : h.replace(' ', '\n'))),
+    colWidths: natural.map((w, i) => (i === 3 ? outCol : w + 1)),
+    colAligns: ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
+    wordWrap: true,
+    chars: { ...none, left: '', 'left-mid': '', right: '', 'right-mid': '', mid: '─', 'mid-mid': '─', middle: ' ' },
+    style: { 'padding-left': 0, 'padding-right': 1, head: color ? ['cyan'] : [], border: color ? ['gray'] : [], compact: true },
+  });
+  for (const r of rows) {
+    const c = cells(r, diffWidth);
+    if (color) {
+      const expected = r.technique === 'trap' && !opts.strict;
+      c[3] = r.identical === true ? pc.green(c[3]!) : r.identical === false ? (expected ? pc.yellow(c[3]!) : pc.red(c[3]!)) : pc.dim(c[3]!);
+    }
+    t.push(c);
+  }
+  const notesText = legend(rows, notes, opts).map((l) => wrap(l, width, '  ')).join('\n');
+  // The light style pads every cell, so lines carry trailing spaces a pasted table should not.
+  const table = t.toString().split('\n').map((l) => l.trimEnd()).join('\n');
+  return `${table}\n${notesText}\n`;
+}
+
+/** One CSV field (RFC 4180 quoting). */
+function csvField(v: string | number | boolean | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const CSV_HEAD = [
+  'kernel', 'technique', 'memory', 'status', 'exit_code', 'identical', 'first_difference', 'guest_instructions',
+  'exits', 'modeled_cycles', 'overhead', 'wall_ms', 'cost_profile', 'reason',
+];
+
+/** CSV with raw numbers (no separators), one line per row, every row including unavailable ones. */
+export function renderCsv(rows: readonly CompareRow[], opts: RenderOptions): string {
+  const lines = [CSV_HEAD.join(',')];
+  for (const r of rows) {
+    const diff = r.identical === false ? identicalCell(r, 60).replace(/^no: /, '') : null;
+    lines.push(
+      [
+        r.kernel, r.technique, r.memory, r.status, r.exitCode, r.identical, diff, r.guestInstructions, r.exits,
+        r.modeledCycles, r.overhead === null ? null : Number(r.overhead.toFixed(4)),
+        r.wallMs === null ? null : Number(r.wallMs.toFixed(1)), opts.profile, r.reason,
+      ].map(csvField).join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A GitHub-flavoured markdown table, then the legend as a paragraph of bullet lines. */
+export function renderMarkdown(allRows: readonly CompareRow[], opts: RenderOptions): string {
+  const { rows, notes } = collapseUnavailable(allRows);
+  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const right = new Set([4, 5, 6, 7, 8]);
+  const lines = [
+    `| ${HEAD.join(' | ')} |`,
+    `|${HEAD.map((_, i) => (right.has(i) ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${cells(r, 30).map(esc).join(' | ')} |`),
+    '',
+    ...legend(rows, notes, opts).map((l) => `- ${esc(l)}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Every row with its full stats, as a JSON array. */
+export function renderJson(rows: readonly CompareRow[]): string {
+  return `${JSON.stringify(rows, null, 2)}\n`;
+}
