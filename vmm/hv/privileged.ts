@@ -44,6 +44,26 @@ export interface EmulationContext {
   returnTo(pc: number, sp: number, cpl: number): void;
 }
 
+/** The parts of a context every technique provides alike: device models and guest-virtual memory. */
+export function guestServices(
+  bus: { portRead(port: number): number; portWrite(port: number, value: number): void },
+  counters: { deviceAccesses: number },
+  memory: { read32(va: number): number; write32(va: number, value: number): void },
+): Pick<EmulationContext, 'portRead' | 'portWrite' | 'readVirt' | 'writeVirt'> {
+  return {
+    portRead(port) {
+      counters.deviceAccesses++;
+      return bus.portRead(port);
+    },
+    portWrite(port, value) {
+      counters.deviceAccesses++;
+      bus.portWrite(port, value);
+    },
+    readVirt: (va) => memory.read32(va),
+    writeVirt: (va, value) => memory.write32(va, value),
+  };
+}
+
 type SystemInsn = Extract<(typeof ISA)[number], { cls: 'privileged' | 'sensitive' }>;
 export type SystemId = SystemInsn['id'];
 export type Handler = (ctx: EmulationContext, d: Decoded) => void;

@@ -15,7 +15,7 @@ import type { PowerOff } from '../devices/poweroff.js';
 import type { TestPort } from '../devices/testport.js';
 import type { Timer } from '../devices/timer.js';
 import type { Uart } from '../devices/uart.js';
-import { buildCrashReport, vectorName, type CrashReport } from '../report/crash.js';
+import { buildCrashReport, cpuRegisters, vectorName, type CrashReport } from '../report/crash.js';
 import { Cpu, type StopReason } from './cpu.js';
 import { loadProfile, type CostProfile } from '../cost/profile.js';
 import { buildRunStats } from '../stats.js';
@@ -189,18 +189,7 @@ export class Machine {
     // an interrupt has no instruction of its own, so name the one it interrupted.
     const trapLike = info !== null && (info.vector === VEC.BP || info.vector >= VEC.SOFT_MIN);
     const pc = info ? (trapLike ? info.pc - 4 : info.pc) >>> 0 : cpu.pc >>> 0;
-    const registers = {
-      r: Array.from(cpu.r, (v) => v >>> 0),
-      pc: cpu.pc >>> 0,
-      flags: cpu.flags,
-      cpl: cpu.cpl,
-      cr0: cpu.cr0,
-      cr2: cpu.cr2 >>> 0,
-      cr3: cpu.cr3,
-      cr4: cpu.cr4 >>> 0,
-      cr8: cpu.cr8,
-      ivtb: cpu.ivtb >>> 0,
-    };
+    const registers = cpuRegisters(cpu);
     return buildCrashReport({
       reason: info ? `triple fault: ${describeTriple(info.vector)}` : reason,
       pc,

@@ -18,6 +18,33 @@ export interface CrashRegisters {
   ivtb: number;
 }
 
+/** The registers a crash report shows, read off a CPU. */
+export function cpuRegisters(cpu: {
+  readonly r: Int32Array;
+  pc: number;
+  flags: number;
+  cpl: number;
+  cr0: number;
+  cr2: number;
+  cr3: number;
+  cr4: number;
+  cr8: number;
+  ivtb: number;
+}): CrashRegisters {
+  return {
+    r: Array.from(cpu.r, (v) => v >>> 0),
+    pc: cpu.pc >>> 0,
+    flags: cpu.flags,
+    cpl: cpu.cpl,
+    cr0: cpu.cr0,
+    cr2: cpu.cr2 >>> 0,
+    cr3: cpu.cr3,
+    cr4: cpu.cr4 >>> 0,
+    cr8: cpu.cr8,
+    ivtb: cpu.ivtb >>> 0,
+  };
+}
+
 export interface CrashReport {
   /** One line: e.g. "triple fault: #GP could not be delivered (no handler, then #DF failed too)". */
   reason: string;

@@ -2,7 +2,7 @@
 // CPU's event counters to the VM that was running.
 
 import type { Cpu } from '../../machine/cpu.js';
-import { buildCrashReport, type CrashReport } from '../../report/crash.js';
+import { buildCrashReport, cpuRegisters, type CrashReport } from '../../report/crash.js';
 import type { Vm } from '../vm.js';
 
 type Scalars = 'instructions' | 'privilegedExecuted' | 'tlbHits' | 'tlbMisses' | 'pageWalkRefs' | 'nestedWalkRefs' | 'interrupts';
@@ -70,18 +70,7 @@ export class CpuShare {
       pc,
       words,
       fault: vector === undefined ? null : { vector, error: error ?? 0, cr2: v.cr2 >>> 0 },
-      registers: {
-        r: Array.from(cpu.r, (x) => x >>> 0),
-        pc: cpu.pc >>> 0,
-        flags: cpu.flags,
-        cpl: cpu.cpl,
-        cr0: cpu.cr0,
-        cr2: cpu.cr2 >>> 0,
-        cr3: cpu.cr3,
-        cr4: cpu.cr4 >>> 0,
-        cr8: cpu.cr8,
-        ivtb: cpu.ivtb >>> 0,
-      },
+      registers: cpuRegisters(cpu),
       image: this.vm.image,
     });
   }

@@ -13,7 +13,7 @@ import { GuestAccess } from '../guest-access.js';
 import type { Host, VmRegion } from '../host.js';
 import { buildSecondStage } from '../memory/second-stage.js';
 import { ShadowPager } from '../memory/shadow.js';
-import type { EmulationContext } from '../privileged.js';
+import { guestServices, type EmulationContext } from '../privileged.js';
 import type { VirtualCpu } from '../vcpu.js';
 import type { Vm } from '../vm.js';
 import { CpuShare } from './cpu-share.js';
@@ -244,16 +244,7 @@ export class HwRunner extends Runner implements ExitHost {
         return cpu.cpl;
       },
       v,
-      portRead(port) {
-        counters.deviceAccesses++;
-        return bus.portRead(port);
-      },
-      portWrite(port, value) {
-        counters.deviceAccesses++;
-        bus.portWrite(port, value);
-      },
-      readVirt: (va) => access.read32(va),
-      writeVirt: (va, value) => access.write32(va, value),
+      ...guestServices(bus, counters, access),
       setControl(cr, value) {
         if (shadow && (cr === CR.CR0 || cr === CR.CR3)) {
           if (cr === CR.CR0) vm.v.cr0 = value;

@@ -12,7 +12,7 @@ import { handleExit, type ExitHost } from '../exits.js';
 import { GuestAccess } from '../guest-access.js';
 import type { Host, VmRegion } from '../host.js';
 import { ShadowPager } from '../memory/shadow.js';
-import { GuestFault, guestFlags, type EmulationContext } from '../privileged.js';
+import { GuestFault, guestFlags, guestServices, type EmulationContext } from '../privileged.js';
 import { guestCpl, realCpl } from '../vcpu.js';
 import type { Vm } from '../vm.js';
 import { Runner } from './runner.js';
@@ -229,16 +229,7 @@ export class TrapRunner extends Runner implements ExitHost {
         return self.guestCpl();
       },
       v,
-      portRead(port) {
-        counters.deviceAccesses++;
-        return bus.portRead(port);
-      },
-      portWrite(port, value) {
-        counters.deviceAccesses++;
-        bus.portWrite(port, value);
-      },
-      readVirt: (va) => access.read32(va),
-      writeVirt: (va, value) => access.write32(va, value),
+      ...guestServices(bus, counters, access),
       setControl(cr, value) {
         switch (cr) {
           case CR.CR0:
