@@ -173,6 +173,13 @@ describe('exceptions, injection and interrupts', () => {
     expect(t.vm.inject).toBeNull();
   });
 
+  it('an injected exception goes to the guest even when its vector is in the exception bitmap', () => {
+    const t = guest([I('nop')], { exceptionBitmap: 1 << VEC.PF, inject: { vector: VEC.PF, error: PF_ERR.W } });
+    expect(t.cpu.run(100)).toBe('halt');
+    expect(t.frame()).toEqual({ vector: VEC.PF, error: PF_ERR.W, pc: G_CODE });
+    expect(t.cpu.stats.exits).toBe(0);
+  });
+
   it('interrupt window: exits once the guest sets IF', () => {
     const t = guest([I('nop'), I('sti'), I('nop')], { interruptWindowExit: true });
     expect(t.cpu.run(100)).toBe('exit');
