@@ -56,6 +56,21 @@ describe('page walks', () => {
   });
 });
 
+describe('TLB geometry', () => {
+  it('is direct-mapped: with one entry per set, two pages used alternately always miss', () => {
+    const g = boot([li(2, 0x5_0000), li(3, 0x5_1000), I('ld.rm', 1, 2, 0), I('ld.rm', 1, 3, 0), I('ld.rm', 1, 2, 0)], { tlbEntries: 1 });
+    identityPaging(g, 1 << 20, URW);
+    g.go();
+    // every fetch-page refill and every load misses: the single slot keeps being replaced
+    expect(g.cpu.stats.tlbHits).toBe(0);
+    const big = boot([li(2, 0x5_0000), li(3, 0x5_1000), I('ld.rm', 1, 2, 0), I('ld.rm', 1, 3, 0), I('ld.rm', 1, 2, 0)]);
+    identityPaging(big, 1 << 20, URW);
+    big.go();
+    expect(big.cpu.stats.tlbMisses).toBe(3); // code, 0x5_0000, 0x5_1000
+    expect(g.cpu.stats.tlbMisses).toBeGreaterThan(big.cpu.stats.tlbMisses);
+  });
+});
+
 describe('TLB coherence is software-managed', () => {
   // The program reads 0x5_0000 twice; between the reads the test remaps the page behind the CPU's back.
   const prog = [li(2, 0x5_0000), I('ld.rm', 1, 2, 0), I('nop'), I('ld.rm', 3, 2, 0)];
