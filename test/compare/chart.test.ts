@@ -1,0 +1,67 @@
+// The SVG chart: well-formed, labelled as modeled, log scale only when the values span more than 100x.
+import { describe, expect, it } from 'vitest';
+import { compactNumber, needsLogScale, renderChart } from '../../vmm/report/chart.js';
+import { rowFromRun, rowUnavailable } from '../../vmm/report/compare.js';
+import { fakeRun } from './fixtures.js';
+import { xmlProblem } from './xml.js';
+
+function rows(kernel: string, cycles: number[], console = 'hello\nworld\n') {
+  const native = fakeRun({ cycles: cycles[0]! });
+  const techniques = [
+    fakeRun({ technique: 'emulate', cycles: cycles[1]! }),
+    fakeRun({ technique: 'trap', cycles: cycles[2]!, console }),
+  ];
+  return [rowFromRun(kernel, native, native), ...techniques.map((r) => rowFromRun(kernel, r, native))];
+}
+
+describe('the checker itself', () => {
+  it('rejects what is not well-formed', () => {
+    expect(xmlProblem('<svg><g></svg>')).toMatch(/closes/);
+    expect(xmlProblem('<svg><text>a & b</text></svg>')).toMatch(/bad character/);
+    expect(xmlProblem('<svg x=1></svg>')).toMatch(/malformed/);
+    expect(xmlProblem('<svg/><svg/>')).toMatch(/one root/);
+    expect(xmlProblem('<svg><g/><text>a &amp; b</text></svg>')).toBeNull();
+  });
+});
+
+describe('renderChart', () => {
+  it('is well-formed SVG with a title, axis title, legend and a bar per run', () => {
+    const svg = renderChart([...rows('mini', [1000, 4000, 9000]), ...rows('syscall', [2000, 3000, 5000])], { profile: 'modern' });
+    expect(xmlProblem(svg)).toBeNull();
+    expect(svg).toMatch(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('modeled cycles</text>');
+    expect(svg).toContain('modern cost profile, not measured');
+    expect(svg).not.toContain('log scale');
+    expect(svg.match(/<rect [^>]*><title>/g)).toHaveLength(6);
+    for (const l of ['native', 'emulate', 'trap', 'mini', 'syscall']) expect(svg).toContain(`>${l}</text>`);
+  });
+
+  it('switches to a labelled log scale past a 100x range', () => {
+    expect(needsLogScale([10, 1000])).toBe(false);
+    expect(needsLogScale([10, 1001])).toBe(true);
+    const svg = renderChart(rows('mini', [1000, 40_000, 9_000_000]), { profile: 'vt-2006' });
+    expect(xmlProblem(svg)).toBeNull();
+    expect(svg).toContain('modeled cycles (log scale)');
+  });
+
+  it('stars runs whose output differs, escapes names, and leaves out unavailable runs', () => {
+    const r = [
+      ...rows('a<b&"c"', [100, 200, 300], 'other\n'),
+      rowUnavailable({ kernel: 'a<b&"c"', spec: { technique: 'bt', memory: null }, reason: 'later' }),
+    ];
+    const svg = renderChart(r, { profile: 'modern' });
+    expect(xmlProblem(svg)).toBeNull();
+    expect(svg).toContain('a&lt;b&amp;&quot;c&quot;');
+    expect(svg).toContain('300*');
+    expect(svg).toContain('console output differs from native');
+    expect(svg).not.toContain('>bt<');
+  });
+
+  it('puts short values on bars', () => {
+    expect(compactNumber(7_638_955)).toBe('7.64M');
+    expect(compactNumber(108_174_061)).toBe('108M');
+    expect(compactNumber(151_199)).toBe('151k');
+    expect(compactNumber(12_100)).toBe('12.1k');
+    expect(compactNumber(950)).toBe('950');
+  });
+});

@@ -1,0 +1,103 @@
+// `vmlab compare` as a user runs it: option checking (exit 2 with the valid choices), formats, the chart file, exit codes.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { kernelNames, parseCompareOptions } from '../../cli/commands/compare.js';
+import { EXIT_CODE } from '../../isa/abi.js';
+import { xmlProblem } from './xml.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'vmlab-compare-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function vmlab(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/vmlab.js', 'compare', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const CALLRET = 'guest-kernels/nanobench/callret.s';
+
+describe('vmlab compare options', () => {
+  it('a bad technique name is exit 2 with the valid ones listed', () => {
+    const r = vmlab(CALLRET, '--techniques', 'native,vmx');
+    expect(r.code).toBe(EXIT_CODE.USAGE);
+    expect(r.stderr).toMatch(/unknown technique "vmx".*valid: native, emulate, trap, bt, hw, pv/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+});
+
+describe('parseCompareOptions (in-process: no spawn per case)', () => {
+  /** The exit code (or settings) and what was printed on stderr. */
+  function parse(files: string[], opts: Record<string, unknown>) {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const r = parseCompareOptions(files, { costProfile: 'modern', maxInstructions: '1e8', ...opts });
+      return { r, stderr: spy.mock.calls.map((c) => String(c[0])).join('') };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('rejects a bad memory mode, two formats, no kernel, an unknown profile and a bad -D with exit 2', () => {
+    const cases: [string[], Record<string, unknown>, RegExp][] = [
+      [[CALLRET], { memory: 'direct' }, /choose from: shadow, nested/],
+      [[CALLRET], { json: true, csv: true }, /choose one output format/],
+      [[], {}, /at least one kernel/],
+      [[CALLRET], { costProfile: 'nope' }, /no cost profile 'nope'/],
+      [[CALLRET], { define: ['1X=2'] }, /bad -D/],
+      [[CALLRET], { maxInstructions: 'lots' }, /--max-instructions/],
+      [[CALLRET], { default: true }, /either --default or kernel files/],
+      [[CALLRET], { devices: 'magic' }, /unknown device model "magic"/],
+    ];
+    for (const [files, opts, message] of cases) {
+      const { r, stderr } = parse(files, opts);
+      expect(r).toBe(EXIT_CODE.USAGE);
+      expect(stderr).toMatch(message);
+    }
+  });
+
+  it('--default picks the bundled kernels, every technique and out/comparison.svg', () => {
+    const { r } = parse([], { default: true });
+    if (typeof r === 'number') throw new Error(`unexpected exit ${r}`);
+    expect(r.files).toHaveLength(8);
+    expect(r.files[0]).toMatch(/guest-kernels\/mini\/main\.s$/);
+    expect(r.techniques.map((t) => `${t.technique}${t.memory ? `:${t.memory}` : ''}`)).toEqual([
+      'native', 'emulate', 'trap', 'hw:nested', 'hw:shadow', 'bt', 'pv',
+    ]);
+    expect(r.chart).toBe('out/comparison.svg');
+  });
+});
+
+describe('vmlab compare output', () => {
+  it('CSV for a nanobenchmark under native, hw:nested and hw:shadow, with -D, and a chart', () => {
+    const chart = join(tmp, 'sub', 'c.svg');
+    const r = vmlab(CALLRET, '-t', 'native,hw:nested,hw:shadow', '-D', 'ITERS=100', '--csv', '--chart', chart, '--cost-profile', 'vt-2006');
+    expect(r.code).toBe(EXIT_CODE.OK);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toMatch(/^callret,hw,nested,poweroff,0,true,,\d+,\d+,\d+,[\d.]+,[\d.]+,vt-2006,$/);
+    expect(lines[3]).toMatch(/^callret,hw,shadow,poweroff,0,true,/);
+    expect(xmlProblem(readFileSync(chart, 'utf8'))).toBeNull();
+    expect(r.stderr).toContain('chart written to');
+  });
+
+  it('the table says what is modeled and what is measured', () => {
+    const r = vmlab(CALLRET, '-t', 'native,emulate', '-D', 'ITERS=10');
+    expect(r.code).toBe(EXIT_CODE.OK);
+    expect(r.stdout).toMatch(/callret\s+emulate\s+poweroff\s+yes/);
+    expect(r.stdout).toMatch(/not measured/);
+    expect(existsSync(join(tmp, 'none.svg'))).toBe(false);
+  });
+});
+
+describe('kernel names', () => {
+  it('uses the folder for main.s, the file name otherwise, and paths when names clash', () => {
+    expect(kernelNames(['guest-kernels/mini/main.s', 'guest-kernels/nanobench/in.s'])).toEqual(['mini', 'in']);
+    expect(kernelNames(['a/x.s', 'b/x.s'])).toEqual(['a/x.s', 'b/x.s']);
+  });
+});

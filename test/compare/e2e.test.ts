@@ -1,0 +1,45 @@
+// runComparison on the bundled mini kernel: hw matches native at a modeled overhead above 1; bt is n/a, not a crash.
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assembleFile } from '../../assembler/index.js';
+import { loadProfile } from '../../vmm/cost/profile.js';
+import { compareExitCode, parseTechniques, type CompareRow, type TechniqueSpec } from '../../vmm/report/compare.js';
+import { runComparison } from '../../vmm/report/run-comparison.js';
+
+const mini = assembleFile(fileURLToPath(new URL('../../guest-kernels/mini/main.s', import.meta.url)), {}).image!;
+
+describe('runComparison on mini', () => {
+  const techniques = parseTechniques('native,hw,bt') as TechniqueSpec[];
+  const seen: string[] = [];
+  let rows: CompareRow[] = [];
+  beforeAll(() => {
+    rows = runComparison([{ name: 'mini', image: mini }], {
+      techniques,
+      profile: loadProfile('modern'),
+      maxInstructions: 50_000_000,
+      blockImage: new Uint8Array(64 * 1024),
+      onRun: (k, label, i, total) => seen.push(`${i + 1}/${total} ${k} ${label}`),
+    });
+  });
+
+  it('runs native first, then each technique, reporting progress per run', () => {
+    expect(rows.map((r) => r.label)).toEqual(['native', 'hw/nested', 'bt']);
+    expect(seen).toEqual(['1/3 mini native', '2/3 mini hw/nested', '3/3 mini bt']);
+  });
+
+  it('hw gives native\'s transcript exactly, at a modeled cost above native\'s', () => {
+    const [native, hw] = rows;
+    expect(native!.status).toBe('poweroff');
+    expect(hw!.identical).toBe(true);
+    expect(hw!.difference).toBeNull();
+    expect(hw!.guestInstructions).toBe(native!.guestInstructions);
+    expect(hw!.exits).toBeGreaterThan(0);
+    expect(hw!.overhead).toBeGreaterThan(1);
+  });
+
+  it('a technique this build lacks is an n/a row with the reason, and not a failure', () => {
+    expect(rows[2]!.status).toBe('n/a');
+    expect(rows[2]!.reason).toMatch(/bt/);
+    expect(compareExitCode(rows, false)).toBe(0);
+  });
+});
