@@ -24,7 +24,14 @@ export type VmExit =
   | ({ readonly reason: 'EXCEPTION'; readonly vector: number; readonly error: number; readonly cr2: number } & Insn)
   | { readonly reason: 'EXT_INTERRUPT'; readonly vector: number }
   | { readonly reason: 'INTERRUPT_WINDOW' }
-  | ({ readonly reason: 'EPT_VIOLATION'; readonly gpa: number; readonly write: boolean; readonly fetch: boolean } & Insn)
+  | ({
+      readonly reason: 'EPT_VIOLATION';
+      readonly gpa: number;
+      readonly write: boolean;
+      readonly fetch: boolean;
+      /** gpa is a guest page-table entry, not the instruction's data (write/fetch: the access that walked). */
+      readonly walk: boolean;
+    } & Insn)
   | { readonly reason: 'TRIPLE_FAULT'; readonly vector: number; readonly error: number };
 
 // Every reason the extension can report has a case in the union.
@@ -44,7 +51,7 @@ export function fromExitInfo(e: ExitInfo): VmExit {
     case 'INTERRUPT_WINDOW':
       return { reason: e.reason };
     case 'EPT_VIOLATION':
-      return { reason: e.reason, pc: e.pc, gpa: e.gpa, write: e.write, fetch: e.fetch };
+      return { reason: e.reason, pc: e.pc, gpa: e.gpa, write: e.write, fetch: e.fetch, walk: e.walk };
     case 'TRIPLE_FAULT':
       return { reason: e.reason, vector: e.vector, error: e.error };
     default:
@@ -65,6 +72,11 @@ export interface ExitHost {
   guestCpl(): number;
   /** Deliver an exception into the guest: through its vector table, as hardware would. `cr2` for #PF. */
   deliver(vector: number, error: number, cr2?: number): void;
+  /**
+   * The event the CPU was delivering when this exit happened, which it will re-inject on the next entry
+   * (hardware only; null when the exit did not interrupt a delivery).
+   */
+  pendingEvent(): { readonly vector: number; readonly error: number } | null;
   /** The real TLB must forget translations (the shadow changed). */
   flushTlb(): void;
   /** Stop the interrupt-window exit (hardware only). */
@@ -108,7 +120,9 @@ export function handleExit(h: ExitHost, exit: VmExit): void {
       h.clearInterruptWindow();
       return;
     case 'EPT_VIOLATION':
-      if (!exit.fetch && deviceAccess(h, exit.gpa, exit.pc)) return;
+      if (deliveryFailed(h)) return;
+      // A refused page-table reference is no device access of the instruction's: only a data access can be.
+      if (!exit.fetch && !exit.walk && deviceAccess(h, exit.gpa, exit.pc)) return;
       // Neither RAM nor a device: a bus error, reported to the guest as a protection fault.
       h.deliver(
         VEC.PF,
@@ -160,6 +174,12 @@ function shadowFault(h: ExitHost, shadow: ShadowPager, e: Extract<VmExit, { reas
     h.crash(`the VMM could not shadow this guest's page tables: ${(err as Error).message}`, e.pc);
     return;
   }
+  if (r.kind !== 'filled' && h.pendingEvent() !== null) {
+    // The fault came from pushing a trap frame, not from the instruction at pc.
+    if (r.kind === 'ptwrite') h.crash("the guest's trap frame landed on one of its own page tables, which the shadow pager does not emulate", e.pc);
+    else deliveryFailed(h);
+    return;
+  }
   switch (r.kind) {
     case 'filled':
       h.flushTlb();
@@ -174,6 +194,19 @@ function shadowFault(h: ExitHost, shadow: ShadowPager, e: Extract<VmExit, { reas
       h.flushTlb();
       pageTableWrite(h, shadow, r.gpa, e.pc, e.cr2);
   }
+}
+
+/**
+ * If the exit interrupted the delivery of an event, the delivery failed for good (its frame or vector
+ * is outside RAM, or not mapped by the guest): as on the bare machine, that is a double fault, and a
+ * failed double fault is a triple fault. Returns false when no delivery was under way.
+ */
+function deliveryFailed(h: ExitHost): boolean {
+  const ev = h.pendingEvent();
+  if (ev === null) return false;
+  if (ev.vector === VEC.DF) h.crash('triple fault: the guest could not take a double fault', h.context().pc, ev.vector, ev.error);
+  else h.deliver(VEC.DF, ev.vector);
+  return true;
 }
 
 /** Decode the instruction at pc, or deliver the fault the fetch raised. */

@@ -385,6 +385,7 @@ export class Cpu {
     e.gpa = m.eptGpa;
     e.write = m.eptWrite;
     e.fetch = m.eptFetch;
+    e.walk = m.eptWalk;
     if (!m.eptFetch) {
       const op = w & 255;
       const a = (w >>> 8) & 15;
@@ -452,6 +453,7 @@ export class Cpu {
     e.gpa = m.eptGpa;
     e.write = m.eptWrite;
     e.fetch = false;
+    e.walk = m.eptWalk;
     e.vector = v;
     e.error = err;
     this.vmx!.inject = { vector: v, error: err };

@@ -54,6 +54,8 @@ export class Mmu {
   eptGpa = 0;
   eptWrite = false;
   eptFetch = false;
+  /** The violation was on a reference to the guest's own page tables (eptWrite/eptFetch: the access that walked). */
+  eptWalk = false;
   /** Set when an access reached a device on the bus; the CPU ends its run slice. */
   io = false;
   /** Whether the last second-stage translation allowed writes. */
@@ -143,7 +145,7 @@ export class Mmu {
     if (this.paging) {
       const pdeGpa = ((this.cr3 & FRAME) + ((va >>> 22) << 2)) >>> 0;
       const pdeHpa = this.gpa2hpa(pdeGpa, false, false, real);
-      if (pdeHpa < 0) return -1;
+      if (pdeHpa < 0) return this.walkViolation(acc);
       if (pdeHpa + 4 > this.memSize) return this.pf(va, acc, user, true);
       const pdeEptW = this.lastEptW;
       if (real) st.pageWalkRefs++;
@@ -151,7 +153,7 @@ export class Mmu {
       if ((pde & P) === 0) return this.pf(va, acc, user, false);
       const pteGpa = ((pde & FRAME) + (((va >>> 12) & 1023) << 2)) >>> 0;
       const pteHpa = this.gpa2hpa(pteGpa, false, false, real);
-      if (pteHpa < 0) return -1;
+      if (pteHpa < 0) return this.walkViolation(acc);
       if (pteHpa + 4 > this.memSize) return this.pf(va, acc, user, true);
       const pteEptW = this.lastEptW;
       if (real) st.pageWalkRefs++;
@@ -164,12 +166,12 @@ export class Mmu {
       if (real) {
         // Setting A/D is a write to the guest's table: under a second stage it needs write permission there.
         if ((pde & A) === 0) {
-          if (!pdeEptW) return this.eptViolation(pdeGpa, true, false);
+          if (!pdeEptW) return this.eptViolation(pdeGpa, write, acc === ACC_FETCH, true);
           i32[pdeHpa >>> 2] = pde | A;
         }
         const want = write ? A | D : A;
         if ((pte & want) !== want) {
-          if (!pteEptW) return this.eptViolation(pteGpa, true, false);
+          if (!pteEptW) return this.eptViolation(pteGpa, write, acc === ACC_FETCH, true);
           pte |= want;
           i32[pteHpa >>> 2] = pte;
         }
@@ -235,11 +237,24 @@ export class Mmu {
     return ((pte & FRAME) | (gpa & 0xfff)) >>> 0;
   }
 
-  private eptViolation(gpa: number, write: boolean, fetch: boolean): number {
+  private eptViolation(gpa: number, write: boolean, fetch: boolean, walk = false): number {
     this.status = MS_EPT;
     this.eptGpa = gpa >>> 0;
     this.eptWrite = write;
     this.eptFetch = fetch;
+    this.eptWalk = walk;
+    return -1;
+  }
+
+  /**
+   * The second stage refused a reference to a guest page-table entry (eptGpa already set). Record the
+   * access that was walking, as VT-x qualifies such a violation, so the hypervisor does not mistake the
+   * table entry's address for the data address of the instruction.
+   */
+  private walkViolation(acc: number): number {
+    this.eptWrite = acc === ACC_WRITE;
+    this.eptFetch = acc === ACC_FETCH;
+    this.eptWalk = true;
     return -1;
   }
 

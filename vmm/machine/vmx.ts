@@ -69,7 +69,8 @@ export function setIoBit(bitmap: Uint8Array, port: number, on = true): void {
  * - DESC_TABLE / INVLPG / CPL_READ: reg (value = the register's content for lidt/invlpg)
  * - SOFT_INT: vector; EXCEPTION: vector, error, cr2 (for #PF; the CPU's cr2 is left alone)
  * - EXT_INTERRUPT: vector (still pending: the hypervisor acknowledges it at the controller)
- * - EPT_VIOLATION: gpa, write, fetch, and for loads/stores reg, size, value (stores)
+ * - EPT_VIOLATION: gpa, write, fetch, walk, and for loads/stores reg, size, value (stores); with `walk`
+ *   the gpa is one of the guest's page-table entries and write/fetch describe the access that walked
  * - TRIPLE_FAULT: vector, error (the fault whose delivery failed)
  * `pc` is the instruction's address (instruction exits happen before it executes; the hypervisor
  * emulates and advances pc by `length`); for an EXCEPTION exit it is the pc the trap would save.
@@ -91,6 +92,7 @@ export interface ExitInfo {
   cr2: number;
   gpa: number;
   fetch: boolean;
+  walk: boolean;
 }
 
 export function createExitInfo(): ExitInfo {
@@ -110,6 +112,7 @@ export function createExitInfo(): ExitInfo {
     cr2: 0,
     gpa: 0,
     fetch: false,
+    walk: false,
   };
 }
 
@@ -130,4 +133,5 @@ export function clearExitInfo(e: ExitInfo, reason: ExitReason, pc: number): void
   e.cr2 = 0;
   e.gpa = 0;
   e.fetch = false;
+  e.walk = false;
 }

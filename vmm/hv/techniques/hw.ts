@@ -147,6 +147,10 @@ export class HwRunner extends Runner implements ExitHost {
     this.vmcs.interruptWindowExit = false;
   }
 
+  pendingEvent(): { vector: number; error: number } | null {
+    return this.vmcs.inject;
+  }
+
   /** The VMM takes the physical interrupt and raises the same line on the guest's controller. */
   hostInterrupt(vector: number): void {
     const pic = this.host.pic;

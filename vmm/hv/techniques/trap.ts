@@ -121,6 +121,11 @@ export class TrapRunner extends Runner implements ExitHost {
 
   clearInterruptWindow(): void {}
 
+  pendingEvent(): null {
+    // The VMM delivers every event itself, in software: none is ever left half-delivered.
+    return null;
+  }
+
   hostInterrupt(): void {
     // No device is passed through to a trap-and-emulate guest, so no physical interrupt is its.
   }
