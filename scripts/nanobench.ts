@@ -23,13 +23,13 @@ export const LOW = 10000;
 export const HIGH = 20000;
 export const PROFILE = 'vt-2006';
 export const TECHNIQUES = 'native,trap,hw:shadow,hw:nested';
-const COMMAND = `vmlab compare guest-kernels/nanobench/<name>.s --cost-profile ${PROFILE} --techniques ${TECHNIQUES} -D ITERS=${LOW} (and -D ITERS=${HIGH})`;
+const COMMAND = `vmlab compare guest-kernels/nanobench/<name>.s --cost-profile ${PROFILE} --techniques ${TECHNIQUES} -D ITERS=<n>`;
 
 /** Adams & Agesen, ASPLOS 2006, Figure 4 and text: cycles per operation, native / software BT VMM / first-generation VT-x VMM. */
 export const PUBLISHED: Record<string, { native: string; bt: string; vt: string }> = {
   syscall: { native: '—', bt: '≈ native + ~2000', vt: '≈ native' },
   in: { native: '3209', bt: '~214', vt: '15826' },
-  cr8wr: { native: '—', bt: '35', vt: '≈ native (TPR shadow)' },
+  cr8wr: { native: '—', bt: '35', vt: '≈ native (see below)' },
   callret: { native: '11', bt: '51', vt: '11' },
   pgfault: { native: '1093', bt: '3927', vt: '11242' },
   divzero: { native: '889', bt: '3223', vt: '1014' },
@@ -101,7 +101,12 @@ export function renderSection(results: readonly PerOp[], date: string): string {
   const get = (b: string, l: string) => results.find((r) => r.bench === b && r.label === l);
   const lines: string[] = [];
   lines.push(`Generated ${date} by \`npm run nanobench\` (scripts/nanobench.ts), which runs, for each benchmark,`);
-  lines.push(`\`${COMMAND}\`, and divides the difference of the totals by ${HIGH - LOW}.`);
+  lines.push('');
+  lines.push('```');
+  lines.push(COMMAND);
+  lines.push('```');
+  lines.push('');
+  lines.push(`with n = ${LOW} and n = ${HIGH} (through compare's core, in one process), and divides the difference of the totals by ${HIGH - LOW}.`);
   lines.push('');
   lines.push(`Modeled cycles per operation (${PROFILE} profile; modeled from counted events, not measured), next to Adams & Agesen 2006:`);
   lines.push('');
