@@ -1,5 +1,5 @@
 // The VX32 assembly grammar: a chevrotain CstParser (one reused instance), line-oriented, with error recovery.
-import { CstParser, type CstNode, type IOrAlt, type IRecognitionException, type IToken, type ManySepMethodOpts } from 'chevrotain';
+import { CstParser, type CstNode, type IOrAlt, type IRecognitionException, type IToken, type ManySepMethodOpts, type AtLeastOneSepMethodOpts } from 'chevrotain';
 import {
   allTokens,
   BinNumber,
@@ -34,6 +34,7 @@ import {
 class Vx32Parser extends CstParser {
   private c: Record<string, IOrAlt<unknown>[]> = {};
   private sepOperands?: ManySepMethodOpts<unknown>;
+  private sepUnits?: AtLeastOneSepMethodOpts<unknown>;
   /** Cached actions of MANY/OPTION, for the same reason. */
   private f: Record<string, () => void> = {};
 
@@ -78,6 +79,8 @@ class Vx32Parser extends CstParser {
     this.CONSUME(Colon);
   });
 
+  // An expression operand is inlined here (flatExpr) rather than a rule of its own: CST nodes are the
+  // parser's main cost, and most operands are a single number or name.
   public operand = this.RULE('operand', () => {
     this.OR(
       (this.c.operand ??= [
@@ -85,7 +88,7 @@ class Vx32Parser extends CstParser {
         { ALT: () => this.CONSUME(CtrlRegister) },
         { ALT: () => this.CONSUME(StringLit) },
         { ALT: () => this.SUBRULE(this.memory) },
-        { ALT: () => this.SUBRULE(this.expression) },
+        { ALT: () => this.flatExpr() },
       ]),
     );
   });
@@ -111,52 +114,55 @@ class Vx32Parser extends CstParser {
     this.CONSUME(RBracket);
   });
 
-  // Operators are flat here; the visitor applies C precedence (faster than one rule per level).
   public expression = this.RULE('expression', () => {
-    this.SUBRULE(this.unary);
-    this.MANY(
-      (this.f.binary ??= () => {
-        this.CONSUME(BinOp);
-        this.SUBRULE2(this.unary);
-      }),
-    );
+    this.flatExpr();
   });
 
-  // Prefix operators, then a primary, in one rule: fewer CST nodes per operand.
-  public unary = this.RULE('unary', () => {
-    this.MANY(
-      (this.f.prefix ??= () =>
-        this.OR2(
-          (this.c.unaryOp ??= [
-            { ALT: () => this.CONSUME(Minus) },
-            { ALT: () => this.CONSUME(Plus) },
-            { ALT: () => this.CONSUME(Tilde) },
-            { ALT: () => this.CONSUME(Bang) },
-          ]),
-        )),
-    );
-    this.OR(
-      (this.c.primary ??= [
-        { ALT: () => this.CONSUME(HexNumber) },
-        { ALT: () => this.CONSUME(BinNumber) },
-        { ALT: () => this.CONSUME(DecNumber) },
-        { ALT: () => this.CONSUME(CharLit) },
-        { ALT: () => this.CONSUME(LocalRef) },
-        { ALT: () => this.CONSUME(Identifier) },
-        { ALT: () => this.CONSUME(DotIdentifier) },
-        // A directive name as a value: only meaningful as the operand of `.section`.
-        { ALT: () => this.CONSUME2(Directive) },
-        { ALT: () => this.CONSUME(Dot) },
-        {
-          ALT: () => {
-            this.CONSUME(LParen);
-            this.SUBRULE(this.expression);
-            this.CONSUME(RParen);
-          },
+  /**
+   * `unit (BinOp unit)*` where a unit is prefix operators and a primary, all as direct children of the
+   * calling rule; the visitor orders them by position and applies C precedence.
+   */
+  private flatExpr(): void {
+    this.AT_LEAST_ONE_SEP(
+      (this.sepUnits ??= {
+        SEP: BinOp,
+        DEF: () => {
+          this.MANY(
+            (this.f.prefix ??= () =>
+              this.OR2(
+                (this.c.unaryOp ??= [
+                  { ALT: () => this.CONSUME(Minus) },
+                  { ALT: () => this.CONSUME(Plus) },
+                  { ALT: () => this.CONSUME(Tilde) },
+                  { ALT: () => this.CONSUME(Bang) },
+                ]),
+              )),
+          );
+          this.OR3(
+            (this.c.primary ??= [
+              { ALT: () => this.CONSUME(HexNumber) },
+              { ALT: () => this.CONSUME(BinNumber) },
+              { ALT: () => this.CONSUME(DecNumber) },
+              { ALT: () => this.CONSUME(CharLit) },
+              { ALT: () => this.CONSUME(LocalRef) },
+              { ALT: () => this.CONSUME(Identifier) },
+              { ALT: () => this.CONSUME(DotIdentifier) },
+              // A directive name as a value: only meaningful as the operand of `.section`.
+              { ALT: () => this.CONSUME2(Directive) },
+              { ALT: () => this.CONSUME(Dot) },
+              {
+                ALT: () => {
+                  this.CONSUME(LParen);
+                  this.SUBRULE3(this.expression);
+                  this.CONSUME(RParen);
+                },
+              },
+            ]),
+          );
         },
-      ]),
+      }),
     );
-  });
+  }
 }
 
 /** The one parser instance; chevrotain parsers are built once and fed new input. */

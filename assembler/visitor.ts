@@ -38,6 +38,8 @@ function regNumber(image: string): number {
 }
 
 const PRIMARY_KEYS = ['Identifier', 'DecNumber', 'HexNumber', 'DotIdentifier', 'LocalRef', 'CharLit', 'BinNumber', 'Dot', 'Directive'] as const;
+/** Every token kind that can be a direct child of an expression. */
+const FLAT_KEYS = [...PRIMARY_KEYS, 'Minus', 'Plus', 'Tilde', 'Bang', 'BinOp', 'LParen', 'RParen'] as const;
 
 const NO_LABELS: readonly Label[] = Object.freeze([]);
 const NO_OPERANDS: readonly Operand[] = Object.freeze([]);
@@ -126,8 +128,7 @@ export class AstBuilder extends BaseVisitor {
     }
     const mem = ctx.memory?.[0] as CstNode | undefined;
     if (mem) return this.visit(mem) as Operand;
-    const node = ctx.expression?.[0] as CstNode | undefined;
-    const e = node ? (this.visit(node) as Expr) : PLACEHOLDER;
+    const e = this.flat(ctx, null);
     return { k: 'expr', e, col: e.col, len: e.len };
   }
 
@@ -137,51 +138,87 @@ export class AstBuilder extends BaseVisitor {
     const span = rb && !rb.isInsertedInRecovery ? join(tokSpan(lb), tokSpan(rb)) : tokSpan(lb);
     const reg = ctx.Register?.[0] as IToken | undefined;
     const exprNode = ctx.expression?.[0] as CstNode | undefined;
-    let disp: Expr | null = exprNode ? (this.visit(exprNode) as Expr) : null;
-    if (reg && disp && ctx.Minus) {
+    let disp: Expr | null = null;
+    if (exprNode) {
       // `[r2 - 4 + 1]` means r2 + (-4 + 1): negate only the first term, by folding `0 - ...`.
-      const zero: Expr = { k: 'num', v: 0, col: disp.col, len: disp.len };
-      disp = this.rebuildWithLeadingMinus(exprNode!, zero);
+      const zero = reg && ctx.Minus ? ({ k: 'num', v: 0, col: (ctx.Minus[0] as IToken).startColumn ?? 1, len: 1 } as Expr) : null;
+      disp = this.flat(exprNode.children as Ctx, zero);
     }
     return { k: 'mem', base: reg ? regNumber(reg.image) : null, disp, ...span };
   }
 
   expression(ctx: Ctx): Expr {
-    const units = ((ctx.unary as CstNode[] | undefined) ?? []).map((u) => this.visit(u) as Expr);
-    const ops = ((ctx.BinOp as IToken[] | undefined) ?? []).map((t) => t.image as BinaryOperator);
+    return this.flat(ctx, null);
+  }
+
+  /**
+   * The expression whose tokens (and parenthesised sub-expression nodes) are direct children of ctx.
+   * `zero`, when given, is a leading `zero -` (see memory()).
+   */
+  private flat(ctx: Ctx, zero: Expr | null): Expr {
+    if (!zero && !ctx.BinOp && !ctx.LParen && !ctx.Minus && !ctx.Plus && !ctx.Tilde && !ctx.Bang) {
+      // The common case: one number or name.
+      for (const k of PRIMARY_KEYS) {
+        const t = ctx[k]?.[0] as IToken | undefined;
+        if (t) return t.isInsertedInRecovery ? PLACEHOLDER : this.primaryToken(k, t);
+      }
+      return PLACEHOLDER;
+    }
+    const toks: { t: IToken; key: string }[] = [];
+    for (const key of FLAT_KEYS) {
+      const list = ctx[key] as IToken[] | undefined;
+      if (list) for (const t of list) if (!t.isInsertedInRecovery) toks.push({ t, key });
+    }
+    toks.sort((x, y) => x.t.startOffset - y.t.startOffset);
+    const nested = (ctx.expression as CstNode[] | undefined) ?? [];
+    let ni = 0;
+    const units: Expr[] = zero ? [zero] : [];
+    const ops: BinaryOperator[] = zero ? ['-'] : [];
+    let pre: IToken[] = [];
+    let open: IToken | null = null;
+    let inner: Expr = PLACEHOLDER;
+    const push = (u: Expr): void => {
+      let e = u;
+      for (let i = pre.length - 1; i >= 0; i--) {
+        const t = pre[i]!;
+        e = { k: 'un', op: t.image as UnaryOperator, e, ...join(tokSpan(t), e) };
+      }
+      units.push(e);
+      pre = [];
+    };
+    for (const { t, key } of toks) {
+      switch (key) {
+        case 'Minus':
+        case 'Plus':
+        case 'Tilde':
+        case 'Bang':
+          pre.push(t);
+          break;
+        case 'BinOp':
+          ops.push(t.image as BinaryOperator);
+          break;
+        case 'LParen': {
+          const node = nested[ni++];
+          open = t;
+          inner = node ? (this.visit(node) as Expr) : PLACEHOLDER;
+          break;
+        }
+        case 'RParen':
+          if (open) {
+            // Parentheses widen the span so diagnostics underline the whole group.
+            push({ ...inner, ...join(tokSpan(open), tokSpan(t)) });
+            open = null;
+          }
+          break;
+        default:
+          push(this.primaryToken(key, t));
+      }
+    }
+    if (open) push(inner);
     return climb(units, ops);
   }
 
-  unary(ctx: Ctx): Expr {
-    let e = this.primaryOf(ctx);
-    if (!ctx.Minus && !ctx.Plus && !ctx.Tilde && !ctx.Bang) return e;
-    const pre = [...(ctx.Minus ?? []), ...(ctx.Plus ?? []), ...(ctx.Tilde ?? []), ...(ctx.Bang ?? [])] as IToken[];
-    // The operator nearest the operand applies first.
-    pre.sort((x, y) => y.startOffset - x.startOffset);
-    for (const t of pre) e = { k: 'un', op: t.image as UnaryOperator, e, ...join(tokSpan(t), e) };
-    return e;
-  }
-
-  private primaryOf(ctx: Ctx): Expr {
-    const lp = ctx.LParen?.[0] as IToken | undefined;
-    if (lp) {
-      const node = ctx.expression?.[0] as CstNode | undefined;
-      if (!node) return PLACEHOLDER;
-      const inner = this.visit(node) as Expr;
-      const rp = ctx.RParen?.[0] as IToken | undefined;
-      // Parentheses widen the span so diagnostics underline the whole group.
-      return rp && !rp.isInsertedInRecovery ? { ...inner, ...join(tokSpan(lp), tokSpan(rp)) } : inner;
-    }
-    let t: IToken | undefined;
-    let key = '';
-    for (const k of PRIMARY_KEYS) {
-      t = ctx[k]?.[0] as IToken | undefined;
-      if (t) {
-        key = k;
-        break;
-      }
-    }
-    if (!t || t.isInsertedInRecovery) return PLACEHOLDER;
+  private primaryToken(key: string, t: IToken): Expr {
     const span = tokSpan(t);
     switch (key) {
       case 'HexNumber':
@@ -212,13 +249,6 @@ export class AstBuilder extends BaseVisitor {
       return { k: 'num', v: 0, col: span.col, len: span.len };
     }
     return { k: 'num', v: v | 0, col: span.col, len: span.len };
-  }
-
-  private rebuildWithLeadingMinus(exprNode: CstNode, zero: Expr): Expr {
-    const c = exprNode.children as Ctx;
-    const units = [zero, ...((c.unary as CstNode[] | undefined) ?? []).map((u) => this.visit(u) as Expr)];
-    const ops = ['-' as BinaryOperator, ...((c.BinOp as IToken[] | undefined) ?? []).map((t) => t.image as BinaryOperator)];
-    return climb(units, ops);
   }
 
   private err(col: number, len: number, message: string): void {
