@@ -43,3 +43,17 @@ describe('runComparison on mini', () => {
     expect(compareExitCode(rows, false)).toBe(0);
   });
 });
+
+describe('runComparison with a per-technique image', () => {
+  it('runs the variant under its technique and judges it against the base kernel\'s native run', () => {
+    const bench = (iters: number) =>
+      assembleFile(fileURLToPath(new URL('../../guest-kernels/nanobench/callret.s', import.meta.url)), { defines: { ITERS: iters } }).image!;
+    const rows = runComparison([{ name: 'callret', image: bench(10), imageFor: { hw: bench(20) } }], {
+      techniques: parseTechniques('native,emulate,hw') as TechniqueSpec[],
+      profile: loadProfile('modern'),
+      maxInstructions: 1_000_000,
+    });
+    expect(rows.map((r) => r.identical)).toEqual([true, true, false]);
+    expect(rows[2]!.difference).toMatchObject({ line: 1, expected: 'callret: 10 iterations done', actual: 'callret: 20 iterations done' });
+  });
+});

@@ -3,7 +3,7 @@
 import type { Image } from '../../assembler/types.js';
 import type { CostProfile } from '../cost/profile.js';
 import { ConfigError, type VmRunResult } from '../hv/hypervisor.js';
-import type { DeviceMode } from '../hv/types.js';
+import type { DeviceMode, Technique } from '../hv/types.js';
 import { runGuests } from '../session.js';
 import { rowFromRun, rowUnavailable, techniqueLabel, type CompareRow, type TechniqueSpec } from './compare.js';
 
@@ -11,6 +11,11 @@ export interface KernelInput {
   /** Short name for tables (`mini`, `syscall`). */
   readonly name: string;
   readonly image: Image;
+  /**
+   * A different image to run under some technique, judged against the native run of `image`: how a
+   * paravirtual port (`pv`) is compared with the unmodified kernel it was ported from.
+   */
+  readonly imageFor?: Partial<Record<Technique, Image>>;
 }
 
 export interface ComparisonOptions {
@@ -40,7 +45,7 @@ export function runComparison(kernels: readonly KernelInput[], opts: ComparisonO
       try {
         const isNative = spec.technique === 'native';
         [run] = runGuests(
-          [{ name: k.name, image: k.image, ...(opts.blockImage ? { blockImage: Uint8Array.from(opts.blockImage) } : {}) }],
+          [{ name: k.name, image: k.imageFor?.[spec.technique] ?? k.image, ...(opts.blockImage ? { blockImage: Uint8Array.from(opts.blockImage) } : {}) }],
           {
             technique: spec.technique,
             profile: opts.profile,
