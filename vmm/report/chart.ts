@@ -11,6 +11,21 @@ export interface ChartOptions {
 /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
 
+/** A technique keeps its colour from chart to chart, whichever others are shown with it. */
+const TECHNIQUE_COLOUR: Readonly<Record<string, string>> = {
+  native: '#0072B2',
+  emulate: '#E69F00',
+  trap: '#009E73',
+  'hw/nested': '#CC79A7',
+  'hw/shadow': '#56B4E9',
+  bt: '#D55E00',
+  pv: '#F0E442',
+};
+
+function colourOf(label: string, index: number): string {
+  return TECHNIQUE_COLOUR[label] ?? PALETTE[index % PALETTE.length]!;
+}
+
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
@@ -58,8 +73,10 @@ export function renderChart(allRows: readonly CompareRow[], opts: ChartOptions):
   const top = 74;
   const plotH = 340;
   const bottom = 110;
-  const plotW = Math.max(1, kernels.length) * (groupW + groupGap) + groupGap;
-  const width = Math.max(560, left + plotW + right);
+  const width = Math.max(560, left + Math.max(1, kernels.length) * (groupW + groupGap) + groupGap + right);
+  const plotW = width - left - right;
+  // Each kernel gets an equal slot; its bars are centred in it.
+  const slot = plotW / Math.max(1, kernels.length);
   const height = top + plotH + bottom;
 
   // Scale: value -> y (pixels from the top of the plot area).
@@ -110,7 +127,7 @@ export function renderChart(allRows: readonly CompareRow[], opts: ChartOptions):
 
   let starred = false;
   kernels.forEach((k, gi) => {
-    const gx = groupGap + gi * (groupW + groupGap);
+    const gx = gi * slot + (slot - groupW) / 2;
     labels.forEach((label, bi) => {
       const r = rows.find((row) => row.kernel === k && row.label === label);
       if (!r) return;
@@ -122,7 +139,7 @@ export function renderChart(allRows: readonly CompareRow[], opts: ChartOptions):
       starred ||= differs;
       const tip = `${k}, ${label}: ${v.toLocaleString('en-US')} modeled cycles${differs ? ' (output differs from native)' : ''}`;
       add(
-        `<rect x="${x}" y="${(plotH - h).toFixed(1)}" width="${barW}" height="${h.toFixed(1)}" fill="${PALETTE[bi % PALETTE.length]}">` +
+        `<rect x="${x}" y="${(plotH - h).toFixed(1)}" width="${barW}" height="${h.toFixed(1)}" fill="${colourOf(label, bi)}">` +
           `<title>${esc(tip)}</title></rect>`,
       );
       const text = `${compactNumber(v)}${differs ? '*' : ''}`;
@@ -143,7 +160,7 @@ export function renderChart(allRows: readonly CompareRow[], opts: ChartOptions):
   const ly = top + plotH + 48;
   let lx = left;
   labels.forEach((label, i) => {
-    add(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/>`);
+    add(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${colourOf(label, i)}"/>`);
     add(`<text x="${lx + 17}" y="${ly}">${esc(label)}</text>`);
     lx += 30 + label.length * 7;
   });
