@@ -55,6 +55,7 @@ describe('renderChart', () => {
     expect(svg).toContain('300*');
     expect(svg).toContain('console output differs from native');
     expect(svg).not.toContain('>bt<');
+    expect(svg).toContain('not available, so not shown: bt');
   });
 
   it('puts short values on bars', () => {

@@ -166,6 +166,8 @@ export function renderChart(allRows: readonly CompareRow[], opts: ChartOptions):
   });
   const notes = ['technique (colour) per kernel (group); lower is cheaper'];
   if (starred) notes.push('* console output differs from native');
+  const missing = [...new Set(allRows.filter((r) => r.modeledCycles === null).map((r) => r.label))].filter((l) => !labels.includes(l));
+  if (missing.length) notes.push(`not available, so not shown: ${missing.join(', ')}`);
   add(`<text x="${left}" y="${ly + 26}" fill="#444444">${esc(notes.join('; '))}</text>`);
   add(`</svg>`);
   return `${out.join('\n')}\n`;
