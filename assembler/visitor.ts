@@ -44,6 +44,21 @@ const FLAT_KEYS = [...PRIMARY_KEYS, 'Minus', 'Plus', 'Tilde', 'Bang', 'BinOp', '
 const NO_LABELS: readonly Label[] = Object.freeze([]);
 const NO_OPERANDS: readonly Operand[] = Object.freeze([]);
 
+/**
+ * Register operands are immutable and repeat endlessly (`r1` at column 5 ...), so they are shared:
+ * fewer objects that live until pass 2, which is most of the assembler's garbage-collection work.
+ */
+const regOperands = new Map<number, Operand>();
+function regOperand(n: number, col: number, len: number): Operand {
+  const key = n + 16 * (len + 4 * col);
+  let o = regOperands.get(key);
+  if (!o) {
+    if (regOperands.size > 65536) regOperands.clear();
+    regOperands.set(key, (o = { k: 'reg', n, col, len }));
+  }
+  return o;
+}
+
 const BaseVisitor = parser.getBaseCstVisitorConstructor();
 
 export class AstBuilder extends BaseVisitor {
@@ -116,7 +131,7 @@ export class AstBuilder extends BaseVisitor {
 
   operand(ctx: Ctx): Operand {
     const reg = ctx.Register?.[0] as IToken | undefined;
-    if (reg) return { k: 'reg', n: regNumber(reg.image), col: reg.startColumn ?? 1, len: reg.image.length };
+    if (reg) return regOperand(regNumber(reg.image), reg.startColumn ?? 1, reg.image.length);
     const cr = ctx.CtrlRegister?.[0] as IToken | undefined;
     if (cr) return { k: 'cr', n: Number(cr.image.slice(2)), col: cr.startColumn ?? 1, len: cr.image.length };
     const str = ctx.StringLit?.[0] as IToken | undefined;
