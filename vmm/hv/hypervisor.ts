@@ -218,7 +218,8 @@ export class Hypervisor {
       console: vm.platform.console,
       stats,
       wallMs: vm.wallMs,
-      divergences: vm.divergences,
+      // popf first: it is the one that silently loses the guest's interrupts.
+      divergences: [...vm.divergences].sort((a, b) => Number(b.insn === 'popf') - Number(a.insn === 'popf')),
       ...(vm.crash ? { crash: vm.crash } : {}),
     };
     return r;

@@ -75,10 +75,9 @@ export function formatExitTrace(vm: string, e: VmExit, image?: Image): string {
     .join('  ');
 }
 
-/** Every sensitive instruction that silently did the wrong thing, popf first (the one that loses interrupts). */
+/** Every sensitive instruction that silently did the wrong thing, in the result's order (popf first). */
 export function formatDivergences(r: VmRunResult): string {
-  const ds = [...r.divergences].sort((a, b) => Number(b.insn === 'popf') - Number(a.insn === 'popf'));
-  const lines = ds.map((d) => `  ${d.message}${d.count > 1 ? ` (${fmt(d.count)} times)` : ''}`);
+  const lines = r.divergences.map((d) => `  ${d.message}${d.count > 1 ? ` (${fmt(d.count)} times)` : ''}`);
   return [
     `vmlab: ${r.name} diverged from bare metal under trap-and-emulate: ${fmt(r.stats.silentFailures)} sensitive instructions did not trap.`,
     ...lines,
