@@ -179,9 +179,13 @@ export class Hypervisor {
     const nic = vm.platform.nic.state;
     const blk = vm.platform.block.state;
     const per = (n: number, d: number) => (d > 0 ? Math.round((100 * n) / d) / 100 : 0);
+    // The CPU counts a vector when it raises it; the ones that left as EXCEPTION exits (every fault of a
+    // trap-and-emulate guest) were delivered by the VMM, not through the vector table, and are charged so.
+    const delivered = vm.cpu.trapsByVector.slice();
+    for (const [v, n] of Object.entries(c.exceptionExits)) delivered[Number(v)] = Math.max(0, delivered[Number(v)]! - n);
     const stats = buildRunStats({
       technique: this.technique,
-      cpu: vm.cpu,
+      cpu: { ...vm.cpu, trapsByVector: delivered },
       guestInstructions: vm.guestInstructions,
       idleInstructions: vm.idleInstructions,
       platform: vm.platform,
