@@ -27,6 +27,8 @@ Exit codes:
 Examples:
   vmlab asm guest-kernels/mini/main.s -o mini.vxe --listing mini.lst
   vmlab run mini.vxe --technique native
+  vmlab run mini.vxe --technique hw --stats
+  vmlab compare guest-kernels/mini/main.s --chart out/mini.svg
   vmlab isa --classes`,
 );
 
