@@ -90,6 +90,10 @@ export class EmulateRunner extends Runner {
     }
   }
 
+  crash(reason: string, pc: number, vector?: number, error?: number): void {
+    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.read32(va), vector, error));
+  }
+
   private read32(va: number): number {
     const pa = this.cpu.probe(va, false, false);
     if (pa < 0 || pa + 4 > this.vm.guest.size) throw new Error('unreadable');

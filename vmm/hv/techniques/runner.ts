@@ -6,6 +6,15 @@ import type { Cpu } from '../../machine/cpu.js';
 import type { Technique, MemoryMode } from '../types.js';
 import type { Vm } from '../vm.js';
 
+/**
+ * Steps in a row that may complete no guest instruction before the VM is declared stuck. Each such step
+ * is an exit or a fault the VMM handled without the guest getting anywhere (a shadow fill, a reflected
+ * fault whose handler faults at once). A healthy guest needs a handful; a fault storm that the bare
+ * machine would end with a triple fault once its stack runs out takes at most MAX_RAM / FRAME.SIZE
+ * deliveries (3.4 million), so the limit sits above that and only stops a loop that would never end.
+ */
+export const MAX_STALLED_STEPS = 4_000_000;
+
 export abstract class Runner {
   abstract readonly technique: Technique;
   abstract readonly memory: MemoryMode | null;
@@ -35,6 +44,8 @@ export abstract class Runner {
 
   /** The CPU the guest runs on, for reports. */
   abstract readonly cpu: Cpu;
+  /** Stop the VM with status `crash` and a report. */
+  abstract crash(reason: string, pc: number, vector?: number, error?: number): void;
 
   /** Run for at most `budget` guest instructions (idle time included). Returns what was used. */
   run(budget: number): number {
@@ -42,6 +53,7 @@ export abstract class Runner {
     const p = vm.platform;
     const start = vm.guestInstructions + vm.idleInstructions;
     const used = () => vm.guestInstructions + vm.idleInstructions - start;
+    let stalled = 0;
     while (vm.running && used() < budget) {
       if (p.poweroff.state.requested) {
         vm.stop('poweroff');
@@ -63,7 +75,16 @@ export abstract class Runner {
         else if (this.cpuDeliversInterrupts) vm.v.halted = false;
         continue;
       }
+      const before = used();
       this.step(Math.max(1, Math.min(budget - used(), p.timer.untilNext())));
+      if (used() !== before) stalled = 0;
+      else if (++stalled >= MAX_STALLED_STEPS && vm.running) {
+        this.crash(
+          `the VM is stuck: ${MAX_STALLED_STEPS} exits or faults in a row completed no guest instruction`,
+          this.cpu.pc >>> 0,
+        );
+        break;
+      }
     }
     if (vm.running && p.poweroff.state.requested) vm.stop('poweroff');
     return used();
