@@ -9,7 +9,6 @@ import type { MemoryMode } from '../../vmm/hv/types.js';
 import { runGuests } from '../../vmm/session.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const HOSTILE_DIR = `${REPO}test/fixtures/hostile/`;
 
 /** A way to run a guest under the hypervisor (every technique this build has, and its memory modes). */
 export interface VmmConfig {
@@ -48,15 +47,20 @@ export function kernel(rel: string, defines: Record<string, number> = {}): Image
   return img;
 }
 
-/** A hostile kernel from test/fixtures/hostile/ (its prelude is found beside it). */
-export function hostile(file: string, defines: Record<string, number> = {}): Image {
-  const key = `hostile ${file} ${JSON.stringify(defines)}`;
+/** A kernel under test/fixtures/ (e.g. "hv/ptedit.s"), assembled once per set of defines. */
+export function fixture(rel: string, defines: Record<string, number> = {}): Image {
+  const key = `fixture ${rel} ${JSON.stringify(defines)}`;
   let img = cache.get(key);
   if (!img) {
-    img = check(assembleFile(`test/fixtures/hostile/${file}`, { defines, readFile: readRepo }), file);
+    img = check(assembleFile(`test/fixtures/${rel}`, { defines, readFile: readRepo }), rel);
     cache.set(key, img);
   }
   return img;
+}
+
+/** A hostile kernel from test/fixtures/hostile/ (its prelude is found beside it). */
+export function hostile(file: string, defines: Record<string, number> = {}): Image {
+  return fixture(`hostile/${file}`, defines);
 }
 
 /** A kernel written inline in a test; `name` is the file its line table names. */
