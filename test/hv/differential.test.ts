@@ -1,11 +1,12 @@
-// Differential tests: every bundled kernel under every technique that can run it gives native's console, status and test counts.
+// Differential tests: every bundled kernel under every technique that can run it gives native's console,
+// status, test counts, and final RAM and disk, byte for byte.
 //
 // The plain interpreter on bare metal is the oracle. Trap-and-emulate is equivalent only on strict VX32
 // (where the sensitive instructions trap), so it is compared with a native run on strict VX32; without
 // strict it must visibly diverge on mini, and say where.
 import { describe, expect, it } from 'vitest';
-import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
-import { EQUIVALENT, kernel, native, runVmm, spec, TRAP, type VmmConfig } from './helpers.js';
+import type { RunResult } from '../../vmm/machine/run-result.js';
+import { EQUIVALENT, firstDiff, kernel, native, nativeMachine, ramOf, runVmm, spec, TRAP, type VmmConfig } from './helpers.js';
 
 const NANOBENCH = ['syscall', 'in', 'cr8wr', 'callret', 'pgfault', 'divzero', 'ptemod'];
 
@@ -16,7 +17,7 @@ const KERNELS: readonly { rel: string; defines?: Record<string, number> }[] = [
 ];
 
 /** What must be equal to the oracle's. */
-function observable(r: VmRunResult) {
+function observable(r: RunResult) {
   const t = r.stats.devices.tests;
   return {
     status: r.status,
@@ -27,14 +28,15 @@ function observable(r: VmRunResult) {
   };
 }
 
-function runUnder(cfg: VmmConfig, rel: string, defines?: Record<string, number>): VmRunResult {
+function runUnder(cfg: VmmConfig, rel: string, defines?: Record<string, number>) {
   return runVmm([spec(rel, kernel(rel, defines))], cfg).results[0]!;
 }
 
 describe.each(KERNELS)('$rel', ({ rel, defines }) => {
   const img = kernel(rel, defines);
-  const oracle = native(img);
-  const strictOracle = native(img, { strict: true });
+  const loose = nativeMachine(img);
+  const strict = nativeMachine(img, { strict: true });
+  const oracle = loose.result;
 
   it('runs to power-off natively (the oracle is sound)', () => {
     expect(oracle.status).toBe('poweroff');
@@ -43,9 +45,13 @@ describe.each(KERNELS)('$rel', ({ rel, defines }) => {
   });
 
   it.each(EQUIVALENT.map((c) => [c.label, c] as const))('under %s gives exactly what native gives', (_label, cfg) => {
-    const r = runUnder(cfg, rel, defines);
-    const want = cfg.strict ? strictOracle : oracle;
-    expect(observable(r)).toEqual(observable(want));
+    const { hv, results } = runVmm([spec(rel, img)], cfg);
+    const r = results[0]!;
+    const want = cfg.strict ? strict : loose;
+    expect(observable(r)).toEqual(observable(want.result));
+    // The same final guest state: every byte of RAM, and of the disk.
+    expect(firstDiff(ramOf(hv, 0), want.machine.mem), 'first RAM byte that differs from native').toBe(-1);
+    expect(firstDiff(hv.vms[0]!.platform.block.disk, want.machine.block.disk), 'first disk byte that differs').toBe(-1);
     // An equivalent run has nothing to report: no sensitive instruction misbehaved.
     expect(r.divergences).toEqual([]);
     expect(r.stats.guestInstructions).toBeGreaterThan(0);

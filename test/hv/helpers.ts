@@ -6,6 +6,7 @@ import type { Image } from '../../assembler/types.js';
 import { VM_POOL_BYTES } from '../../vmm/hv/host.js';
 import { Hypervisor, type VmRunResult, type VmSpec } from '../../vmm/hv/hypervisor.js';
 import type { MemoryMode } from '../../vmm/hv/types.js';
+import { Machine } from '../../vmm/machine/machine.js';
 import { runGuests } from '../../vmm/session.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -94,6 +95,14 @@ export function native(image: Image, opts: { strict?: boolean; max?: number } = 
     strict: opts.strict ?? false,
     maxInstructions: opts.max ?? 50_000_000,
   })[0]!;
+}
+
+/** Run one guest on a bare Machine: its result, and the machine for its final RAM and disk. */
+export function nativeMachine(image: Image, opts: { strict?: boolean; max?: number } = {}) {
+  const machine = new Machine({ strict: opts.strict ?? false, blockImage: disk() });
+  machine.load(image);
+  const result = machine.run({ maxInstructions: opts.max ?? 50_000_000 });
+  return { machine, result };
 }
 
 /** Run guests in one hypervisor; the hypervisor is returned too, for its host memory. */
