@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../assembler/types.js';
 import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
+import type { RunResult } from '../../vmm/machine/run-result.js';
 import {
   ALL,
   firstDiff,
@@ -12,6 +13,8 @@ import {
   IDLE_SOURCE,
   kernel,
   native,
+  nativeMachine,
+  ramOf,
   regionOf,
   runVmm,
   source,
@@ -45,6 +48,7 @@ const HOSTILES: readonly Hostile[] = [
   { name: 'wild page tables', image: hostile('wildmap.s'), max: 100_000, defined: true },
   { name: 'DMA outside its RAM', image: hostile('dma.s'), max: 100_000, defined: true },
   { name: 'exit flood', image: hostile('flood.s'), max: 60_000, defined: true },
+  { name: 'trap frames on its own page table', image: hostile('ptstack.s'), max: 100_000, defined: true },
   ...[0, 1, 2, 3].map((m) => ({
     name: `undeliverable trap (mode ${m})`,
     image: hostile('badstack.s', { MODE: m }),
@@ -53,7 +57,7 @@ const HOSTILES: readonly Hostile[] = [
   })),
 ];
 
-function observable(r: VmRunResult) {
+function observable(r: RunResult) {
   return { status: r.status, exitCode: r.exitCode, console: r.console };
 }
 
@@ -81,7 +85,8 @@ describe.each(ALL.map((c) => [c.label, c] as const))('under %s', (_label, cfg) =
   });
 
   describe.each(HOSTILES.map((h) => [h.name, h] as const))('%s', (_name, h) => {
-    const oracle = native(h.image, { max: h.max });
+    const bare = nativeMachine(h.image, { max: h.max });
+    const oracle = bare.result;
 
     for (const at of [1, 0] as const) {
       it(`leaves the innocent VM untouched (hostile VM ${at === 1 ? 'first' : 'second'})`, () => {
@@ -95,8 +100,10 @@ describe.each(ALL.map((c) => [c.label, c] as const))('under %s', (_label, cfg) =
         // The hostile VM stops with a status and, if it crashed, says why; as on bare metal.
         expect(['crash', 'poweroff', 'limit', 'halted']).toContain(bad.status);
         if (bad.status === 'crash') expect(bad.crash?.reason).toMatch(/\w/);
-        if (h.defined) expect(observable(bad)).toEqual(observable(oracle));
-        else expect(bad.status).toBe(oracle.status);
+        if (h.defined) {
+          expect(observable(bad)).toEqual(observable(oracle));
+          expect(firstDiff(ramOf(hv, 1 - at), bare.machine.mem), "first byte of the hostile VM's RAM that differs from native").toBe(-1);
+        } else expect(bad.status).toBe(oracle.status);
 
         // The innocent VM: same output and status as alone, same bytes as beside an idle VM.
         expect(observable(good)).toEqual(observable(innocentAlone));

@@ -77,6 +77,12 @@ export interface ExitHost {
    * (hardware only; null when the exit did not interrupt a delivery).
    */
   pendingEvent(): { readonly vector: number; readonly error: number } | null;
+  /**
+   * Deliver the pending event by hand (frame written through the guest's tables, so page-table pages
+   * are synced), for a delivery the CPU could not finish because the frame fell on a write-protected
+   * guest page table. False if the guest cannot take it (the caller then raises #DF).
+   */
+  deliverBySoftware(vector: number, error: number): boolean;
   /** The real TLB must forget translations (the shadow changed). */
   flushTlb(): void;
   /** Stop the interrupt-window exit (hardware only). */
@@ -174,10 +180,12 @@ function shadowFault(h: ExitHost, shadow: ShadowPager, e: Extract<VmExit, { reas
     h.crash(`the VMM could not shadow this guest's page tables: ${(err as Error).message}`, e.pc);
     return;
   }
-  if (r.kind !== 'filled' && h.pendingEvent() !== null) {
-    // The fault came from pushing a trap frame, not from the instruction at pc.
-    if (r.kind === 'ptwrite') h.crash("the guest's trap frame landed on one of its own page tables, which the shadow pager does not emulate", e.pc);
-    else deliveryFailed(h);
+  const pending = h.pendingEvent();
+  if (r.kind !== 'filled' && pending !== null) {
+    // The fault came from pushing a trap frame, not from the instruction at pc. On a page-table page
+    // (a stack there is odd but legal) the VMM pushes the frame itself, keeping the shadow in sync.
+    h.flushTlb();
+    if (r.kind !== 'ptwrite' || !h.deliverBySoftware(pending.vector, pending.error)) deliveryFailed(h);
     return;
   }
   switch (r.kind) {

@@ -39,7 +39,8 @@ function errorCode(present: boolean, a: Access): number {
  * Walk the guest tables rooted at `cr3` for `va`. With `paging` off the guest-physical address is
  * the virtual one. When `setAccessed` is true the walk sets A in both entries, and D in the PTE on a
  * write, exactly as the hardware walker would, so the guest sees the same bits as on bare metal.
- * Entries outside guest RAM fault as not present.
+ * A table outside guest RAM is a bus error on the walk, which VX32 reports as #PF with P = 1, as the
+ * bare machine's walker does.
  */
 export function walkGuest(
   mem: GuestPhys,
@@ -52,11 +53,11 @@ export function walkGuest(
   va >>>= 0;
   if (!paging) return { ok: true, gpa: va, pdeAddr: -1, pteAddr: -1, writable: true, user: true, dirty: true };
   const pdeAddr = ((cr3 & PTE.FRAME_MASK) >>> 0) + (va >>> 22) * 4;
-  if (!mem.contains(pdeAddr, 4)) return { ok: false, error: errorCode(false, access) };
+  if (!mem.contains(pdeAddr, 4)) return { ok: false, error: errorCode(true, access) };
   const pde = mem.read32(pdeAddr);
   if (!(pde & PTE.P)) return { ok: false, error: errorCode(false, access) };
   const pteAddr = ((pde & PTE.FRAME_MASK) >>> 0) + ((va >>> 12) & 0x3ff) * 4;
-  if (!mem.contains(pteAddr, 4)) return { ok: false, error: errorCode(false, access) };
+  if (!mem.contains(pteAddr, 4)) return { ok: false, error: errorCode(true, access) };
   const pte = mem.read32(pteAddr);
   if (!(pte & PTE.P)) return { ok: false, error: errorCode(false, access) };
   const writable = (pde & pte & PTE.W) !== 0;

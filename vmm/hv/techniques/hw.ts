@@ -5,7 +5,7 @@
 // (as first-generation VT-x, which had no second stage) control-register accesses, `invlpg` and page
 // faults exit too, and the VMM keeps the shadow in sync exactly as under trap-and-emulate.
 
-import { CR, CR0_PG, FLAGS, MEMMAP, PIC_EOI, VEC } from '../../../isa/abi.js';
+import { CR, CR0_PG, FLAGS, FRAME, MEMMAP, PIC_EOI, VEC } from '../../../isa/abi.js';
 import type { Cpu } from '../../machine/cpu.js';
 import { createVmControl, exitMask, type VmControl } from '../../machine/vmx.js';
 import { fromExitInfo, handleExit, type ExitHost } from '../exits.js';
@@ -13,13 +13,14 @@ import { GuestAccess } from '../guest-access.js';
 import type { Host, VmRegion } from '../host.js';
 import { buildSecondStage } from '../memory/second-stage.js';
 import { ShadowPager } from '../memory/shadow.js';
-import { guestServices, type EmulationContext } from '../privileged.js';
+import { GuestFault, guestServices, type EmulationContext } from '../privileged.js';
 import type { VirtualCpu } from '../vcpu.js';
 import type { Vm } from '../vm.js';
 import { CpuShare } from './cpu-share.js';
 import { Runner } from './runner.js';
 
 const SP = 15;
+const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
 
 export class HwRunner extends Runner implements ExitHost {
   readonly technique = 'hw' as const;
@@ -167,6 +168,35 @@ export class HwRunner extends Runner implements ExitHost {
   deliver(vector: number, error: number, cr2?: number): void {
     if (cr2 !== undefined) this.cpu.cr2 = cr2 >>> 0;
     this.vmcs.inject = { vector, error };
+  }
+
+  deliverBySoftware(vector: number, error: number): boolean {
+    const cpu = this.cpu;
+    const access = this.access;
+    try {
+      const handler = access.read32((cpu.ivtb + vector * 4) >>> 0);
+      if (handler === 0) return false;
+      const oldSp = cpu.r[SP]! >>> 0;
+      const frame = ((cpu.cpl > 0 ? cpu.cr4 : oldSp) - FRAME.SIZE) >>> 0;
+      // As the CPU does: both ends of the frame must be writable before anything is pushed.
+      access.translate(frame, KERNEL_WRITE);
+      access.translate((frame + FRAME.SIZE - 1) >>> 0, KERNEL_WRITE);
+      access.write32(frame + FRAME.SP, oldSp);
+      access.write32(frame + FRAME.FLAGS, cpu.flags | (cpu.cpl << FLAGS.CPL_SHIFT));
+      access.write32(frame + FRAME.PC, cpu.pc);
+      access.write32(frame + FRAME.ERROR, error);
+      access.write32(frame + FRAME.VECTOR, vector);
+      cpu.r[SP] = frame | 0;
+      cpu.cpl = 0;
+      cpu.flags &= ~FLAGS.IF;
+      cpu.pc = handler >>> 0;
+      this.vmcs.inject = null;
+      this.vm.counters.reflectedTraps++;
+      return true;
+    } catch (e) {
+      if (e instanceof GuestFault) return false;
+      throw e;
+    }
   }
 
   private makeContext(): EmulationContext {

@@ -121,6 +121,10 @@ export class TrapRunner extends Runner implements ExitHost {
 
   clearInterruptWindow(): void {}
 
+  deliverBySoftware(): boolean {
+    return false;
+  }
+
   pendingEvent(): null {
     // The VMM delivers every event itself, in software: none is ever left half-delivered.
     return null;
