@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assembleFile, assembleSource, formatDiagnostic } from '../../assembler/index.js';
 import type { Image } from '../../assembler/types.js';
+import type { VmExit } from '../../vmm/hv/exits.js';
 import { VM_POOL_BYTES } from '../../vmm/hv/host.js';
 import { Hypervisor, type VmRunResult, type VmSpec } from '../../vmm/hv/hypervisor.js';
 import type { MemoryMode } from '../../vmm/hv/types.js';
@@ -106,12 +107,19 @@ export function nativeMachine(image: Image, opts: { strict?: boolean; max?: numb
 }
 
 /** Run guests in one hypervisor; the hypervisor is returned too, for its host memory. */
-export function runVmm(specs: readonly VmSpec[], cfg: VmmConfig, max = 50_000_000, quantum?: number) {
+export function runVmm(
+  specs: readonly VmSpec[],
+  cfg: VmmConfig,
+  max = 50_000_000,
+  quantum?: number,
+  onExit?: (vm: string, exit: VmExit) => void,
+) {
   const hv = new Hypervisor(specs, {
     technique: cfg.technique,
     strict: cfg.strict ?? false,
     ...(cfg.memory ? { memory: cfg.memory } : {}),
     ...(quantum ? { quantum } : {}),
+    ...(onExit ? { onExit } : {}),
   });
   const results = hv.run(max);
   return { hv, results };

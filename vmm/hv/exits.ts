@@ -236,8 +236,22 @@ function fetchAt(h: ExitHost, pc: number): Decoded | null {
  * ones, and the sensitive ones under strict VX32. Returns false if the instruction is not one of those.
  */
 function emulateAt(h: ExitHost, pc: number, onlyIfTrapped = false): boolean {
-  const d = fetchAt(h, pc);
-  if (d === null) return true;
+  let d: Decoded | null;
+  if (onlyIfTrapped) {
+    // A #GP at an unaligned pc, or at one the VMM cannot fetch, came before any instruction: the guest
+    // gets the #GP itself, not a fault of the VMM's fetch nor an instruction decoded from odd bytes.
+    if ((pc & 3) !== 0) return false;
+    try {
+      d = h.access.fetch(pc);
+    } catch (err) {
+      if (err instanceof GuestFault) return false;
+      throw err;
+    }
+    if (d === null) return false;
+  } else {
+    d = fetchAt(h, pc);
+    if (d === null) return true;
+  }
   const id = d.info.id;
   if (!isSystemId(id) || (onlyIfTrapped && d.info.cls === 'sensitive' && !h.strict)) return false;
   const ctx = h.context();

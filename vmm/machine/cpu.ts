@@ -21,7 +21,7 @@ import { CR0_PG, EXIT_REASONS, FLAGS, VEC, type ExitReason } from '../../isa/abi
 import { lengthOf } from '../../isa/encoding.js';
 import { createStats, type CpuState, type CpuStats, type TripleInfo } from './cpu-state.js';
 import type { InterruptSource, IoBus } from './io.js';
-import { ACC_WRITE, MS_EPT, MS_OK, MS_PF, Mmu } from './mmu.js';
+import { ACC_READ, ACC_WRITE, MS_EPT, MS_OK, MS_PF, Mmu } from './mmu.js';
 import { WARMUP_BUS, WARMUP_PIC, WARMUP_RAM, warmUp } from './cpu-warmup.js';
 import { clearExitInfo, createExitInfo, EXIT_BIT, type ExitInfo, type VmControl } from './vmx.js';
 
@@ -442,6 +442,9 @@ export class Cpu {
     const r2 = this.pushFrame(VEC.DF, v, savedPc);
     if (r2 === MS_OK) return null;
     if (r2 === MS_EPT) return this.deliveryEptExit(VEC.DF, v, savedPc);
+    // Under shadow paging the #DF frame's page may just not be in the shadow yet: let the VMM look.
+    if (vm !== null && this.mmu.status === MS_PF && ((vm.exceptionBitmap >>> VEC.PF) & 1) !== 0)
+      return this.deliveryPfExit(VEC.DF, v, savedPc);
     return this.triple(v, err, savedPc);
   }
 
@@ -489,16 +492,30 @@ export class Cpu {
   }
 
   /** Read the IVT entry and push the frame; MS_OK, MS_PF (any failure) or MS_EPT. Nothing changes on failure. */
+  /** Whether supervisor access `acc` at `va` reaches RAM; if not, the MMU's status says why. */
+  private ramAt(va: number, acc: number): boolean {
+    const m = this.mmu;
+    const hpa = m.translate(va, acc, false);
+    if (hpa < 0) return false;
+    if (hpa + 1 <= m.memSize) return true;
+    m.busError(va, acc, false);
+    return false;
+  }
+
   private pushFrame(v: number, err: number, savedPc: number): number {
     const m = this.mmu;
     m.status = MS_OK;
-    const handler = m.load((this.ivtb + v * 4) | 0, 4, false);
+    // The vector-table entry and the whole frame must be RAM (docs/vx32.md): on a device register or on
+    // no memory at all the delivery fails before anything is written, which every VMM can reproduce.
+    const entry = (this.ivtb + v * 4) | 0;
+    if (!this.ramAt(entry, ACC_READ) || !this.ramAt((entry + 3) | 0, ACC_READ)) return m.status;
+    const handler = m.load(entry, 4, false);
     if (m.status !== MS_OK) return m.status;
     if (handler === 0) return MS_PF;
     const oldSp = this.r[SP]!;
     const top = this._cpl > 0 ? this.cr4 | 0 : oldSp;
     const base = (top - 20) | 0;
-    if (m.translate(base, ACC_WRITE, false) < 0 || m.translate((base + 19) | 0, ACC_WRITE, false) < 0) return m.status;
+    if (!this.ramAt(base, ACC_WRITE) || !this.ramAt((base + 19) | 0, ACC_WRITE)) return m.status;
     const flagsWord = this.flags | (this._cpl << FLAGS.CPL_SHIFT);
     m.store(base, 4, v, false);
     m.store((base + 4) | 0, 4, err, false);

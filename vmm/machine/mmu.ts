@@ -258,6 +258,11 @@ export class Mmu {
     return -1;
   }
 
+  /** A bus error at `va` (RAM was required and this is not RAM), reported as #PF with P = 1. */
+  busError(va: number, acc: number, user: boolean): number {
+    return this.pf(va, acc, user, true);
+  }
+
   private pf(va: number, acc: number, user: boolean, present: boolean): number {
     this.status = MS_PF;
     this.pfAddr = va >>> 0;

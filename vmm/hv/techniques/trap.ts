@@ -19,6 +19,7 @@ import { Runner } from './runner.js';
 import { CpuShare } from './cpu-share.js';
 
 const SP = 15;
+const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
 /** How many distinct silent failures are kept per VM (the total count goes on). */
 const MAX_DIVERGENCES = 32;
 
@@ -154,6 +155,9 @@ export class TrapRunner extends Runner implements ExitHost {
         const oldSp = cpu.r[SP]! >>> 0;
         const sp = from > 0 ? v.cr4 >>> 0 : oldSp;
         const frame = (sp - FRAME.SIZE) >>> 0;
+        // As the CPU does: both ends of the frame must be RAM before anything is written.
+        this.access.translate(frame, KERNEL_WRITE);
+        this.access.translate((frame + FRAME.SIZE - 1) >>> 0, KERNEL_WRITE);
         // Highest word first, as the CPU pushes: a fault part-way leaves the guest's view unchanged.
         this.access.write32(frame + FRAME.SP, oldSp);
         this.access.write32(frame + FRAME.FLAGS, guestFlags(this.ctx));
