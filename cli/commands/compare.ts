@@ -5,13 +5,14 @@ import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 import { EXIT_CODE } from '../../isa/abi.js';
-import { loadProfile, ProfileError, type CostProfile } from '../../vmm/cost/profile.js';
+import type { CostProfile } from '../../vmm/cost/profile.js';
 import { DEVICE_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
 import { renderChart } from '../../vmm/report/chart.js';
 import { compareExitCode, parseTechniques, type TechniqueSpec } from '../../vmm/report/compare.js';
 import { renderCsv, renderJson, renderMarkdown, renderTable } from '../../vmm/report/compare-format.js';
 import { runComparison, type KernelInput } from '../../vmm/report/run-comparison.js';
-import { cliError, loadProgram, parseDefine, readInput } from '../load-image.js';
+import { cliError, loadProgram, readInput } from '../load-image.js';
+import { definesOption, profileOption } from '../options.js';
 import { parseCount } from './run.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -99,19 +100,10 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
     return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e8`);
   const formats = (['json', 'csv', 'markdown'] as const).filter((f) => opts[f]);
   if (formats.length > 1) return usage(`choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);
-  let profile: CostProfile;
-  try {
-    profile = loadProfile(opts.costProfile);
-  } catch (e) {
-    if (e instanceof ProfileError) return usage(e.message);
-    throw e;
-  }
-  const defines: Record<string, number> = {};
-  for (const spec of opts.define ?? []) {
-    const d = parseDefine(spec);
-    if (typeof d === 'string') return usage(d);
-    defines[d[0]] = d[1];
-  }
+  const profile = profileOption(opts.costProfile);
+  if (typeof profile === 'string') return usage(profile);
+  const defines = definesOption(opts.define);
+  if (typeof defines === 'string') return usage(defines);
   return {
     files: kernels,
     techniques,

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { EXIT_CODE, MEMMAP } from '../../isa/abi.js';
-import { loadProfile, ProfileError, type CostProfile } from '../../vmm/cost/profile.js';
+import type { CostProfile } from '../../vmm/cost/profile.js';
 import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
 import { DEVICE_MODES, MEMORY_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode, type Technique } from '../../vmm/hv/types.js';
 import { MachineConfigError } from '../../vmm/machine/machine.js';
@@ -11,7 +11,8 @@ import { formatCrash } from '../../vmm/report/crash.js';
 import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/report/exits.js';
 import { formatStatusLine } from '../../vmm/report/summary.js';
 import { ConfigError, runGuests, type GuestSpec } from '../../vmm/session.js';
-import { cliError, loadProgram, parseDefine, readInput } from '../load-image.js';
+import { cliError, loadProgram, readInput } from '../load-image.js';
+import { definesOption, profileOption } from '../options.js';
 
 /** What `--trace` can show. */
 const TRACE_KINDS = ['exits'] as const;
@@ -78,13 +79,8 @@ function runCommand(files: string[], opts: RunCliOptions): number {
   if (devices === null) return EXIT_CODE.USAGE;
   const trace = oneOf('trace kind', opts.trace, TRACE_KINDS);
   if (trace === null) return EXIT_CODE.USAGE;
-  let profile: CostProfile;
-  try {
-    profile = loadProfile(opts.costProfile);
-  } catch (e) {
-    if (e instanceof ProfileError) return usage(e.message);
-    throw e;
-  }
+  const profile = profileOption(opts.costProfile);
+  if (typeof profile === 'string') return usage(profile);
   const maxInstructions = parseCount(opts.maxInstructions);
   if (maxInstructions === null)
     return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e9`);
@@ -94,12 +90,8 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     if (n === null) return usage(`--ram ${JSON.stringify(opts.ram)}: expected a size such as 4M or 65536`);
     ramSize = n;
   }
-  const defines: Record<string, number> = {};
-  for (const spec of opts.define ?? []) {
-    const d = parseDefine(spec);
-    if (typeof d === 'string') return usage(d);
-    defines[d[0]] = d[1];
-  }
+  const defines = definesOption(opts.define);
+  if (typeof defines === 'string') return usage(defines);
   let stdin: string | Uint8Array | undefined = opts.stdin;
   if (stdin !== undefined && stdin.startsWith('@')) {
     const bytes = readInput(stdin.slice(1));

@@ -1,0 +1,24 @@
+// Option parsing shared by the commands that run guests (`run`, `compare`): cost profiles and -D defines.
+import { loadProfile, ProfileError, type CostProfile } from '../vmm/cost/profile.js';
+import { parseDefine } from './load-image.js';
+
+/** The cost profile named by --cost-profile, or the message to give as a usage error. */
+export function profileOption(nameOrPath: string | undefined): CostProfile | string {
+  try {
+    return loadProfile(nameOrPath);
+  } catch (e) {
+    if (e instanceof ProfileError) return e.message;
+    throw e;
+  }
+}
+
+/** The -D NAME[=VALUE] options as a symbol table, or the message to give as a usage error. */
+export function definesOption(specs: readonly string[] | undefined): Record<string, number> | string {
+  const defines: Record<string, number> = {};
+  for (const spec of specs ?? []) {
+    const d = parseDefine(spec);
+    if (typeof d === 'string') return d;
+    defines[d[0]] = d[1];
+  }
+  return defines;
+}
