@@ -251,7 +251,11 @@ export function register(program: Command): void {
     .argument('<image...>', 'a .vxe image or a .s source file; several run as VMs side by side')
     .option('-t, --technique <name>', `how to run the guest: ${TECHNIQUES.join(', ')}`, 'native')
     .option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables); default: nested for hw, shadow for trap')
-    .option('--devices <model>', 'device model: emulated (every register access goes to the VMM)', 'emulated')
+    .option(
+      '--devices <model>',
+      'device model: emulated (every register access goes to the VMM) or passthrough (hw only: the NIC is mapped straight into the VM, its DMA fenced by the IOMMU; one VM can have it, a second is refused)',
+      'emulated',
+    )
     .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern, vt-2006, or a JSON file', 'modern')
     .option(
       '-n, --max-instructions <n>',
