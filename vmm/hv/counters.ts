@@ -17,8 +17,6 @@ export interface VirtCounters {
   interpretedInstructions: number;
   /** Virtual interrupts delivered into the guest. */
   interruptsInjected: number;
-  /** Device register accesses handled by the VMM's device models. */
-  deviceAccesses: number;
   shadowFaults: number;
   shadowSyncs: number;
   shadowFlushes: number;
@@ -38,7 +36,6 @@ export function createCounters(): VirtCounters {
     emulatedInstructions: 0,
     interpretedInstructions: 0,
     interruptsInjected: 0,
-    deviceAccesses: 0,
     shadowFaults: 0,
     shadowSyncs: 0,
     shadowFlushes: 0,

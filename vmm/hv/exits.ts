@@ -304,7 +304,6 @@ function deviceAccess(h: ExitHost, gpa: number, pc: number): boolean {
   if (LOAD_SIZE[mn] !== undefined) ctx.regs[d.a] = bus.mmioRead(gpa, size);
   else bus.mmioWrite(gpa, size, ctx.regs[d.a]! >>> 0);
   ctx.pc = (pc + d.size) >>> 0;
-  h.vm.counters.deviceAccesses++;
   h.vm.counters.emulatedInstructions++;
   h.vm.retire(1);
   return true;

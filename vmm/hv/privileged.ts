@@ -44,21 +44,17 @@ export interface EmulationContext {
   returnTo(pc: number, sp: number, cpl: number): void;
 }
 
-/** The parts of a context every technique provides alike: device models and guest-virtual memory. */
+/**
+ * The parts of a context every technique provides alike: device models and guest-virtual memory.
+ * (Device accesses are counted by the VM's bus.)
+ */
 export function guestServices(
   bus: { portRead(port: number): number; portWrite(port: number, value: number): void },
-  counters: { deviceAccesses: number },
   memory: { read32(va: number): number; write32(va: number, value: number): void },
 ): Pick<EmulationContext, 'portRead' | 'portWrite' | 'readVirt' | 'writeVirt'> {
   return {
-    portRead(port) {
-      counters.deviceAccesses++;
-      return bus.portRead(port);
-    },
-    portWrite(port, value) {
-      counters.deviceAccesses++;
-      bus.portWrite(port, value);
-    },
+    portRead: (port) => bus.portRead(port),
+    portWrite: (port, value) => bus.portWrite(port, value),
     readVirt: (va) => memory.read32(va),
     writeVirt: (va, value) => memory.write32(va, value),
   };

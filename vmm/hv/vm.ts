@@ -5,6 +5,7 @@ import { EXIT_CODE, VECTOR_COUNT } from '../../isa/abi.js';
 import type { CpuState } from '../machine/cpu-state.js';
 import type { RunStatus } from '../machine/run-result.js';
 import type { Platform } from '../platform.js';
+import type { CpuCounts } from '../stats.js';
 import { lineFor, type CrashReport } from '../report/crash.js';
 import { createCounters, type VirtCounters } from './counters.js';
 import type { VmExit } from './exits.js';
@@ -23,15 +24,8 @@ export interface Divergence {
 }
 
 /** CPU counters attributed to this VM (the physical CPU is shared, so they are summed per time slice). */
-export interface VmCpuCounts {
-  instructions: number;
-  privilegedExecuted: number;
-  tlbHits: number;
-  tlbMisses: number;
-  pageWalkRefs: number;
+export interface VmCpuCounts extends CpuCounts {
   nestedWalkRefs: number;
-  interrupts: number;
-  trapsByVector: Uint32Array;
 }
 
 export function createCpuCounts(): VmCpuCounts {

@@ -72,9 +72,7 @@ export class EmulateRunner extends Runner {
     this.sync();
     switch (stop) {
       case 'budget':
-        return;
       case 'io':
-        this.vm.counters.deviceAccesses++;
         return;
       case 'halt':
         this.vm.v.halted = true;

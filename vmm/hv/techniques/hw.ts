@@ -203,7 +203,6 @@ export class HwRunner extends Runner implements ExitHost {
     const cpu = this.cpu;
     const vm = this.vm;
     const bus = vm.platform.bus;
-    const counters = vm.counters;
     const shadow = this.shadow;
     const access = this.access;
     // In non-root mode the guest's IF and most control registers are the real ones; only cr0 and cr3
@@ -278,7 +277,7 @@ export class HwRunner extends Runner implements ExitHost {
         return cpu.cpl;
       },
       v,
-      ...guestServices(bus, counters, access),
+      ...guestServices(bus, access),
       setControl(cr, value) {
         if (shadow && (cr === CR.CR0 || cr === CR.CR3)) {
           if (cr === CR.CR0) vm.v.cr0 = value;

@@ -220,7 +220,6 @@ export class TrapRunner extends Runner implements ExitHost {
     const cpu = this.cpu;
     const v = this.vm.v;
     const bus = this.vm.platform.bus;
-    const counters = this.vm.counters;
     const shadow = this.shadow;
     const access = this.access;
     const self = this;
@@ -242,7 +241,7 @@ export class TrapRunner extends Runner implements ExitHost {
         return self.guestCpl();
       },
       v,
-      ...guestServices(bus, counters, access),
+      ...guestServices(bus, access),
       setControl(cr, value) {
         switch (cr) {
           case CR.CR0:
