@@ -1,11 +1,13 @@
 // Shadow paging and the software guest walk, against hand-built guest page tables.
 import { describe, expect, it } from 'vitest';
 import { MEMMAP, PF_ERR, PTE } from '../../isa/abi.js';
+import { GuestAccess } from '../../vmm/hv/guest-access.js';
 import { GuestPhys } from '../../vmm/hv/memory/guest-phys.js';
 import { walkGuest } from '../../vmm/hv/memory/guest-walk.js';
 import { PagePool } from '../../vmm/hv/memory/page-pool.js';
 import { buildSecondStage } from '../../vmm/hv/memory/second-stage.js';
 import { ShadowPager } from '../../vmm/hv/memory/shadow.js';
+import { GuestFault } from '../../vmm/hv/privileged.js';
 
 const HOST = 4 << 20;
 const POOL_BASE = 0;
@@ -119,5 +121,26 @@ describe('second stage', () => {
     expect(look(VM_SIZE)).toBe(-1);
     expect(look(MEMMAP.NIC_MMIO)).toBe(MEMMAP.NIC_MMIO);
     expect(look(MEMMAP.BLOCK_MMIO)).toBe(-1);
+  });
+});
+
+describe('guest access (the VMM reading guest-virtual memory)', () => {
+  it('reads a word with one walk and faults at its address, as the CPU would', () => {
+    const { guest, shadow, PD } = setup();
+    const access = new GuestAccess(guest, { cr0: () => 1, cr3: () => PD }, shadow);
+    guest.write32(0x5010, 0xdeadbeef);
+    expect(access.read32(0x400010)).toBe(0xdeadbeef);
+    // A write through the alias of the page table goes through the shadow's sync.
+    const syncs = shadow.stats.shadowSyncs;
+    access.write32(0x402004, 0);
+    expect(shadow.stats.shadowSyncs).toBe(syncs + 1);
+    let fault: GuestFault | null = null;
+    try {
+      access.read32(0x800010);
+    } catch (e) {
+      fault = e as GuestFault;
+    }
+    expect(fault?.vector).toBe(14);
+    expect(fault?.address).toBe(0x800010);
   });
 });

@@ -40,24 +40,39 @@ export class GuestAccess {
     return w.gpa;
   }
 
-  read32(va: number): number {
+  /**
+   * Guest-physical addresses of the four bytes at `va`. A word within one page takes one walk (and
+   * faults at `va`, as the CPU's own access would); one that crosses a page is walked byte by byte,
+   * lowest address first, as the CPU translates it.
+   */
+  private wordBytes(va: number, access: typeof KERNEL_READ | typeof KERNEL_WRITE | typeof KERNEL_FETCH): number[] {
+    va >>>= 0;
+    if ((va & 0xfff) <= 0xffc) {
+      const gpa = this.translate(va, access);
+      return [gpa, gpa + 1, gpa + 2, gpa + 3];
+    }
+    return [0, 1, 2, 3].map((i) => this.translate((va + i) >>> 0, access));
+  }
+
+  private readWord(va: number, access: typeof KERNEL_READ | typeof KERNEL_FETCH): number {
+    const gpas = this.wordBytes(va, access);
     let v = 0;
-    for (let i = 3; i >= 0; i--) v = (v << 8) | this.read8((va + i) >>> 0, KERNEL_READ);
+    for (let i = 3; i >= 0; i--) v = (v << 8) | this.guest.read(gpas[i]!, 1);
     return v >>> 0;
   }
 
+  read32(va: number): number {
+    return this.readWord(va, KERNEL_READ);
+  }
+
   write32(va: number, value: number): void {
-    // Translate every byte first, so a fault on the second page leaves the first untouched.
-    const gpas = [0, 1, 2, 3].map((i) => this.translate((va + i) >>> 0, KERNEL_WRITE));
+    // Every byte is translated before any is stored, so a fault on the second page leaves the first untouched.
+    const gpas = this.wordBytes(va, KERNEL_WRITE);
     if (gpas[3] === gpas[0]! + 3 && (gpas[0]! & 3) === 0) {
       this.store(gpas[0]!, 4, value);
       return;
     }
     gpas.forEach((gpa, i) => this.store(gpa, 1, (value >>> (8 * i)) & 0xff));
-  }
-
-  private read8(va: number, access: typeof KERNEL_READ | typeof KERNEL_FETCH): number {
-    return this.guest.read(this.translate(va, access), 1);
   }
 
   private store(gpa: number, size: 1 | 2 | 4, value: number): void {
@@ -67,14 +82,9 @@ export class GuestAccess {
 
   /** Fetch and decode the instruction at `pc` (as the guest's kernel would fetch it). */
   fetch(pc: number): Decoded | null {
-    const word = (va: number) => {
-      let v = 0;
-      for (let i = 3; i >= 0; i--) v = (v << 8) | this.read8((va + i) >>> 0, KERNEL_FETCH);
-      return v >>> 0;
-    };
-    const w = word(pc);
+    const w = this.readWord(pc, KERNEL_FETCH);
     const d = decode(w);
     if (d === null || d.size === 4) return d;
-    return decode(w, word((pc + 4) >>> 0));
+    return decode(w, this.readWord((pc + 4) >>> 0, KERNEL_FETCH));
   }
 }
