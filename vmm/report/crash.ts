@@ -4,19 +4,10 @@ import { disassembleInsn, labelLookup } from '../../assembler/disasm.js';
 import type { Image, LineEntry } from '../../assembler/types.js';
 import { FLAGS, VEC } from '../../isa/abi.js';
 import { registerName } from '../../isa/table.js';
+import type { CpuState } from '../machine/cpu-state.js';
 
-export interface CrashRegisters {
-  r: number[];
-  pc: number;
-  flags: number;
-  cpl: number;
-  cr0: number;
-  cr2: number;
-  cr3: number;
-  cr4: number;
-  cr8: number;
-  ivtb: number;
-}
+/** The architectural registers, as in a CPU snapshot (with `r` shown unsigned). */
+export type CrashRegisters = Omit<CpuState, 'halted'>;
 
 /** The registers a crash report shows, read off a CPU. */
 export function cpuRegisters(cpu: {
