@@ -216,3 +216,183 @@ export const EXIT_CODE = {
   LIMIT: 101,
   CRASH: 102,
 } as const;
+
+// ---------------------------------------------------------------------------------------------------
+// Paravirtual ABI (technique `pv`). A PV kernel runs in ring 1 and asks the VMM for privileged work
+// with `hcall`: number in r0, arguments in r1..r5, result in r0 (>= 0 success, < 0 a negated HC_ERR).
+// ---------------------------------------------------------------------------------------------------
+
+/** Hypercall numbers. The VMM dispatches through a bounds-checked table indexed by these. */
+export const HC = {
+  /** r1 = guest-virtual buffer, r2 = length (<= HC_CONSOLE_MAX). Returns the bytes written. */
+  CONSOLE_WRITE: 0,
+  /** Returns PV_VERSION. */
+  VERSION: 1,
+  /** Returns the PV_FEATURE bits the VMM offers. */
+  FEATURES: 2,
+  /** r1 = guest-virtual address of a 256-word virtual vector table (same layout as the IVT), r2 = event upcall handler. */
+  SET_TRAP_TABLE: 3,
+  /** r1 = guest-virtual array of MMU_REQ entries, r2 = count. Returns how many were applied, or an error. */
+  MMU_UPDATE: 4,
+  /** r1 = guest-virtual address, r2 = new PTE (machine frame | bits), r3 = UVM_* flags. */
+  UPDATE_VA_MAPPING: 5,
+  /** r1 = machine address of a page directory to switch to (validated, then pinned). */
+  NEW_BASEPTR: 6,
+  /** r1 = kernel stack pointer loaded when a trap enters the kernel from ring 3 (the PV cr4). */
+  STACK_SWITCH: 7,
+  /** r1 = timer period in guest instructions (0 stops it), r2 = 1 for periodic. Ticks arrive as VIRQ.TIMER. */
+  SET_TIMER: 8,
+  SCHED_YIELD: 9,
+  /** Unmask events and wait until one is pending (the PV `sti; hlt`). */
+  SCHED_BLOCK: 10,
+  /** r1 = EVT_BIND kind, r2 = which (a VIRQ or a BACKEND id). Returns the port. */
+  EVTCHN_BIND: 11,
+  /** r1 = port: notify the far end. */
+  EVTCHN_SEND: 12,
+  EVTCHN_MASK: 13,
+  /** r1 = port; an event that became pending while masked is delivered on unmask. */
+  EVTCHN_UNMASK: 14,
+  /** r1 = pseudo-physical page address the caller owns, r2 = BACKEND id, r3 = GRANT_* flags. Returns a grant reference. */
+  GRANT: 15,
+  /** r1 = grant reference. */
+  GRANT_REVOKE: 16,
+  /** r1 = guest-virtual array of MULTICALL entries, r2 = count. Each entry's result is written back. */
+  MULTICALL: 17,
+  /** r1 = exit status. Does not return. */
+  SHUTDOWN: 18,
+  /** Return from a virtual trap or upcall: pc, flags (virtual IF, CPL) and sp from the frame at sp, as `iret`. */
+  IRET: 19,
+  /** r1 = BACKEND id, r2 = grant reference of the shared ring page (net: TX ring), r3 = event port, r4 = net RX ring grant. */
+  DEVICE_CONNECT: 20,
+} as const;
+export type HypercallName = keyof typeof HC;
+export const HC_COUNT = 21;
+/** Longest single console_write. */
+export const HC_CONSOLE_MAX = 4096;
+/** Longest multicall and mmu_update batch. */
+export const HC_BATCH_MAX = 256;
+
+/** Error codes (returned negated in r0), numbered like their POSIX namesakes. */
+export const HC_ERR = {
+  EPERM: 1, // the caller may not do this (a foreign frame, a writable page table, a grant it does not own)
+  ENOENT: 2, // no such port, grant or back-end
+  E2BIG: 7, // a batch or length over its limit
+  EFAULT: 14, // a pointer argument outside the caller's memory
+  EBUSY: 16, // the resource is already bound or connected
+  EINVAL: 22, // a malformed argument
+  ENOSPC: 28, // no free port or grant slot
+  ENOSYS: 38, // no such hypercall
+} as const;
+
+export const PV_VERSION = 0x0001_0000;
+export const PV_FEATURE = {
+  /** mmu_update and update_va_mapping: guest page tables hold machine frames (`direct` memory). */
+  DIRECT_PAGING: 1 << 0,
+  EVTCHN: 1 << 1,
+  SPLIT_DEVICES: 1 << 2,
+  MULTICALL: 1 << 3,
+} as const;
+
+/** update_va_mapping flags. */
+export const UVM = {
+  /** Invalidate the TLB entry for the address. */
+  INVLPG: 1 << 0,
+} as const;
+
+/** mmu_update request: 8 bytes. The low 2 bits of PTR select the command (PTRs are 4-byte aligned). */
+export const MMU_REQ = { PTR: 0, VAL: 4, SIZE: 8 } as const;
+export const MMU_CMD = {
+  /** *PTR (a machine address of a PTE in one of the caller's page-table pages) = VAL, validated. */
+  NORMAL_PT_UPDATE: 0,
+  /** PTR = machine address of a page the caller wants used as a page table (checked, then read-only to it). */
+  PIN_TABLE: 1,
+  /** PTR = machine address of a pinned table the caller no longer uses as one. */
+  UNPIN_TABLE: 2,
+} as const;
+
+/** multicall entry: a hypercall number, five arguments and the result, 7 words. */
+export const MULTICALL = { OP: 0, ARGS: 4, RESULT: 24, SIZE: 28 } as const;
+
+/**
+ * Start-of-day information. At boot a PV kernel runs with paging off (pseudo-physical addresses) and
+ * r1 holds the pseudo-physical address of this page, which the VMM fills in.
+ */
+export const START_INFO = {
+  MAGIC: 0,
+  /** Pages of RAM the domain owns (pseudo-physical 0 .. NR_PAGES*4096). */
+  NR_PAGES: 4,
+  /** Machine address of pseudo-physical 0: a domain's RAM is contiguous, machine = pseudo-physical + base. */
+  MACHINE_BASE: 8,
+  /** Pseudo-physical address of the shared-info page. */
+  SHARED_INFO: 12,
+  /** Pages at the top of RAM the VMM reserved (start info, shared info); the kernel must not allocate them. */
+  RESERVED_PAGES: 16,
+  SIZE: 20,
+} as const;
+export const PV_START_MAGIC = 0x5658_5056; // "VPXV"
+
+/**
+ * The shared-info page, one per PV domain, written by both sides. Masking events is a plain store to
+ * UPCALL_MASK: no exit, unlike `cli` under trap-and-emulate.
+ */
+export const SHINFO = {
+  /** Non-zero: event upcalls are masked (the virtual IF is 0). */
+  UPCALL_MASK: 0,
+  /** Non-zero: an unmasked event is pending; the VMM sets it and the guest clears it in its upcall. */
+  UPCALL_PENDING: 4,
+  /** Bit p: port p has a pending event. */
+  EVT_PENDING: 8,
+  /** Bit p: port p is masked. */
+  EVT_MASK: 12,
+  /** System time: guest instructions retired, low and high words. */
+  TIME_LO: 16,
+  TIME_HI: 20,
+  SIZE: 24,
+} as const;
+/** Event-channel ports per domain (one pending bit each). */
+export const EVTCHN_PORTS = 32;
+
+/** What an event channel is bound to. */
+export const EVT_BIND = { VIRQ: 0, BACKEND: 1 } as const;
+/** Virtual interrupts the VMM raises. */
+export const VIRQ = { TIMER: 0, CONSOLE_IN: 1 } as const;
+/** Back-ends in the VMM (hosted model) a front-end connects to. */
+export const BACKEND = { CONSOLE: 0, BLOCK: 1, NET: 2 } as const;
+/** grant flags. */
+export const GRANT_FLAG = { READONLY: 1 << 0 } as const;
+/** Grant slots per domain. */
+export const GRANT_MAX = 64;
+
+/**
+ * A split-driver shared ring (one page), after Xen's ring.h: producer indices only grow (slot =
+ * index mod RING_SLOTS); the consumer asks to be notified when the producer passes *_EVENT, so one
+ * notification covers a batch.
+ */
+export const RING = {
+  REQ_PROD: 0,
+  REQ_EVENT: 4,
+  RSP_PROD: 8,
+  RSP_EVENT: 12,
+  /** Slots start here; each is RING_SLOT_SIZE bytes and holds a request, later overwritten by its response. */
+  SLOTS: 64,
+} as const;
+export const RING_SLOTS = 32;
+export const RING_SLOT_SIZE = 32;
+
+/** Block request and response (in a ring slot). The data page is granted to the back-end. */
+export const BLKIF_REQ = { ID: 0, OP: 4, SECTOR: 8, COUNT: 12, GREF: 16, OFFSET: 20 } as const;
+export const BLKIF_RSP = { ID: 0, STATUS: 4 } as const;
+export const BLKIF_OP = { READ: 1, WRITE: 2 } as const;
+/** Net TX request (a packet to send) and RX request (an empty buffer to fill); responses carry id, status, length. */
+export const NETIF_REQ = { ID: 0, GREF: 4, OFFSET: 8, LEN: 12 } as const;
+export const NETIF_RSP = { ID: 0, STATUS: 4, LEN: 8 } as const;
+/** Response status: 0 = done, else a negated HC_ERR. */
+export const IF_STATUS_OK = 0;
+
+/**
+ * The console ring page: the front-end produces output bytes into OUT and consumes input bytes from IN
+ * (Xen's console interface), with free-running indices.
+ */
+export const CONSRING = { OUT_PROD: 0, OUT_CONS: 4, IN_PROD: 8, IN_CONS: 12, OUT: 64, IN: 64 + 2048 } as const;
+export const CONSRING_OUT_SIZE = 2048;
+export const CONSRING_IN_SIZE = 1024;

@@ -18,6 +18,27 @@ const GROUPS: ReadonlyArray<[string, Readonly<Record<string, number>>]> = [
   ['BLK', abi.BLK],
   ['NIC', abi.NIC],
   ['NIC_DESC', abi.NIC_DESC],
+  // paravirtual ABI
+  ['HC', abi.HC],
+  ['HC_ERR', abi.HC_ERR],
+  ['PV_FEATURE', abi.PV_FEATURE],
+  ['UVM', abi.UVM],
+  ['MMU_REQ', abi.MMU_REQ],
+  ['MMU_CMD', abi.MMU_CMD],
+  ['MULTICALL', abi.MULTICALL],
+  ['START_INFO', abi.START_INFO],
+  ['SHINFO', abi.SHINFO],
+  ['EVT_BIND', abi.EVT_BIND],
+  ['VIRQ', abi.VIRQ],
+  ['BACKEND', abi.BACKEND],
+  ['GRANT_FLAG', abi.GRANT_FLAG],
+  ['RING', abi.RING],
+  ['BLKIF_REQ', abi.BLKIF_REQ],
+  ['BLKIF_RSP', abi.BLKIF_RSP],
+  ['BLKIF_OP', abi.BLKIF_OP],
+  ['NETIF_REQ', abi.NETIF_REQ],
+  ['NETIF_RSP', abi.NETIF_RSP],
+  ['CONSRING', abi.CONSRING],
 ];
 
 /** Single constants exported under their own names. */
@@ -40,6 +61,18 @@ const SINGLES: ReadonlyArray<[string, number]> = [
   ['NIC_DESC_STATUS_DD', abi.NIC_DESC_STATUS_DD],
   ['NIC_DESC_CMD_EOP', abi.NIC_DESC_CMD_EOP],
   ['NIC_MAX_PACKET', abi.NIC_MAX_PACKET],
+  ['HC_COUNT', abi.HC_COUNT],
+  ['HC_CONSOLE_MAX', abi.HC_CONSOLE_MAX],
+  ['HC_BATCH_MAX', abi.HC_BATCH_MAX],
+  ['PV_VERSION', abi.PV_VERSION],
+  ['PV_START_MAGIC', abi.PV_START_MAGIC],
+  ['EVTCHN_PORTS', abi.EVTCHN_PORTS],
+  ['GRANT_MAX', abi.GRANT_MAX],
+  ['RING_SLOTS', abi.RING_SLOTS],
+  ['RING_SLOT_SIZE', abi.RING_SLOT_SIZE],
+  ['IF_STATUS_OK', abi.IF_STATUS_OK],
+  ['CONSRING_OUT_SIZE', abi.CONSRING_OUT_SIZE],
+  ['CONSRING_IN_SIZE', abi.CONSRING_IN_SIZE],
 ];
 
 function hex(v: number): string {
