@@ -373,8 +373,8 @@ export const RING = {
   REQ_EVENT: 4,
   RSP_PROD: 8,
   RSP_EVENT: 12,
-  /** Slots start here; each is RING_SLOT_SIZE bytes and holds a request, later overwritten by its response. */
-  SLOTS: 64,
+  /** Slot 0 starts here; each slot is RING_SLOT_SIZE bytes and holds a request, later overwritten by its response. */
+  SLOT0: 64,
 } as const;
 export const RING_SLOTS = 32;
 export const RING_SLOT_SIZE = 32;

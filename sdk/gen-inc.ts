@@ -89,5 +89,13 @@ export function generateVx32Inc(): string {
   for (const [k, v] of SINGLES) out.push(`.equ ${k}, ${hex(v)}`);
   out.push('\n; control registers (mov crN): numbers for reference');
   for (const [k, v] of Object.entries(abi.CR)) out.push(`.equ ${k}_NUM, ${v}`);
+  // Two ABI names that flatten to one assembler symbol would make every kernel fail to assemble.
+  const seen = new Set<string>();
+  for (const line of out) {
+    const name = /^\.equ (\w+),/.exec(line)?.[1];
+    if (!name) continue;
+    if (seen.has(name)) throw new Error(`vx32.inc: ${name} would be defined twice; rename one of the ABI constants`);
+    seen.add(name);
+  }
   return out.join('\n') + '\n';
 }
