@@ -57,7 +57,7 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
     const log = new PhaseLog();
     m.platform.onPhase = (phase) => log.mark(phase, 0);
     const r = m.run({ maxInstructions: opts.maxInstructions });
-    return [{ ...r, name: g.name, technique: 'native', memory: null, divergences: [], phases: log.phases(0) }];
+    return [{ ...r, name: g.name, technique: 'native', memory: null, devices: null, divergences: [], phases: log.phases(0) }];
   }
   const hv = new Hypervisor(guests, {
     technique: opts.technique,

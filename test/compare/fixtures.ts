@@ -1,6 +1,7 @@
 // Fabricated run results for the comparison tests: only the fields compare reads are meaningful.
 import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
-import type { MemoryMode, Technique } from '../../vmm/hv/types.js';
+import type { DeviceMode, MemoryMode, Technique } from '../../vmm/hv/types.js';
+import type { PhaseCount } from '../../vmm/phases.js';
 import type { Divergence } from '../../vmm/hv/vm.js';
 import { emptyVirtStats, type RunStats, type RunStatus } from '../../vmm/machine/run-result.js';
 
@@ -14,12 +15,18 @@ export interface FakeRun {
   instructions?: number;
   exits?: number;
   divergences?: Divergence[];
+  phases?: PhaseCount[];
+  devices?: DeviceMode | null;
+  exitsPerPacket?: number;
+  exitsPerBlock?: number;
 }
 
 export function fakeRun(f: FakeRun = {}): VmRunResult {
   const stats: RunStats = {
     ...emptyVirtStats(),
     exitsTotal: f.exits ?? 0,
+    exitsPerPacket: f.exitsPerPacket ?? 0,
+    exitsPerBlock: f.exitsPerBlock ?? 0,
     guestInstructions: f.instructions ?? 1000,
     idleInstructions: 0,
     modeledCycles: f.cycles ?? 1000,
@@ -47,13 +54,14 @@ export function fakeRun(f: FakeRun = {}): VmRunResult {
     name: 'k',
     technique: f.technique ?? 'native',
     memory: f.memory ?? null,
+    devices: f.devices ?? null,
     status: f.status ?? 'poweroff',
     exitCode: f.exitCode ?? 0,
     console: f.console ?? 'hello\nworld\n',
     stats,
     wallMs: 1.5,
     divergences: f.divergences ?? [],
-    phases: [{ name: 'boot', exits: stats.exitsTotal }],
+    phases: f.phases ?? [{ name: 'boot', exits: stats.exitsTotal }],
   };
 }
 

@@ -49,6 +49,8 @@ export interface VmRunResult extends RunResult {
   readonly name: string;
   readonly technique: Technique;
   readonly memory: MemoryMode | null;
+  /** Device model; null for native, which has the devices to itself. */
+  readonly devices: DeviceMode | null;
   /** Silent failures of sensitive instructions (trap-and-emulate), first ones first. */
   readonly divergences: readonly Divergence[];
   /** Exits per workload phase, split where the guest printed `== name ==` (see phases.ts). */
@@ -119,6 +121,7 @@ export class Hypervisor {
       });
       loadImage(region.guest.raw, spec.image);
       const vm = new Vm(id, spec.name, spec.image, region.guest, platform);
+      vm.devices = devices;
       const watch = opts.onExit;
       if (watch) vm.onExit = (e) => watch(spec.name, e);
       const runner: Runner =
@@ -220,6 +223,7 @@ export class Hypervisor {
       name: vm.name,
       technique: this.technique,
       memory: this.memory,
+      devices: vm.devices,
       status: vm.status === 'running' ? 'limit' : vm.status,
       exitCode: vm.exitCode,
       console: vm.platform.console,

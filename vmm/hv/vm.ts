@@ -11,6 +11,7 @@ import { PhaseLog } from '../phases.js';
 import { createCounters, exitsTotal, type VirtCounters } from './counters.js';
 import type { VmExit } from './exits.js';
 import type { GuestPhys } from './memory/guest-phys.js';
+import type { DeviceMode } from './types.js';
 import { createVirtualCpu, type VirtualCpu } from './vcpu.js';
 
 /** A sensitive instruction that did the wrong thing without trapping: what a real VMM never sees. */
@@ -59,6 +60,8 @@ export class Vm {
   wallMs = 0;
   /** Watches every exit as it is handled (`--trace exits`). */
   onExit: ((exit: VmExit) => void) | null = null;
+  /** How the VM reaches its devices (set by the hypervisor when it wires them). */
+  devices: DeviceMode = 'emulated';
   /** Exits counted at each phase mark the guest printed. */
   readonly phaseLog = new PhaseLog();
 

@@ -9,6 +9,7 @@ import {
   identicalCell,
   type CompareRow,
 } from './compare.js';
+import { deviceGrid, phaseGrids, type Grid } from './compare-detail.js';
 
 export interface RenderOptions {
   /** Cost profile name, for the legend. */
@@ -126,9 +127,31 @@ export function renderTable(allRows: readonly CompareRow[], opts: RenderOptions)
     t.push(c);
   }
   const notesText = legend(rows, notes, opts).map((l) => wrap(l, width, '  ')).join('\n');
-  // The light style pads every cell, so lines carry trailing spaces a pasted table should not.
-  const table = t.toString().split('\n').map((l) => l.trimEnd()).join('\n');
-  return `${table}\n${notesText}\n`;
+  const details = detailGrids(rows).map((g) => `\n${gridTable(g, color, width)}`).join('');
+  return `${trimLines(t.toString())}\n${notesText}\n${details}`;
+}
+
+// The light style pads every cell, so lines carry trailing spaces a pasted table should not.
+const trimLines = (text: string) => text.split('\n').map((l) => l.trimEnd()).join('\n');
+
+/** The per-phase and per-device views that follow the main table. */
+function detailGrids(rows: readonly CompareRow[]): Grid[] {
+  const device = deviceGrid(rows);
+  return [...phaseGrids(rows), ...(device ? [device] : [])];
+}
+
+/** A detail grid in the main table's light style, its title above and its note below. */
+function gridTable(g: Grid, color: boolean, width: number): string {
+  const none = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '' };
+  const t = new Table({
+    head: [...g.head],
+    colAligns: g.head.map((_, i) => (i < g.textColumns ? 'left' : 'right')),
+    chars: { ...none, left: '', 'left-mid': '', right: '', 'right-mid': '', mid: '─', 'mid-mid': '─', middle: ' ' },
+    style: { 'padding-left': 0, 'padding-right': 1, head: color ? ['cyan'] : [], border: color ? ['gray'] : [], compact: true },
+  });
+  for (const r of g.body) t.push([...r]);
+  const title = color ? pc.bold(g.title) : g.title;
+  return `${title}\n${trimLines(t.toString())}\n${wrap(g.note, width, '  ')}\n`;
 }
 
 /** One CSV field (RFC 4180 quoting). */
@@ -171,6 +194,17 @@ export function renderMarkdown(allRows: readonly CompareRow[], opts: RenderOptio
     '',
     ...legend(rows, notes, opts).map((l) => `- ${esc(l)}`),
   ];
+  for (const g of detailGrids(rows))
+    lines.push(
+      '',
+      `**${esc(g.title)}**`,
+      '',
+      `| ${g.head.map(esc).join(' | ')} |`,
+      `|${g.head.map((_, i) => (i < g.textColumns ? '---' : '---:')).join('|')}|`,
+      ...g.body.map((r) => `| ${r.map(esc).join(' | ')} |`),
+      '',
+      `${esc(g.note)}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

@@ -4,7 +4,8 @@ import { EXIT_CODE } from '../../isa/abi.js';
 import type { Divergence } from '../hv/vm.js';
 import type { VmRunResult } from '../hv/hypervisor.js';
 import type { RunStats, RunStatus } from '../machine/run-result.js';
-import { MEMORY_MODES, TECHNIQUES, type MemoryMode, type Technique } from '../hv/types.js';
+import type { PhaseCount } from '../phases.js';
+import { MEMORY_MODES, TECHNIQUES, type DeviceMode, type MemoryMode, type Technique } from '../hv/types.js';
 
 /** One column of a comparison: a technique and, where it has a choice, its memory mode. */
 export interface TechniqueSpec {
@@ -90,6 +91,8 @@ export interface CompareRow {
   readonly kernel: string;
   readonly technique: Technique;
   readonly memory: MemoryMode | null;
+  /** Device model of the run (null: native, or no run). */
+  readonly devices: DeviceMode | null;
   readonly label: string;
   readonly status: RowStatus;
   readonly exitCode: number | null;
@@ -110,6 +113,8 @@ export interface CompareRow {
   /** The simulator's own host time: measured, and about the simulator, not the guest. */
   readonly wallMs: number | null;
   readonly divergences: readonly Divergence[];
+  /** Exits per workload phase (the guest's `== name ==` marks); null when there was no run. */
+  readonly phases: readonly PhaseCount[] | null;
   readonly stats: RunStats | null;
 }
 
@@ -125,6 +130,7 @@ export function rowFromRun(kernel: string, run: VmRunResult, native: VmRunResult
     kernel,
     technique: run.technique,
     memory,
+    devices: run.devices,
     label: techniqueLabel(run.technique, memory),
     status: run.status,
     exitCode: run.exitCode,
@@ -138,6 +144,7 @@ export function rowFromRun(kernel: string, run: VmRunResult, native: VmRunResult
     overhead: native && native.stats.modeledCycles > 0 ? run.stats.modeledCycles / native.stats.modeledCycles : null,
     wallMs: run.wallMs,
     divergences: run.divergences,
+    phases: run.phases,
     stats: run.stats,
   };
 }
@@ -147,6 +154,7 @@ export function rowUnavailable(u: Unavailable): CompareRow {
     kernel: u.kernel,
     technique: u.spec.technique,
     memory: u.spec.memory,
+    devices: null,
     label: techniqueLabel(u.spec.technique, u.spec.memory),
     status: 'n/a',
     exitCode: null,
@@ -160,6 +168,7 @@ export function rowUnavailable(u: Unavailable): CompareRow {
     overhead: null,
     wallMs: null,
     divergences: [],
+    phases: null,
     stats: null,
   };
 }
