@@ -5,7 +5,7 @@ import type { Image } from '../assembler/types.js';
 import { loadProfile, type CostProfile } from './cost/profile.js';
 import { ConfigError, Hypervisor, type VmRunResult } from './hv/hypervisor.js';
 import type { VmExit } from './hv/exits.js';
-import type { DeviceMode, MemoryMode, Technique } from './hv/types.js';
+import { defaultDevices, type DeviceMode, type MemoryMode, type Technique } from './hv/types.js';
 import { Machine } from './machine/machine.js';
 import { PhaseLog } from './phases.js';
 
@@ -36,7 +36,7 @@ export { ConfigError };
 /** Run one or more guests to completion (or their instruction limit). */
 export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): VmRunResult[] {
   const profile = opts.profile ?? loadProfile();
-  const devices = opts.devices ?? 'emulated';
+  const devices = opts.devices ?? defaultDevices(opts.technique);
   if (opts.technique === 'native') {
     if (devices !== 'emulated')
       throw new ConfigError(`native has the devices to itself; --devices ${devices} is for a VMM technique`);

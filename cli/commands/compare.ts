@@ -45,6 +45,7 @@ interface CompareCliOptions {
   include?: string[];
   define?: string[];
   default?: boolean;
+  pv?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -73,6 +74,8 @@ export interface CompareSettings {
   readonly format: 'table' | 'json' | 'csv' | 'markdown';
   readonly chart: string | null;
   readonly defines: Record<string, number>;
+  /** The paravirtual port run under `pv` in place of the (one) kernel, judged against its native run. */
+  readonly pvPort: string | null;
 }
 
 /** Check the options; prints the problem and returns an exit code when they are unusable. */
@@ -93,8 +96,15 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
       return usage(`unknown device model ${JSON.stringify(opts.devices)} (choose from: ${DEVICE_MODES.join(', ')})`);
     devices = opts.devices as DeviceMode;
   }
-  const techniques = parseTechniques(opts.techniques ?? (opts.default ? DEFAULT_TECHNIQUES : 'native,emulate,trap,hw'), memory);
+  if (opts.pv !== undefined && (opts.default || kernels.length !== 1))
+    return usage('--pv names the paravirtual port of one kernel: give exactly one kernel file with it (--default pairs mini with mini-pv itself)');
+  const techniques = parseTechniques(
+    opts.techniques ?? (opts.default || opts.pv !== undefined ? DEFAULT_TECHNIQUES : 'native,emulate,trap,hw'),
+    memory,
+  );
   if (typeof techniques === 'string') return usage(techniques);
+  if (opts.pv !== undefined && !techniques.some((t) => t.technique === 'pv'))
+    return usage('--pv gives the image to run under pv, but --techniques does not include pv');
   const maxInstructions = parseCount(opts.maxInstructions);
   if (maxInstructions === null)
     return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e8`);
@@ -113,6 +123,7 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
     format: formats[0] ?? 'table',
     chart: opts.chart ?? (opts.default ? DEFAULT_CHART : null),
     defines,
+    pvPort: opts.pv ?? null,
   };
 }
 
@@ -131,6 +142,11 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
     const loaded = loadProgram(file, { includePaths: opts.include ?? [], defines: settings.defines });
     if (!loaded.ok) return loaded.exitCode;
     kernels.push({ name: names[i]!, image: loaded.image });
+  }
+  if (settings.pvPort !== null) {
+    const port = loadProgram(settings.pvPort, { includePaths: opts.include ?? [], defines: settings.defines });
+    if (!port.ok) return port.exitCode;
+    kernels[0] = { ...kernels[0]!, imageFor: { pv: port.image } };
   }
 
   // A one-line progress indicator, redrawn per run, only for a person watching a terminal.
@@ -203,6 +219,10 @@ export function register(program: Command): void {
     .option('-I, --include <dir>', 'extra include directory when assembling .s files (repeatable)', collect)
     .option('-D, --define <NAME[=V]>', 'define a symbol when assembling .s files (repeatable)', collect)
     .option('--default', `the bundled kernels (mini and the nanobenchmarks) under every technique, chart to ${DEFAULT_CHART}`)
+    .option(
+      '--pv <file>',
+      'the paravirtual port of the one kernel given: pv runs it instead, judged against the kernel\'s native run (default techniques become all of them)',
+    )
     .addHelpText(
       'after',
       `
@@ -224,6 +244,7 @@ Examples:
   vmlab compare guest-kernels/mini/main.s
   vmlab compare guest-kernels/nanobench/*.s --techniques native,hw:nested,hw:shadow --chart out/nb.svg
   vmlab compare guest-kernels/mini/main.s --cost-profile vt-2006 --markdown
+  vmlab compare my-kernel/main.s --pv my-kernel-pv/main.s
   vmlab compare --default`,
     )
     .action((files: string[], opts: CompareCliOptions) => {

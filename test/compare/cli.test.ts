@@ -53,6 +53,9 @@ describe('parseCompareOptions (in-process: no spawn per case)', () => {
       [[CALLRET], { maxInstructions: 'lots' }, /--max-instructions/],
       [[CALLRET], { default: true }, /either --default or kernel files/],
       [[CALLRET], { devices: 'magic' }, /unknown device model "magic"/],
+      [[CALLRET, CALLRET], { pv: CALLRET }, /exactly one kernel file/],
+      [[], { default: true, pv: CALLRET }, /--default pairs mini with mini-pv/],
+      [[CALLRET], { pv: CALLRET, techniques: 'native,hw' }, /does not include pv/],
     ];
     for (const [files, opts, message] of cases) {
       const { r, stderr } = parse(files, opts);
@@ -70,6 +73,13 @@ describe('parseCompareOptions (in-process: no spawn per case)', () => {
       'native', 'emulate', 'trap', 'hw:nested', 'hw:shadow', 'bt', 'pv',
     ]);
     expect(r.chart).toBe('out/comparison.svg');
+  });
+
+  it('--pv alone turns on every technique, and keeps the port for pv', () => {
+    const { r } = parse([CALLRET], { pv: 'port.s' });
+    if (typeof r === 'number') throw new Error(`unexpected exit ${r}`);
+    expect(r.pvPort).toBe('port.s');
+    expect(r.techniques.map((t) => t.technique)).toContain('pv');
   });
 });
 

@@ -24,6 +24,11 @@ export function defaultMemory(t: Technique): MemoryMode {
   return t === 'hw' ? 'nested' : t === 'pv' ? 'direct' : 'shadow';
 }
 
+/** The device model a technique uses when none is named: a PV kernel drives split front-ends, the others real registers. */
+export function defaultDevices(t: Technique): DeviceMode {
+  return t === 'pv' ? 'split' : 'emulated';
+}
+
 /** Memory modes each technique supports. */
 export const TECHNIQUE_MEMORY: Readonly<Record<Technique, readonly MemoryMode[]>> = {
   native: [],
