@@ -1,6 +1,6 @@
 // Pass 1: walks files and macro expansions in order, handling conditionals, includes, macros and labels,
 // laying out sections and choosing instruction sizes; records Items for pass 2.
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Statement } from './ast.js';
 import { evaluate, forEachRef } from './expr.js';
 import { MAX_INCLUDE_DEPTH, MAX_MACRO_DEPTH, MAX_TOTAL_LINES } from './limits.js';
@@ -328,6 +328,8 @@ export class Walker {
       }
       if (text === undefined) continue;
       const realPath = resolve(path);
+      // The SDK lives wherever vmlab is installed: name it relative to the working directory when it can be.
+      const shown = dir === this.inc.sdkDir ? shortPath(path) : path;
       for (let u: Unit | null = unit; u; u = u.parent) {
         if (!u.isMacro && u.realPath === realPath) {
           a.error(unit, st, op, `include cycle: \`${path}\` is already being included`);
@@ -336,9 +338,9 @@ export class Walker {
       }
       const where = a.whereOf(unit, st.line);
       const chain = [`included from ${where.file}:${where.line}`, ...unit.chain];
-      const loaded = this.fileUnit(text, path, realPath, chain, unit.includeDepth + 1, unit);
+      const loaded = this.fileUnit(text, shown, realPath, chain, unit.includeDepth + 1, unit);
       if (!loaded) return;
-      if (a.opts.listing) a.rows.push({ unit: loaded.unit, idx: -1, item: null, sec: a.cur, off: 0, header: `;;; include ${path}` });
+      if (a.opts.listing) a.rows.push({ unit: loaded.unit, idx: -1, item: null, sec: a.cur, off: 0, header: `;;; include ${shown}` });
       this.runText(loaded.unit, loaded.parsed);
       return;
     }
@@ -352,3 +354,8 @@ function active(conds: readonly Cond[]): boolean {
   return top === undefined || top.active;
 }
 
+/** `path` relative to the working directory when it lies inside it, else as given. */
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

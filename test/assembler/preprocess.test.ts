@@ -81,6 +81,12 @@ describe('includes', () => {
     expect(errs(r)).toEqual([]);
   });
 
+  it('names the SDK include relative to the working directory, so listings do not depend on the checkout path', () => {
+    const r = assembleSource('.include "vx32.inc"\nli r1, PAGE_SIZE', 'main.s', { listing: true });
+    expect(r.listing).toContain(';;; include sdk/include/vx32.inc');
+    expect(r.listing).not.toContain(SDK_INCLUDE_DIR);
+  });
+
   it('detects include cycles and reports them with the chain', () => {
     const files = { 'a.inc': '.include "b.inc"\n', 'b.inc': 'nop\n.include "a.inc"\n' };
     const r = asm('.include "a.inc"', { files });
