@@ -10,6 +10,7 @@ import { lineFor, type CrashReport } from '../report/crash.js';
 import { createCounters, type VirtCounters } from './counters.js';
 import type { VmExit } from './exits.js';
 import type { GuestPhys } from './memory/guest-phys.js';
+import { HANDLERS, type HandlerTable } from './privileged.js';
 import { createVirtualCpu, type VirtualCpu } from './vcpu.js';
 
 /** A sensitive instruction that did the wrong thing without trapping: what a real VMM never sees. */
@@ -58,6 +59,8 @@ export class Vm {
   wallMs = 0;
   /** Watches every exit as it is handled (`--trace exits`). */
   onExit: ((exit: VmExit) => void) | null = null;
+  /** What the VMM runs for each privileged or sensitive instruction it emulates for this VM. */
+  handlers: HandlerTable = HANDLERS;
 
   constructor(
     readonly id: number,

@@ -9,6 +9,7 @@ import { MEMMAP, PAGE_SIZE, PF_ERR, PTE } from '../../../isa/abi.js';
 import type { GuestPhys } from './guest-phys.js';
 import { walkGuest, type Access } from './guest-walk.js';
 import { PoolExhausted, type PagePool } from './page-pool.js';
+import { DEFAULT_SHADOW_SYNC, type PageTableUse, type ShadowSync, type ShadowView } from './shadow-sync.js';
 
 export type FillResult =
   | { readonly kind: 'filled' }
@@ -30,8 +31,9 @@ export interface ShadowStats {
 
 const PD_SELF = -1;
 const FILLED: FillResult = { kind: 'filled' };
+const DIRECTORY: PageTableUse = { kind: 'directory' };
 
-export class ShadowPager {
+export class ShadowPager implements ShadowView {
   /** Host-physical address of the shadow page directory: what the real cr3 holds. */
   readonly root: number;
   readonly stats: ShadowStats = { shadowFaults: 0, shadowSyncs: 0, shadowFlushes: 0 };
@@ -47,6 +49,8 @@ export class ShadowPager {
     private readonly pool: PagePool,
     private readonly guest: GuestPhys,
     private readonly p2m: P2m,
+    /** Which shadow entries a guest page-table edit invalidates (pluggable for exercise 06). */
+    private readonly sync: ShadowSync = DEFAULT_SHADOW_SYNC,
   ) {
     this.root = pool.alloc();
   }
@@ -140,29 +144,23 @@ export class ShadowPager {
   guestWrite(gpa: number, size: 1 | 2 | 4, value: number): boolean {
     this.guest.write(gpa, size, value);
     this.stats.shadowSyncs++;
-    let pdChanged = false;
-    for (const at of new Set([gpa >>> 2, (gpa + size - 1) >>> 2])) {
-      const byteAddr = at << 2;
-      const refs = this.tracked.get(byteAddr >>> 12);
-      if (!refs) continue;
-      const entry = (byteAddr & 0xfff) >>> 2;
-      for (const i of refs) {
-        if (i === PD_SELF) {
-          pdChanged = true;
-          continue;
-        }
-        const table = this.tables.get(i);
-        if (table !== undefined) this.words[(table >>> 2) + entry] = 0;
-      }
-    }
-    // A directory edit can add or remove whole page tables: re-track from scratch.
-    if (pdChanged) this.flush();
+    this.sync.afterPageTableWrite(this, gpa, size);
     return true;
   }
 
-  /** The guest invalidated one page: drop its shadow entry. */
+  uses(frame: number): readonly PageTableUse[] {
+    return (this.tracked.get(frame) ?? []).map((i) => (i === PD_SELF ? DIRECTORY : { kind: 'table', pdIndex: i }));
+  }
+
+  dropEntry(pdIndex: number, index: number): void {
+    const ok = (n: number) => Number.isInteger(n) && n >= 0 && n < 1024;
+    if (!ok(pdIndex) || !ok(index)) throw new RangeError(`dropEntry(${pdIndex}, ${index}): both must be integers in 0..1023`);
+    const table = this.tables.get(pdIndex);
+    if (table !== undefined) this.words[(table >>> 2) + index] = 0;
+  }
+
+  /** The guest invalidated one page. */
   invlpg(va: number): void {
-    const table = this.tables.get(va >>> 22);
-    if (table !== undefined) this.words[(table >>> 2) + ((va >>> 12) & 0x3ff)] = 0;
+    this.sync.invlpg(this, va >>> 0);
   }
 }
