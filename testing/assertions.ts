@@ -51,7 +51,9 @@ export function expectSameAsNative(run: Run, native: Run = run.rerun({ technique
   if (a !== n) {
     const first = run.divergences[0];
     const hint = first ? ` (the VMM saw ${first.message})` : '';
-    throw new CheckFailure(`under ${label(run)} the console differs from native${hint}`, formatDiff(n, a));
+    const ended =
+      run.status !== native.status ? `; the run ended ${run.status}${run.crash ? ` (${run.crash.reason})` : ''}, natively ${native.status}` : '';
+    throw new CheckFailure(`under ${label(run)} the console differs from native${ended}${hint}`, formatDiff(n, a));
   }
   if (run.status !== native.status || run.exitCode !== native.exitCode)
     throw new CheckFailure(

@@ -54,7 +54,7 @@ function naive(expected: readonly string[], actual: readonly string[]): DiffLine
  * A unified-style diff with `context` unchanged lines around each change ("..." marks a gap), headed by
  * `--- expected` and `+++ actual`. Empty when the two are the same.
  */
-export function formatDiff(expected: string, actual: string, context = 2): string {
+export function formatDiff(expected: string, actual: string, context = 2, maxLines = 40): string {
   const lines = diffLines(expected.split('\n'), actual.split('\n'));
   if (lines.every((l) => l.op === ' ')) return '';
   const keep = lines.map(() => false);
@@ -74,5 +74,7 @@ export function formatDiff(expected: string, actual: string, context = 2): strin
     out.push(`${l.op} ${l.text}`);
   });
   if (gap) out.push('...');
+  // Headers plus maxLines: a run that went wrong early should not bury the message under its whole transcript.
+  if (out.length > maxLines + 2) return [...out.slice(0, maxLines + 2), `... (${out.length - maxLines - 2} more diff lines)`].join('\n');
   return out.join('\n');
 }

@@ -14,6 +14,7 @@ export { CheckFailure, expectThat } from './failure.js';
 export { expectOutput, lineStartingWith, normalizeOutput, outputMatches } from './output.js';
 export { defineSuite, runSuite, type Check, type CheckContext, type CheckResult, type Suite, type SuiteResult } from './suite.js';
 export { loadSuite, resolveExercise, SuiteError } from './load-suite.js';
+export { checkedHandlers } from './handlers.js';
 export { render, REPORTERS, type ReporterName } from './reporters/index.js';
 
 // What VMM-side exercises write against.
