@@ -12,6 +12,12 @@ export type PageTableUse =
   /** The frame is the page table of directory slot `pdIndex` (a frame may serve several slots). */
   | { readonly kind: 'table'; readonly pdIndex: number };
 
+/** A present shadow entry that disagrees with the guest's own tables. */
+export interface ShadowMismatch {
+  readonly va: number;
+  readonly problem: string;
+}
+
 /** What a sync policy may see of the shadow and do to it. */
 export interface ShadowView {
   /** Every use of guest frame `frame` (a guest-physical page number) as a page table; empty if none. */
@@ -20,6 +26,12 @@ export interface ShadowView {
   dropEntry(pdIndex: number, index: number): void;
   /** Discard the whole shadow and re-read which frames the guest uses as page tables. */
   flush(): void;
+  /**
+   * Every present shadow entry that the guest's tables, as they are now, would not give: another frame,
+   * more rights, a write that would not set the guest's dirty bit, a page table left writable. Empty when
+   * the shadow is coherent (for tests and debugging; it walks the whole shadow).
+   */
+  audit(): ShadowMismatch[];
 }
 
 export interface ShadowSync {
