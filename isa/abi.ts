@@ -213,6 +213,10 @@ export const EXIT_CODE = {
   DIVERGED: 5,
   /** A device or technique the image cannot use (e.g. a non-PV image under `pv`, a taken passthrough device). */
   CONFIG: 6,
+  /** `vmlab test`: the suite ran and at least one check failed. */
+  CHECKS_FAILED: 7,
+  /** `vmlab test`: the exercise's suite.ts is missing, does not load, or is not a suite. */
+  BAD_SUITE: 8,
   LIMIT: 101,
   CRASH: 102,
 } as const;

@@ -31,6 +31,8 @@ export interface PlatformOptions {
    * platform only reports it.
    */
   passthroughNic?: { nic: Nic; wire: Loopback };
+  /** Packets the far end of the wire sends, each as soon as the NIC has a free receive descriptor. */
+  packets?: readonly Uint8Array[];
 }
 
 export class Platform {
@@ -79,6 +81,7 @@ export class Platform {
     this.bus.mapPorts(PORT.TEST_PASS, TEST_PORT_COUNT, this.testport);
     this.bus.mapMmio(MEMMAP.BLOCK_MMIO, MEMMAP.MMIO_SIZE, this.block);
     if (!opts.passthroughNic) this.bus.mapMmio(MEMMAP.NIC_MMIO, MEMMAP.MMIO_SIZE, this.nic!);
+    if (opts.packets) this.wire.queue(opts.packets);
   }
 
   /**

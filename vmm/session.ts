@@ -5,6 +5,10 @@ import type { Image } from '../assembler/types.js';
 import { loadProfile, type CostProfile } from './cost/profile.js';
 import { ConfigError, Hypervisor, type VmRunResult } from './hv/hypervisor.js';
 import type { VmExit } from './hv/exits.js';
+import type { GuestFinalState } from './hv/guest-state.js';
+import type { ShadowSync } from './hv/memory/shadow-sync.js';
+import type { HandlerOverrides } from './hv/privileged.js';
+import { cpuRegisters } from './report/crash.js';
 import { defaultDevices, type DeviceMode, type MemoryMode, type Technique } from './hv/types.js';
 import { Machine } from './machine/machine.js';
 import { PhaseLog } from './phases.js';
@@ -17,6 +21,8 @@ export interface GuestSpec {
   readonly stdin?: string | Uint8Array;
   readonly blockImage?: Uint8Array;
   readonly consoleSink?: (text: string) => void;
+  /** Packets the far end of the wire sends, each once the guest's NIC has a free receive descriptor. */
+  readonly packets?: readonly Uint8Array[];
 }
 
 export interface SessionOptions {
@@ -29,6 +35,12 @@ export interface SessionOptions {
   readonly quantum?: number;
   /** Called for every exit (and every fault a trap-and-emulate guest sends to the VMM). */
   readonly onExit?: (vm: string, exit: VmExit) => void;
+  /** trap only: replacement trap-and-emulate handlers (see HypervisorOptions.handlers). */
+  readonly handlers?: HandlerOverrides;
+  /** Shadow paging only: the sync policy (see HypervisorOptions.shadowSync). */
+  readonly shadowSync?: ShadowSync;
+  /** Called once per guest after the run, with its final registers, RAM, disk and sent packets (the testing API). */
+  readonly inspect?: (name: string, state: GuestFinalState) => void;
 }
 
 export { ConfigError };
@@ -43,6 +55,7 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
     if (guests.length !== 1)
       throw new ConfigError('native runs one kernel alone on the machine; use a VMM technique to run several');
     if (opts.memory) throw new ConfigError(`native has no memory virtualization; --memory ${opts.memory} does not apply`);
+    if (opts.handlers || opts.shadowSync) throw new ConfigError('native has no VMM: replacement handlers and shadow-sync policies need one');
     const g = guests[0]!;
     const m = new Machine({
       profile,
@@ -51,12 +64,14 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
       ...(g.stdin !== undefined ? { stdin: g.stdin } : {}),
       ...(g.blockImage ? { blockImage: g.blockImage } : {}),
       ...(g.consoleSink ? { consoleSink: g.consoleSink } : {}),
+      ...(g.packets ? { packets: g.packets } : {}),
     });
     m.load(g.image);
     // Bare metal has no VMM to exit to: every phase has 0 exits, which is the point of the baseline.
     const log = new PhaseLog();
     m.platform.onPhase = (phase) => log.mark(phase, 0);
     const r = m.run({ maxInstructions: opts.maxInstructions });
+    opts.inspect?.(g.name, { registers: cpuRegisters(m.cpu), ram: m.mem, disk: m.block.disk, packetsSent: m.wire.sent });
     return [{ ...r, name: g.name, technique: 'native', memory: null, devices: null, divergences: [], phases: log.phases(0) }];
   }
   const hv = new Hypervisor(guests, {
@@ -66,7 +81,11 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
     ...(opts.memory ? { memory: opts.memory } : {}),
     ...(opts.quantum ? { quantum: opts.quantum } : {}),
     ...(opts.onExit ? { onExit: opts.onExit } : {}),
+    ...(opts.handlers ? { handlers: opts.handlers } : {}),
+    ...(opts.shadowSync ? { shadowSync: opts.shadowSync } : {}),
     devices,
   });
-  return hv.run(opts.maxInstructions);
+  const results = hv.run(opts.maxInstructions);
+  if (opts.inspect) results.forEach((r, i) => opts.inspect!(r.name, hv.finalState(i)));
+  return results;
 }

@@ -5,6 +5,7 @@ import { register as compare } from './compare.js';
 import { register as disasm } from './disasm.js';
 import { register as isa } from './isa.js';
 import { register as run } from './run.js';
+import { register as test } from './test.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -14,4 +15,5 @@ export const COMMANDS: RegisterCommand[] = [
   disasm,
   isa,
   run,
+  test,
 ];

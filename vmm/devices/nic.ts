@@ -29,6 +29,8 @@ export const NIC_DEFAULT_MAC = { lo: 0x12005452, hi: 0x5634 } as const;
 /** Where transmitted packets go: the far end of the wire. */
 export interface NicPeer {
   transmit(packet: Uint8Array): void;
+  /** The guest just gave the NIC receive descriptors (or enabled it): a peer holding packets may send now. */
+  rxReady?(): void;
 }
 
 export type NicState = {
@@ -150,6 +152,7 @@ export class Nic implements Device<NicState> {
       case NIC.CTRL:
         s.ctrl = v & NIC_CTRL_ENABLE;
         if (this.enabled) this.processTx();
+        if (this.enabled) this.peer?.rxReady?.();
         break;
       case NIC.IMS:
         s.ims = v & (NIC_ICR_TXDW | NIC_ICR_RXT);
@@ -180,6 +183,7 @@ export class Nic implements Device<NicState> {
         break;
       case NIC.RDT:
         s.rdt = v;
+        this.peer?.rxReady?.();
         break;
       case NIC.MAC_LO:
         s.macLo = v;
@@ -223,6 +227,12 @@ export class Nic implements Device<NicState> {
       s.tdh = (s.tdh + 1) % s.tdlen;
     }
     if (wrote) this.cause(NIC_ICR_TXDW);
+  }
+
+  /** Whether a packet arriving now would find a free receive descriptor. */
+  get canReceive(): boolean {
+    const s = this.state;
+    return this.enabled && s.rdlen > 0 && s.rdh < s.rdlen && s.rdh !== s.rdt;
   }
 
   /** A packet arrives from the far end. Returns false if it was dropped. */
@@ -279,6 +289,8 @@ export class Nic implements Device<NicState> {
 /** A host-side far end for tests and demos: records what the NIC sends and injects what it receives. */
 export class Loopback implements NicPeer {
   readonly sent: Uint8Array[] = [];
+  /** Packets waiting for the guest to post receive descriptors (a far end that retries, never drops). */
+  private readonly waiting: Uint8Array[] = [];
 
   constructor(private readonly nic: Nic) {
     nic.connect(this);
@@ -286,6 +298,23 @@ export class Loopback implements NicPeer {
 
   transmit(packet: Uint8Array): void {
     this.sent.push(packet);
+  }
+
+  /** Send these packets, in order, each once the NIC has room for it. */
+  queue(packets: readonly Uint8Array[]): void {
+    this.waiting.push(...packets);
+    this.rxReady();
+  }
+
+  /** Packets queued but not yet received by the NIC. */
+  get pending(): number {
+    return this.waiting.length;
+  }
+
+  rxReady(): void {
+    // One too big for any NIC goes now: the NIC drops it, as it would any time.
+    while (this.waiting.length > 0 && (this.nic.canReceive || this.waiting[0]!.length > NIC_MAX_PACKET))
+      this.nic.receive(this.waiting.shift()!);
   }
 
   /** Deliver a packet to the NIC as if it came off the wire. */

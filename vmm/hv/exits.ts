@@ -10,7 +10,7 @@ import { ABS_FLAG } from '../../isa/table.js';
 import type { ExitInfo } from '../machine/vmx.js';
 import type { GuestAccess } from './guest-access.js';
 import type { ShadowPager } from './memory/shadow.js';
-import { GuestFault, HANDLERS, isSystemId, type EmulationContext } from './privileged.js';
+import { GuestFault, isSystemId, type EmulationContext } from './privileged.js';
 import type { Vm } from './vm.js';
 
 interface Insn {
@@ -256,7 +256,7 @@ function emulateAt(h: ExitHost, pc: number, onlyIfTrapped = false): boolean {
   if (!isSystemId(id) || (onlyIfTrapped && d.info.cls === 'sensitive' && !h.strict)) return false;
   const ctx = h.context();
   try {
-    HANDLERS[id](ctx, d);
+    h.vm.handlers[id](ctx, d);
   } catch (err) {
     if (!(err instanceof GuestFault)) throw err;
     h.deliver(err.vector, err.error, err.address);

@@ -12,7 +12,10 @@ import type { PhaseCount } from '../phases.js';
 import { buildRunStats } from '../stats.js';
 import { exitsTotal } from './counters.js';
 import type { VmExit } from './exits.js';
+import { finalState, type GuestFinalState } from './guest-state.js';
 import { Host } from './host.js';
+import type { ShadowSync } from './memory/shadow-sync.js';
+import { HANDLERS, type HandlerOverrides } from './privileged.js';
 import { EmulateRunner } from './techniques/emulate.js';
 import { HwRunner } from './techniques/hw.js';
 import type { Runner } from './techniques/runner.js';
@@ -29,6 +32,8 @@ export interface VmSpec {
   readonly stdin?: string | Uint8Array;
   readonly blockImage?: Uint8Array;
   readonly consoleSink?: (text: string) => void;
+  /** Packets the far end of the wire sends, each as soon as the guest's NIC has a free receive descriptor. */
+  readonly packets?: readonly Uint8Array[];
 }
 
 export interface HypervisorOptions {
@@ -43,6 +48,10 @@ export interface HypervisorOptions {
   readonly onExit?: (vm: string, exit: VmExit) => void;
   /** Device model for every VM that does not name its own. */
   readonly devices?: DeviceMode;
+  /** trap only: replace these entries of privileged.ts's handler table (exercise 03: student handlers). */
+  readonly handlers?: HandlerOverrides;
+  /** Shadow paging only: the policy that keeps the shadow in sync with guest page-table edits (exercise 06). */
+  readonly shadowSync?: ShadowSync;
 }
 
 export interface VmRunResult extends RunResult {
@@ -87,6 +96,10 @@ export class Hypervisor {
       );
     if (opts.technique === 'bt' || opts.technique === 'pv')
       throw new ConfigError(`technique ${opts.technique} is not available in this build yet`);
+    if (opts.handlers && opts.technique !== 'trap')
+      throw new ConfigError(`replacement trap-and-emulate handlers need --technique trap, not ${opts.technique}`);
+    if (opts.shadowSync && memory !== 'shadow')
+      throw new ConfigError(`a shadow-sync policy needs shadow paging; ${opts.technique} here uses ${memory ?? 'its own software MMU'}`);
     this.memory = memory;
     this.profile = opts.profile ?? loadProfile();
     this.quantum = Math.max(1, opts.quantum ?? DEFAULT_QUANTUM);
@@ -118,18 +131,20 @@ export class Hypervisor {
         ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
         ...(spec.blockImage ? { blockImage: spec.blockImage } : {}),
         ...(spec.consoleSink ? { consoleSink: spec.consoleSink } : {}),
+        ...(spec.packets ? { packets: spec.packets } : {}),
       });
       loadImage(region.guest.raw, spec.image);
       const vm = new Vm(id, spec.name, spec.image, region.guest, platform);
       vm.devices = devices;
       const watch = opts.onExit;
       if (watch) vm.onExit = (e) => watch(spec.name, e);
+      if (opts.handlers) vm.handlers = { ...HANDLERS, ...opts.handlers };
       const runner: Runner =
         opts.technique === 'emulate'
           ? new EmulateRunner(vm, region)
           : opts.technique === 'trap'
-            ? new TrapRunner(vm, this.host, region, opts.strict ?? false)
-            : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined);
+            ? new TrapRunner(vm, this.host, region, opts.strict ?? false, opts.shadowSync)
+            : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined, opts.shadowSync);
       runner.boot();
       this.vms.push(vm);
       this.runners.push(runner);
@@ -168,6 +183,13 @@ export class Hypervisor {
       if (!progressed) break;
     }
     return this.vms.map((vm, i) => this.result(vm, this.runners[i]!));
+  }
+
+  /** VM i's registers, RAM, disk and sent packets as its guest sees them (after `run`). */
+  finalState(i: number): GuestFinalState {
+    const vm = this.vms[i];
+    if (!vm) throw new RangeError(`no VM ${i}`);
+    return finalState(vm, this.technique, this.memory);
   }
 
   /** Accesses the VM made straight to a passed-through device, with no exit (the host bus holds only those). */

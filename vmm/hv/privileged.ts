@@ -162,6 +162,10 @@ export const HANDLERS = {
   },
 } satisfies Record<SystemId, Handler>;
 
+/** A complete handler table, like HANDLERS; a VM may run with some entries replaced (exercise 03). */
+export type HandlerTable = Readonly<Record<SystemId, Handler>>;
+export type HandlerOverrides = Partial<HandlerTable>;
+
 export function isSystemId(id: string): id is SystemId {
   return Object.hasOwn(HANDLERS, id);
 }

@@ -12,6 +12,7 @@ import { createCounters, exitsTotal, type VirtCounters } from './counters.js';
 import type { VmExit } from './exits.js';
 import type { GuestPhys } from './memory/guest-phys.js';
 import type { DeviceMode } from './types.js';
+import { HANDLERS, type HandlerTable } from './privileged.js';
 import { createVirtualCpu, type VirtualCpu } from './vcpu.js';
 
 /** A sensitive instruction that did the wrong thing without trapping: what a real VMM never sees. */
@@ -64,6 +65,8 @@ export class Vm {
   devices: DeviceMode = 'emulated';
   /** Exits counted at each phase mark the guest printed. */
   readonly phaseLog = new PhaseLog();
+  /** What the VMM runs for each privileged or sensitive instruction it emulates for this VM. */
+  handlers: HandlerTable = HANDLERS;
 
   constructor(
     readonly id: number,

@@ -9,6 +9,7 @@ import { MEMMAP, PAGE_SIZE, PF_ERR, PTE } from '../../../isa/abi.js';
 import type { GuestPhys } from './guest-phys.js';
 import { walkGuest, type Access } from './guest-walk.js';
 import { PoolExhausted, type PagePool } from './page-pool.js';
+import { DEFAULT_SHADOW_SYNC, type PageTableUse, type ShadowMismatch, type ShadowSync, type ShadowView } from './shadow-sync.js';
 
 export type FillResult =
   | { readonly kind: 'filled' }
@@ -30,8 +31,9 @@ export interface ShadowStats {
 
 const PD_SELF = -1;
 const FILLED: FillResult = { kind: 'filled' };
+const DIRECTORY: PageTableUse = { kind: 'directory' };
 
-export class ShadowPager {
+export class ShadowPager implements ShadowView {
   /** Host-physical address of the shadow page directory: what the real cr3 holds. */
   readonly root: number;
   readonly stats: ShadowStats = { shadowFaults: 0, shadowSyncs: 0, shadowFlushes: 0 };
@@ -47,6 +49,8 @@ export class ShadowPager {
     private readonly pool: PagePool,
     private readonly guest: GuestPhys,
     private readonly p2m: P2m,
+    /** Which shadow entries a guest page-table edit invalidates (pluggable for exercise 06). */
+    private readonly sync: ShadowSync = DEFAULT_SHADOW_SYNC,
   ) {
     this.root = pool.alloc();
   }
@@ -140,29 +144,55 @@ export class ShadowPager {
   guestWrite(gpa: number, size: 1 | 2 | 4, value: number): boolean {
     this.guest.write(gpa, size, value);
     this.stats.shadowSyncs++;
-    let pdChanged = false;
-    for (const at of new Set([gpa >>> 2, (gpa + size - 1) >>> 2])) {
-      const byteAddr = at << 2;
-      const refs = this.tracked.get(byteAddr >>> 12);
-      if (!refs) continue;
-      const entry = (byteAddr & 0xfff) >>> 2;
-      for (const i of refs) {
-        if (i === PD_SELF) {
-          pdChanged = true;
-          continue;
-        }
-        const table = this.tables.get(i);
-        if (table !== undefined) this.words[(table >>> 2) + entry] = 0;
-      }
-    }
-    // A directory edit can add or remove whole page tables: re-track from scratch.
-    if (pdChanged) this.flush();
+    this.sync.afterPageTableWrite(this, gpa, size);
     return true;
   }
 
-  /** The guest invalidated one page: drop its shadow entry. */
+  uses(frame: number): readonly PageTableUse[] {
+    return (this.tracked.get(frame) ?? []).map((i) => (i === PD_SELF ? DIRECTORY : { kind: 'table', pdIndex: i }));
+  }
+
+  dropEntry(pdIndex: number, index: number): void {
+    const ok = (n: number) => Number.isInteger(n) && n >= 0 && n < 1024;
+    if (!ok(pdIndex) || !ok(index)) throw new RangeError(`dropEntry(${pdIndex}, ${index}): both must be integers in 0..1023`);
+    const table = this.tables.get(pdIndex);
+    if (table !== undefined) this.words[(table >>> 2) + index] = 0;
+  }
+
+  audit(): ShadowMismatch[] {
+    const out: ShadowMismatch[] = [];
+    const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
+    const read = { write: false, user: false, fetch: false } as const;
+    for (const [i, table] of this.tables) {
+      for (let j = 0; j < 1024; j++) {
+        const e = this.words[(table >>> 2) + j]!;
+        if (!(e & PTE.P)) continue;
+        const va = ((i << 22) | (j << 12)) >>> 0;
+        const hpa = (e & PTE.FRAME_MASK) >>> 0;
+        const w = walkGuest(this.guest, this.guestRoot, this.paging, va, read, false);
+        let problem: string | null = null;
+        if (!w.ok) problem = 'the guest tables no longer map this page, the shadow still does';
+        else {
+          const want = this.p2m((w.gpa & ~(PAGE_SIZE - 1)) >>> 0);
+          if (want !== hpa) {
+            // Name the shadow's frame as the guest knows it, when it is in the guest's RAM at all.
+            const base = this.p2m(0);
+            const was = base >= 0 && hpa >= base && hpa - base < this.guest.size ? `guest frame ${hex(hpa - base)}` : `host ${hex(hpa)}`;
+            problem = `the guest tables map guest frame ${hex(w.gpa & ~(PAGE_SIZE - 1))}, the shadow still maps ${was}`;
+          }
+          else if (e & PTE.W && !w.writable) problem = 'the shadow allows writes the guest tables forbid';
+          else if (e & PTE.W && !w.dirty) problem = "the shadow allows a write that would not set the guest's dirty bit";
+          else if (e & PTE.U && !w.user) problem = 'the shadow lets ring 3 in where the guest tables do not';
+          else if (e & PTE.W && this.tracked.has(w.gpa >>> 12)) problem = 'a guest page table is mapped writable: its edits would go unseen';
+        }
+        if (problem) out.push({ va, problem });
+      }
+    }
+    return out;
+  }
+
+  /** The guest invalidated one page. */
   invlpg(va: number): void {
-    const table = this.tables.get(va >>> 22);
-    if (table !== undefined) this.words[(table >>> 2) + ((va >>> 12) & 0x3ff)] = 0;
+    this.sync.invlpg(this, va >>> 0);
   }
 }

@@ -13,6 +13,7 @@ import { GuestAccess } from '../guest-access.js';
 import type { Host, VmRegion } from '../host.js';
 import { buildSecondStage } from '../memory/second-stage.js';
 import { ShadowPager } from '../memory/shadow.js';
+import type { ShadowSync } from '../memory/shadow-sync.js';
 import { GuestFault, guestServices, type EmulationContext } from '../privileged.js';
 import type { VirtualCpu } from '../vcpu.js';
 import type { Vm } from '../vm.js';
@@ -39,6 +40,7 @@ export class HwRunner extends Runner implements ExitHost {
     readonly memory: 'nested' | 'shadow',
     /** The physical NIC is this VM's: its registers are mapped straight in and its interrupts exit to us. */
     readonly passthrough = false,
+    shadowSync?: ShadowSync,
   ) {
     super(vm);
     const cpu = host.cpu;
@@ -52,7 +54,7 @@ export class HwRunner extends Runner implements ExitHost {
     });
     // Every port exits: the guest's devices are the VMM's models (the hypervisor-direct model).
     this.vmcs.ioBitmap.fill(0xff);
-    this.shadow = shadowed ? new ShadowPager(host.words, region.pool, g, (gpa) => g.toHost(gpa)) : null;
+    this.shadow = shadowed ? new ShadowPager(host.words, region.pool, g, (gpa) => g.toHost(gpa), shadowSync) : null;
     const v = vm.v;
     this.access = new GuestAccess(
       g,

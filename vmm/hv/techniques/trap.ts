@@ -12,6 +12,7 @@ import { handleExit, type ExitHost } from '../exits.js';
 import { GuestAccess } from '../guest-access.js';
 import type { Host, VmRegion } from '../host.js';
 import { ShadowPager } from '../memory/shadow.js';
+import type { ShadowSync } from '../memory/shadow-sync.js';
 import { GuestFault, guestFlags, guestServices, type EmulationContext } from '../privileged.js';
 import { guestCpl, realCpl } from '../vcpu.js';
 import type { Vm } from '../vm.js';
@@ -37,11 +38,12 @@ export class TrapRunner extends Runner implements ExitHost {
     private readonly host: Host,
     region: VmRegion,
     readonly strict: boolean,
+    shadowSync?: ShadowSync,
   ) {
     super(vm);
     this.cpu = host.cpu;
     const g = region.guest;
-    this.shadow = new ShadowPager(host.words, region.pool, g, (gpa) => g.toHost(gpa));
+    this.shadow = new ShadowPager(host.words, region.pool, g, (gpa) => g.toHost(gpa), shadowSync);
     const v = vm.v;
     this.access = new GuestAccess(g, { cr0: () => v.cr0, cr3: () => v.cr3 }, this.shadow);
     this.share = new CpuShare(this.cpu, vm);

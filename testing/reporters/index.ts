@@ -1,0 +1,23 @@
+// The reporters `vmlab test --reporter` offers, by name.
+
+import type { SuiteResult } from '../suite.js';
+import { renderGradescope } from './gradescope.js';
+import { renderHuman } from './human.js';
+import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+
+export const REPORTERS = ['human', 'json', 'junit', 'gradescope'] as const;
+export type ReporterName = (typeof REPORTERS)[number];
+
+export function render(name: ReporterName, r: SuiteResult, opts: { color?: boolean } = {}): string {
+  switch (name) {
+    case 'human':
+      return renderHuman(r, opts);
+    case 'json':
+      return renderJson(r);
+    case 'junit':
+      return renderJunit(r);
+    case 'gradescope':
+      return renderGradescope(r);
+  }
+}
