@@ -1,6 +1,6 @@
 // vmlab/testing: what exercise suites (and any vitest suite) import to boot kernels and check what they did.
 
-export { boot, DEFAULT_MAX_INSTRUCTIONS, ProgramError, type BlockWrite, type BootOptions, type Program, type Run } from './boot.js';
+export { boot, bootTogether, DEFAULT_MAX_INSTRUCTIONS, ProgramError, type BlockWrite, type BootOptions, type Program, type Run } from './boot.js';
 export {
   exitCount,
   expectExitsAtMost,

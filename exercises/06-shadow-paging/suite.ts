@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   auditedShadowSync,
   boot,
+  bootTogether,
   CheckFailure,
   defineSuite,
   expectSameAsNative,
@@ -96,6 +97,24 @@ export default defineSuite({
     scenario(5, 'pde', 2, 'a directory entry switches page tables'),
     scenario(6, 'selfmap', 2, 'the directory mapped as its own page table'),
     scenario(7, 'outside', 1, 'isolation: a PTE naming a frame beyond RAM faults, as natively'),
+    {
+      name: 'isolation: beside the hostile kernel, an innocent VM is untouched',
+      points: 1,
+      async run(ctx) {
+        const sync = await studentSync(ctx);
+        const innocent = ctx.exercise('kernel/innocent.s');
+        const hostile = ctx.exercise('kernel/main.s');
+        const alone = boot(innocent);
+        for (const { label, opts } of SHADOWED) {
+          const stale: StaleEntry[] = [];
+          const [bystander] = bootTogether([innocent, hostile], { ...opts, shadowSync: auditedShadowSync(sync, stale) });
+          if (bystander!.console !== alone.console)
+            throw new CheckFailure(`under ${label} the innocent VM printed ${JSON.stringify(bystander!.console.trim())}, alone ${JSON.stringify(alone.console.trim())}`);
+          if (!Buffer.from(bystander!.ram).equals(Buffer.from(alone.ram)))
+            throw new CheckFailure(`under ${label} the innocent VM's RAM differs from a run alone`);
+        }
+      },
+    },
     {
       name: 'mini under trap and hw (shadow) with your policy: native transcript, shadow never lags',
       points: 3,
