@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import pc from 'picocolors';
 import { EXIT_CODE } from '../../isa/abi.js';
+import { registerTestingAlias } from '../../testing/alias.js';
 import { loadSuite, resolveExercise, SuiteError } from '../../testing/load-suite.js';
 import { render, REPORTERS, type ReporterName } from '../../testing/reporters/index.js';
 import { runSuite } from '../../testing/suite.js';
@@ -28,6 +29,8 @@ async function testCommand(exercise: string, opts: TestCliOptions): Promise<numb
     cliError(e.message);
     return EXIT_CODE.USAGE;
   }
+  // Suites and student files import vmlab/testing; outside this checkout only the alias finds it.
+  registerTestingAlias();
   let suite;
   try {
     suite = await loadSuite(dirs.exerciseDir);

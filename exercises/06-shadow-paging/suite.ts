@@ -1,7 +1,6 @@
 // Exercise 06's checks: each hostile scenario reads as natively under shadow paging with the student's
 // sync policy, and the shadow never lags the guest's tables (audited at every edit and invlpg); then mini.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   auditedShadowSync,
   boot,
@@ -9,6 +8,7 @@ import {
   CheckFailure,
   defineSuite,
   expectSameAsNative,
+  importWork,
   lineStartingWith,
   type BootOptions,
   type Check,
@@ -28,14 +28,7 @@ const SHADOWED: readonly { label: string; opts: BootOptions }[] = [
 
 async function studentSync(ctx: CheckContext): Promise<ShadowSync> {
   return ctx.memo('sync', async () => {
-    const file = ctx.file('sync.ts');
-    if (!existsSync(file)) throw new CheckFailure(`no sync.ts in ${ctx.workdir}`);
-    let mod: { sync?: Partial<ShadowSync> };
-    try {
-      mod = (await import(pathToFileURL(file).href)) as { sync?: Partial<ShadowSync> };
-    } catch (e) {
-      throw new CheckFailure(`sync.ts does not load: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const mod = (await importWork(ctx.file('sync.ts'))) as { sync?: Partial<ShadowSync> };
     const s = mod.sync;
     if (typeof s?.afterPageTableWrite !== 'function' || typeof s.invlpg !== 'function')
       throw new CheckFailure('sync.ts must `export const sync = { afterPageTableWrite(view, gpa, size) {...}, invlpg(view, va) {...} }`');

@@ -1,7 +1,7 @@
 // CI for the exercises: every suite passes on its solution/ and fails on its untouched starter/ with the
 // messages its README promises; plus `vmlab test` itself, end to end, on one exercise.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -156,6 +156,17 @@ describe('vmlab test (the command)', () => {
 
     const js = vmlab('exercises/01-syscall', '--workdir', 'exercises/01-syscall/solution', '--reporter', 'json');
     expect(JSON.parse(js.stdout)).toMatchObject({ passed: true, score: 14, maxScore: 14 });
+  });
+
+  it('TypeScript work outside the checkout: vmlab/testing still resolves; without an ES-module package.json, a clear message', () => {
+    const work = join(tmp, 'my-06');
+    cpSync(join(EXERCISES, '06-shadow-paging', 'solution'), work, { recursive: true });
+    const bare = vmlab('exercises/06-shadow-paging', '--workdir', work, '--reporter', 'json');
+    expect(bare.code).toBe(EXIT_CODE.CHECKS_FAILED);
+    expect(JSON.parse(bare.stdout).checks[0].message).toMatch(/is outside any ES-module package: put a package\.json containing \{"type": "module"\}/);
+    writeFileSync(join(work, 'package.json'), '{"type": "module"}\n');
+    const ok = vmlab('exercises/06-shadow-paging', '--workdir', work);
+    expect(ok.code).toBe(EXIT_CODE.OK);
   });
 
   it('usage errors exit 2, a broken suite exits 8, each with one clear line', () => {
