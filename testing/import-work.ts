@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { CheckFailure } from './failure.js';
 
 /** Whether Node treats .ts files in `dir` as ES modules: the nearest package.json says "type": "module". */
-function inModuleScope(dir: string): boolean {
+export function inModuleScope(dir: string): boolean {
   for (let d = dir; ; d = dirname(d)) {
     const pkg = join(d, 'package.json');
     if (existsSync(pkg)) return /"type"\s*:\s*"module"/.test(readText(pkg));

@@ -9,13 +9,13 @@ import { render, REPORTERS, type ReporterName } from '../../testing/reporters/in
 import { runSuite } from '../../testing/suite.js';
 import { cliError } from '../load-image.js';
 
-interface TestCliOptions {
+export interface TestCliOptions {
   workdir?: string;
   reporter: string;
   output?: string;
 }
 
-async function testCommand(exercise: string, opts: TestCliOptions): Promise<number> {
+export async function testCommand(exercise: string, opts: TestCliOptions): Promise<number> {
   if (!(REPORTERS as readonly string[]).includes(opts.reporter)) {
     cliError(`unknown reporter ${JSON.stringify(opts.reporter)} (choose from: ${REPORTERS.join(', ')})`);
     return EXIT_CODE.USAGE;
@@ -33,7 +33,7 @@ async function testCommand(exercise: string, opts: TestCliOptions): Promise<numb
   registerTestingAlias();
   let suite;
   try {
-    suite = await loadSuite(dirs.exerciseDir);
+    suite = await loadSuite(exercise);
   } catch (e) {
     if (!(e instanceof SuiteError)) throw e;
     cliError(e.message);
