@@ -7,6 +7,7 @@ import { assembleFile, assembleSource, formatDiagnostic } from '../assembler/ind
 import type { Image } from '../assembler/types.js';
 import { BLK_SECTOR_SIZE } from '../isa/abi.js';
 import type { CostProfile } from '../vmm/cost/profile.js';
+import type { VmRunResult } from '../vmm/hv/hypervisor.js';
 import type { Divergence } from '../vmm/hv/vm.js';
 import type { GuestFinalState, GuestRegisters } from '../vmm/hv/guest-state.js';
 import type { ShadowSync } from '../vmm/hv/memory/shadow-sync.js';
@@ -78,7 +79,7 @@ export interface Run {
   readBytes(at: number | string, length: number): Uint8Array;
   /** A NUL-terminated string of guest-physical memory. */
   readString(at: number | string, max?: number): string;
-  /** The same program and inputs again, with some options changed (e.g. `{ technique: 'native' }`). */
+  /** The same program and inputs again (alone), with some options changed (e.g. `{ technique: 'native' }`). */
   rerun(changes: BootOptions): Run;
 }
 
@@ -112,20 +113,26 @@ function loadProgram(program: Program, opts: BootOptions): Image {
 
 /** Run a kernel to completion (power-off, halt, crash or the instruction limit) and return the run. */
 export function boot(program: Program, opts: BootOptions = {}): Run {
-  const image = loadProgram(program, opts);
+  return bootTogether([program], opts)[0]!;
+}
+
+/**
+ * Run several kernels side by side in one hypervisor (each its own VM, the same options and inputs for
+ * each), as an isolation check does: a hostile VM beside an innocent one. One run per program, in order.
+ */
+export function bootTogether(programs: readonly Program[], opts: BootOptions = {}): Run[] {
+  const images = programs.map((p) => loadProgram(p, opts));
   const technique = opts.technique ?? 'native';
   const initialDisk = opts.disk ? Uint8Array.from(opts.disk) : new Uint8Array(DEFAULT_DISK_BYTES);
-  let final: GuestFinalState | undefined;
-  const [r] = runGuests(
-    [
-      {
-        name: 'guest',
-        image,
-        blockImage: Uint8Array.from(initialDisk),
-        ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
-        ...(opts.packets ? { packets: opts.packets.map((p) => Uint8Array.from(p)) } : {}),
-      },
-    ],
+  const finals = new Map<string, GuestFinalState>();
+  const results = runGuests(
+    images.map((image, i) => ({
+      name: `vm${i}`,
+      image,
+      blockImage: Uint8Array.from(initialDisk),
+      ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+      ...(opts.packets ? { packets: opts.packets.map((p) => Uint8Array.from(p)) } : {}),
+    })),
     {
       technique,
       maxInstructions: opts.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS,
@@ -135,13 +142,17 @@ export function boot(program: Program, opts: BootOptions = {}): Run {
       ...(opts.handlers ? { handlers: opts.handlers } : {}),
       ...(opts.shadowSync ? { shadowSync: opts.shadowSync } : {}),
       ...(opts.profile ? { profile: opts.profile } : {}),
-      inspect: (_name, state) => {
-        final = state;
-      },
+      inspect: (name, state) => finals.set(name, state),
     },
   );
-  if (!r || !final) throw new Error('the run produced no result');
-  const state = final;
+  return results.map((r, i) => {
+    const state = finals.get(r.name);
+    if (!state) throw new Error(`the run of ${r.name} left no final state`);
+    return makeRun(r, state, images[i]!, initialDisk, (changes) => boot(images[i]!, { ...opts, ...changes }));
+  });
+}
+
+function makeRun(r: VmRunResult, state: GuestFinalState, image: Image, initialDisk: Uint8Array, rerun: (c: BootOptions) => Run): Run {
   const view = new DataView(state.ram.buffer, state.ram.byteOffset, state.ram.byteLength);
   const symbol = (name: string): number => {
     const s = image.symbols.find((x) => x.name === name);
@@ -152,7 +163,7 @@ export function boot(program: Program, opts: BootOptions = {}): Run {
   const inRam = (a: number, n: number) => {
     if (a + n > state.ram.length) throw new RangeError(`0x${a.toString(16)}..+${n} is outside the guest's RAM`);
   };
-  const run: Run = {
+  return {
     technique: r.technique,
     memory: r.memory,
     status: r.status,
@@ -185,11 +196,8 @@ export function boot(program: Program, opts: BootOptions = {}): Run {
       while (e < end && state.ram[e] !== 0) e++;
       return new TextDecoder().decode(state.ram.subarray(a, e));
     },
-    rerun(changes) {
-      return boot(image, { ...opts, ...changes });
-    },
+    rerun,
   };
-  return run;
 }
 
 function changedSectors(before: Uint8Array, after: Uint8Array): BlockWrite[] {

@@ -1,6 +1,6 @@
 // vmlab/testing: what exercise suites (and any vitest suite) import to boot kernels and check what they did.
 
-export { boot, DEFAULT_MAX_INSTRUCTIONS, ProgramError, type BlockWrite, type BootOptions, type Program, type Run } from './boot.js';
+export { boot, bootTogether, DEFAULT_MAX_INSTRUCTIONS, ProgramError, type BlockWrite, type BootOptions, type Program, type Run } from './boot.js';
 export {
   exitCount,
   expectExitsAtMost,
@@ -15,6 +15,7 @@ export { expectOutput, lineStartingWith, normalizeOutput, outputMatches } from '
 export { defineSuite, runSuite, type Check, type CheckContext, type CheckResult, type Suite, type SuiteResult } from './suite.js';
 export { loadSuite, resolveExercise, SuiteError } from './load-suite.js';
 export { checkedHandlers } from './handlers.js';
+export { importWork } from './import-work.js';
 export { auditedShadowSync, type StaleEntry } from './shadow.js';
 export { render, REPORTERS, type ReporterName } from './reporters/index.js';
 

@@ -3,18 +3,19 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import pc from 'picocolors';
 import { EXIT_CODE } from '../../isa/abi.js';
+import { registerTestingAlias } from '../../testing/alias.js';
 import { loadSuite, resolveExercise, SuiteError } from '../../testing/load-suite.js';
 import { render, REPORTERS, type ReporterName } from '../../testing/reporters/index.js';
 import { runSuite } from '../../testing/suite.js';
 import { cliError } from '../load-image.js';
 
-interface TestCliOptions {
+export interface TestCliOptions {
   workdir?: string;
   reporter: string;
   output?: string;
 }
 
-async function testCommand(exercise: string, opts: TestCliOptions): Promise<number> {
+export async function testCommand(exercise: string, opts: TestCliOptions): Promise<number> {
   if (!(REPORTERS as readonly string[]).includes(opts.reporter)) {
     cliError(`unknown reporter ${JSON.stringify(opts.reporter)} (choose from: ${REPORTERS.join(', ')})`);
     return EXIT_CODE.USAGE;
@@ -28,9 +29,11 @@ async function testCommand(exercise: string, opts: TestCliOptions): Promise<numb
     cliError(e.message);
     return EXIT_CODE.USAGE;
   }
+  // Suites and student files import vmlab/testing; outside this checkout only the alias finds it.
+  registerTestingAlias();
   let suite;
   try {
-    suite = await loadSuite(dirs.exerciseDir);
+    suite = await loadSuite(exercise);
   } catch (e) {
     if (!(e instanceof SuiteError)) throw e;
     cliError(e.message);

@@ -1,13 +1,13 @@
 // Exercise 03's checks: the test kernel under trap with the student's handlers, line by line against
 // native, then the unmodified mini kernel under strict trap-and-emulate.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   boot,
   CheckFailure,
   checkedHandlers,
   defineSuite,
   expectSameAsNative,
+  importWork,
   lineStartingWith,
   type Check,
   type CheckContext,
@@ -20,14 +20,7 @@ const REQUIRED = ['cli', 'sti', 'hlt', 'mov.rc', 'mov.cr'] as const;
 
 async function studentHandlers(ctx: CheckContext): Promise<HandlerOverrides> {
   return ctx.memo('handlers', async () => {
-    const file = ctx.file('handlers.ts');
-    if (!existsSync(file)) throw new CheckFailure(`no handlers.ts in ${ctx.workdir}`);
-    let mod: { handlers?: unknown };
-    try {
-      mod = (await import(pathToFileURL(file).href)) as { handlers?: unknown };
-    } catch (e) {
-      throw new CheckFailure(`handlers.ts does not load: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const mod = await importWork(ctx.file('handlers.ts'));
     const h = mod.handlers;
     if (typeof h !== 'object' || h === null) throw new CheckFailure('handlers.ts must `export const handlers = { cli, sti, hlt, ... }`');
     for (const id of Object.keys(h))

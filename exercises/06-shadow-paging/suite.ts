@@ -1,13 +1,14 @@
 // Exercise 06's checks: each hostile scenario reads as natively under shadow paging with the student's
 // sync policy, and the shadow never lags the guest's tables (audited at every edit and invlpg); then mini.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   auditedShadowSync,
   boot,
+  bootTogether,
   CheckFailure,
   defineSuite,
   expectSameAsNative,
+  importWork,
   lineStartingWith,
   type BootOptions,
   type Check,
@@ -27,14 +28,7 @@ const SHADOWED: readonly { label: string; opts: BootOptions }[] = [
 
 async function studentSync(ctx: CheckContext): Promise<ShadowSync> {
   return ctx.memo('sync', async () => {
-    const file = ctx.file('sync.ts');
-    if (!existsSync(file)) throw new CheckFailure(`no sync.ts in ${ctx.workdir}`);
-    let mod: { sync?: Partial<ShadowSync> };
-    try {
-      mod = (await import(pathToFileURL(file).href)) as { sync?: Partial<ShadowSync> };
-    } catch (e) {
-      throw new CheckFailure(`sync.ts does not load: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const mod = (await importWork(ctx.file('sync.ts'))) as { sync?: Partial<ShadowSync> };
     const s = mod.sync;
     if (typeof s?.afterPageTableWrite !== 'function' || typeof s.invlpg !== 'function')
       throw new CheckFailure('sync.ts must `export const sync = { afterPageTableWrite(view, gpa, size) {...}, invlpg(view, va) {...} }`');
@@ -96,6 +90,24 @@ export default defineSuite({
     scenario(5, 'pde', 2, 'a directory entry switches page tables'),
     scenario(6, 'selfmap', 2, 'the directory mapped as its own page table'),
     scenario(7, 'outside', 1, 'isolation: a PTE naming a frame beyond RAM faults, as natively'),
+    {
+      name: 'isolation: beside the hostile kernel, an innocent VM is untouched',
+      points: 1,
+      async run(ctx) {
+        const sync = await studentSync(ctx);
+        const innocent = ctx.exercise('kernel/innocent.s');
+        const hostile = ctx.exercise('kernel/main.s');
+        const alone = boot(innocent);
+        for (const { label, opts } of SHADOWED) {
+          const stale: StaleEntry[] = [];
+          const [bystander] = bootTogether([innocent, hostile], { ...opts, shadowSync: auditedShadowSync(sync, stale) });
+          if (bystander!.console !== alone.console)
+            throw new CheckFailure(`under ${label} the innocent VM printed ${JSON.stringify(bystander!.console.trim())}, alone ${JSON.stringify(alone.console.trim())}`);
+          if (!Buffer.from(bystander!.ram).equals(Buffer.from(alone.ram)))
+            throw new CheckFailure(`under ${label} the innocent VM's RAM differs from a run alone`);
+        }
+      },
+    },
     {
       name: 'mini under trap and hw (shadow) with your policy: native transcript, shadow never lags',
       points: 3,

@@ -1,10 +1,11 @@
 // CI for the exercises: every suite passes on its solution/ and fails on its untouched starter/ with the
 // messages its README promises; plus `vmlab test` itself, end to end, on one exercise.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { testCommand, type TestCliOptions } from '../../cli/commands/test.js';
 import { EXIT_CODE } from '../../isa/abi.js';
 import { loadSuite, runSuite, type SuiteResult } from '../../testing/index.js';
 import { xmlProblem } from '../compare/xml.js';
@@ -120,6 +121,22 @@ describe('vmlab test (the command)', () => {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
+  /** `vmlab test` in-process (no spawn): exit code, stdout and stderr. */
+  const inProcess = async (dir: string, opts: Partial<TestCliOptions> = {}) => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const cwd = process.cwd();
+    process.chdir(ROOT);
+    try {
+      const code = await testCommand(dir, { reporter: 'human', ...opts });
+      return { code, stdout: out.mock.calls.map((c) => String(c[0])).join(''), stderr: err.mock.calls.map((c) => String(c[0])).join('') };
+    } finally {
+      process.chdir(cwd);
+      err.mockRestore();
+      out.mockRestore();
+    }
+  };
+
   it('exits 0 on the solution and 7 on the starter, with ✓/✗, points and the total', () => {
     const ok = vmlab('exercises/01-syscall', '--workdir', 'exercises/01-syscall/solution');
     expect(ok.code).toBe(EXIT_CODE.OK);
@@ -132,7 +149,7 @@ describe('vmlab test (the command)', () => {
     expect(bad.stdout).toMatch(/Score: 1\/14\s+7 of 8 checks failed/);
   });
 
-  it('writes Gradescope results.json, JUnit XML and JSON', () => {
+  it('writes Gradescope results.json, JUnit XML and JSON', async () => {
     const gs = vmlab('exercises/01-syscall', '--reporter', 'gradescope');
     expect(gs.code).toBe(EXIT_CODE.CHECKS_FAILED);
     const results = JSON.parse(gs.stdout) as { score: number; tests: { name: string; score: number; max_score: number; output: string }[] };
@@ -146,32 +163,56 @@ describe('vmlab test (the command)', () => {
     expect(results.tests.reduce((n, t) => n + t.score, 0)).toBe(results.score);
 
     const xmlFile = join(tmp, 'junit.xml');
-    const ju = vmlab('exercises/01-syscall', '--workdir', 'exercises/01-syscall/starter', '--reporter', 'junit', '--output', xmlFile);
+    const ju = await inProcess('exercises/01-syscall', { workdir: 'exercises/01-syscall/starter', reporter: 'junit', output: xmlFile });
     expect(ju.code).toBe(EXIT_CODE.CHECKS_FAILED);
     expect(ju.stdout).toBe('');
+    expect(ju.stderr).toBe(`vmlab: 1/14 points; junit report written to ${xmlFile}\n`);
     const xml = readFileSync(xmlFile, 'utf8');
     expect(xmlProblem(xml)).toBeNull();
     expect(xml).toMatch(/<testsuite name="Exercise 01: system calls" tests="8" failures="7" errors="0"/);
     expect((xml.match(/<failure /g) ?? []).length).toBe(7);
 
-    const js = vmlab('exercises/01-syscall', '--workdir', 'exercises/01-syscall/solution', '--reporter', 'json');
+    const js = await inProcess('exercises/01-syscall', { workdir: 'exercises/01-syscall/solution', reporter: 'json' });
+    expect(js.code).toBe(EXIT_CODE.OK);
     expect(JSON.parse(js.stdout)).toMatchObject({ passed: true, score: 14, maxScore: 14 });
   });
 
-  it('usage errors exit 2, a broken suite exits 8, each with one clear line', () => {
-    const missing = vmlab('exercises/99-nothing');
-    expect(missing.code).toBe(EXIT_CODE.USAGE);
-    expect(missing.stderr).toBe('vmlab: exercises/99-nothing: no such exercise folder\n');
-    const work = vmlab('exercises/01-syscall', '--workdir', 'nowhere');
-    expect(work.code).toBe(EXIT_CODE.USAGE);
-    expect(work.stderr).toBe('vmlab: nowhere: no such folder\n');
-    const rep = vmlab('exercises/01-syscall', '--reporter', 'tap');
+  it('TypeScript work outside the checkout: vmlab/testing still resolves; without an ES-module package.json, a clear message', () => {
+    const work = join(tmp, 'my-03');
+    cpSync(join(EXERCISES, '03-trap-handlers', 'solution'), work, { recursive: true });
+    const bare = vmlab('exercises/03-trap-handlers', '--workdir', work, '--reporter', 'json');
+    expect(bare.code).toBe(EXIT_CODE.CHECKS_FAILED);
+    expect(JSON.parse(bare.stdout).checks[0].message).toMatch(/is outside any ES-module package: put a package\.json containing \{"type": "module"\}/);
+    writeFileSync(join(work, 'package.json'), '{"type": "module"}\n');
+    const ok = vmlab('exercises/03-trap-handlers', '--workdir', work);
+    expect(ok.code).toBe(EXIT_CODE.OK);
+  });
+
+  it('usage errors exit 2, a broken suite exits 8, each with one clear line (in-process: no spawn per case)', async () => {
+    expect(await inProcess('exercises/99-nothing')).toMatchObject({ code: EXIT_CODE.USAGE, stderr: 'vmlab: exercises/99-nothing: no such exercise folder\n' });
+    expect(await inProcess('exercises/01-syscall', { workdir: 'nowhere' })).toMatchObject({ code: EXIT_CODE.USAGE, stderr: 'vmlab: nowhere: no such folder\n' });
+    const rep = await inProcess('exercises/01-syscall', { reporter: 'tap' });
     expect(rep.code).toBe(EXIT_CODE.USAGE);
     expect(rep.stderr).toMatch(/unknown reporter "tap" \(choose from: human, json, junit, gradescope\)/);
     // An exercise folder without a suite: the starter folder itself is one.
-    const nosuite = vmlab('exercises/01-syscall/starter', '--workdir', 'exercises/01-syscall/starter');
+    const nosuite = await inProcess('exercises/01-syscall/starter', { workdir: 'exercises/01-syscall/starter' });
     expect(nosuite.code).toBe(EXIT_CODE.BAD_SUITE);
-    expect(nosuite.stderr).toMatch(/no suite\.ts/);
-    expect(nosuite.stderr).not.toMatch(/\n\s+at /);
+    expect(nosuite.stderr).toMatch(/^vmlab: exercises\/01-syscall\/starter: no suite\.ts/);
+    const out = await inProcess('exercises/01-syscall', { workdir: 'exercises/01-syscall/solution', output: join(tmp, 'no-such-dir', 'r.txt') });
+    expect(out.code).toBe(EXIT_CODE.USAGE);
+    expect(out.stderr).toMatch(/--output .*r\.txt: cannot write \(ENOENT\)/);
+  });
+
+  it('a suite.ts that is not a suite exits 8 with what is wrong', async () => {
+    const dir = join(tmp, '98-broken');
+    cpSync(join(EXERCISES, '01-syscall', 'starter'), join(dir, 'starter'), { recursive: true });
+    writeFileSync(join(dir, 'suite.ts'), 'export default { title: "broken", checks: [{ name: "x", points: "two", run() {} }] };\n');
+    const bare = await inProcess(dir);
+    expect(bare.code).toBe(EXIT_CODE.BAD_SUITE);
+    expect(bare.stderr).toBe(`vmlab: ${dir}: outside any ES-module package: put a package.json containing {"type": "module"} in it\n`);
+    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
+    const r = await inProcess(dir);
+    expect(r.code).toBe(EXIT_CODE.BAD_SUITE);
+    expect(r.stderr).toBe(`vmlab: ${join(dir, 'suite.ts')}: check "x": \`points\` must be a number >= 0\n`);
   });
 });

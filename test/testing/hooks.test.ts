@@ -56,4 +56,18 @@ describe('shadow-sync policies', () => {
       expect(seen[0]).toMatchObject({ va: 0x00300000, when: expect.stringMatching(/^after a 4-byte page-table write at guest-physical 0x/) });
     });
   }
+
+  it('the audit catches what the output cannot: an invlpg-only policy reads right on a well-behaved kernel, yet lags', () => {
+    const kernel = 'exercises/06-shadow-paging/kernel/main.s';
+    const native = boot(kernel);
+    const invlpgOnly: ShadowSync = {
+      afterPageTableWrite() {},
+      invlpg: (view, va) => view.dropEntry(va >>> 22, (va >>> 12) & 0x3ff),
+    };
+    const stale: StaleEntry[] = [];
+    const r = boot(kernel, { technique: 'trap', shadowSync: auditedShadowSync(invlpgOnly, stale) });
+    expect(r.console).toBe(native.console);
+    expect(stale.length).toBeGreaterThan(0);
+    expect(stale[0]!.problem).toMatch(/^the guest tables map guest frame 0x311000, the shadow still maps guest frame 0x310000$/);
+  });
 });

@@ -1,0 +1,42 @@
+// Loading a student's TypeScript file for a VMM-side exercise, with a message a student can act on.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CheckFailure } from './failure.js';
+
+/** Whether Node treats .ts files in `dir` as ES modules: the nearest package.json says "type": "module". */
+export function inModuleScope(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    const pkg = join(d, 'package.json');
+    if (existsSync(pkg)) return /"type"\s*:\s*"module"/.test(readText(pkg));
+    if (dirname(d) === d) return false;
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Import the work's `file` (e.g. ctx.file('sync.ts')) as a module. A missing file, a file that does not
+ * compile or throws on load, and a work folder outside any ES-module package each fail with a message.
+ * (A plain import, so the file shares vmlab's own modules: a GuestFault it throws is the VMM's GuestFault.)
+ */
+export async function importWork(file: string): Promise<Record<string, unknown>> {
+  const name = file.split('/').pop();
+  if (!existsSync(file)) throw new CheckFailure(`no ${name} in ${dirname(file)}`);
+  if (!inModuleScope(dirname(file)))
+    throw new CheckFailure(
+      `${file} is outside any ES-module package: put a package.json containing {"type": "module"} in ${dirname(file)} (inside the vmlab folder nothing is needed)`,
+    );
+  try {
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new CheckFailure(`${name} does not load: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
