@@ -14,6 +14,7 @@ import { TEST_PORT_COUNT, TestPort } from './devices/testport.js';
 import { Timer, TIMER_PORT_COUNT } from './devices/timer.js';
 import { Uart, UART_PORT_COUNT } from './devices/uart.js';
 import type { DeviceStats } from './machine/run-result.js';
+import { PhaseWatcher } from './phases.js';
 
 /** The disk a platform gets when none is given: zeroed, the same for every technique. */
 export const DEFAULT_DISK_BYTES = 1 << 20;
@@ -45,23 +46,17 @@ export class Platform {
   /** The NIC's far end: tests read `wire.sent` and `wire.inject()` packets. */
   readonly wire: Loopback;
   private readonly consoleBytes: number[] = [];
+  private readonly consoleSink: ((text: string) => void) | undefined;
+  private readonly consoleDecoder = new TextDecoder('utf-8');
+  private readonly phaseWatcher = new PhaseWatcher((name) => this.onPhase?.(name));
+  /** Called when the console prints a phase mark (`== name ==`, see phases.ts). */
+  onPhase: ((name: string) => void) | null = null;
 
   /** `ram` is the platform's physical memory as its devices' DMA sees it. */
   constructor(ram: Uint8Array, opts: PlatformOptions = {}) {
-    const decoder = new TextDecoder('utf-8');
-    const sink = opts.consoleSink;
+    this.consoleSink = opts.consoleSink;
     this.timer = new Timer(this.pic.line(IRQ.TIMER));
-    this.uart = new Uart(
-      this.pic.line(IRQ.UART),
-      (byte) => {
-        this.consoleBytes.push(byte);
-        if (sink) {
-          const s = decoder.decode(Uint8Array.of(byte), { stream: true });
-          if (s) sink(s);
-        }
-      },
-      opts.stdin,
-    );
+    this.uart = new Uart(this.pic.line(IRQ.UART), (byte) => this.writeConsole(byte), opts.stdin);
     // DMA is identity-mapped but fenced to RAM, so a device can never write past it.
     this.iommu = new Iommu(ram);
     const blockDma = this.iommu.domain('block');
@@ -84,6 +79,20 @@ export class Platform {
     this.bus.mapPorts(PORT.TEST_PASS, TEST_PORT_COUNT, this.testport);
     this.bus.mapMmio(MEMMAP.BLOCK_MMIO, MEMMAP.MMIO_SIZE, this.block);
     if (!opts.passthroughNic) this.bus.mapMmio(MEMMAP.NIC_MMIO, MEMMAP.MMIO_SIZE, this.nic!);
+  }
+
+  /**
+   * One byte of console output, from the UART or, for a paravirtual guest, from its console hypercall or
+   * back-end: every path to the console goes through here, so transcripts and phase marks agree.
+   */
+  writeConsole(byte: number): void {
+    const b = byte & 0xff;
+    this.consoleBytes.push(b);
+    this.phaseWatcher.feed(b);
+    if (this.consoleSink) {
+      const s = this.consoleDecoder.decode(Uint8Array.of(b), { stream: true });
+      if (s) this.consoleSink(s);
+    }
   }
 
   /** Console text so far. */

@@ -7,6 +7,7 @@ import { ConfigError, Hypervisor, type VmRunResult } from './hv/hypervisor.js';
 import type { VmExit } from './hv/exits.js';
 import type { DeviceMode, MemoryMode, Technique } from './hv/types.js';
 import { Machine } from './machine/machine.js';
+import { PhaseLog } from './phases.js';
 
 export interface GuestSpec {
   /** Name shown in reports (usually the file name). */
@@ -52,8 +53,11 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
       ...(g.consoleSink ? { consoleSink: g.consoleSink } : {}),
     });
     m.load(g.image);
+    // Bare metal has no VMM to exit to: every phase has 0 exits, which is the point of the baseline.
+    const log = new PhaseLog();
+    m.platform.onPhase = (phase) => log.mark(phase, 0);
     const r = m.run({ maxInstructions: opts.maxInstructions });
-    return [{ ...r, name: g.name, technique: 'native', memory: null, divergences: [] }];
+    return [{ ...r, name: g.name, technique: 'native', memory: null, divergences: [], phases: log.phases(0) }];
   }
   const hv = new Hypervisor(guests, {
     technique: opts.technique,

@@ -53,6 +53,7 @@ export function fakeRun(f: FakeRun = {}): VmRunResult {
     stats,
     wallMs: 1.5,
     divergences: f.divergences ?? [],
+    phases: [{ name: 'boot', exits: stats.exitsTotal }],
   };
 }
 

@@ -8,6 +8,7 @@ import { loadImage } from '../machine/loader.js';
 import type { RunResult } from '../machine/run-result.js';
 import type { Loopback, Nic } from '../devices/nic.js';
 import { Platform } from '../platform.js';
+import type { PhaseCount } from '../phases.js';
 import { buildRunStats } from '../stats.js';
 import { exitsTotal } from './counters.js';
 import type { VmExit } from './exits.js';
@@ -50,6 +51,8 @@ export interface VmRunResult extends RunResult {
   readonly memory: MemoryMode | null;
   /** Silent failures of sensitive instructions (trap-and-emulate), first ones first. */
   readonly divergences: readonly Divergence[];
+  /** Exits per workload phase, split where the guest printed `== name ==` (see phases.ts). */
+  readonly phases: readonly PhaseCount[];
 }
 
 /** A configuration the hypervisor refuses (technique and memory mode that do not go together, a PV image, …). */
@@ -224,6 +227,7 @@ export class Hypervisor {
       wallMs: vm.wallMs,
       // popf first: it is the one that silently loses the guest's interrupts.
       divergences: [...vm.divergences].sort((a, b) => Number(b.insn === 'popf') - Number(a.insn === 'popf')),
+      phases: vm.phaseLog.phases(stats.exitsTotal),
       ...(vm.crash ? { crash: vm.crash } : {}),
     };
     return r;

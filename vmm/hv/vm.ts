@@ -7,7 +7,8 @@ import type { RunStatus } from '../machine/run-result.js';
 import type { Platform } from '../platform.js';
 import type { CpuCounts } from '../stats.js';
 import { lineFor, type CrashReport } from '../report/crash.js';
-import { createCounters, type VirtCounters } from './counters.js';
+import { PhaseLog } from '../phases.js';
+import { createCounters, exitsTotal, type VirtCounters } from './counters.js';
 import type { VmExit } from './exits.js';
 import type { GuestPhys } from './memory/guest-phys.js';
 import { createVirtualCpu, type VirtualCpu } from './vcpu.js';
@@ -58,6 +59,8 @@ export class Vm {
   wallMs = 0;
   /** Watches every exit as it is handled (`--trace exits`). */
   onExit: ((exit: VmExit) => void) | null = null;
+  /** Exits counted at each phase mark the guest printed. */
+  readonly phaseLog = new PhaseLog();
 
   constructor(
     readonly id: number,
@@ -65,7 +68,9 @@ export class Vm {
     readonly image: Image,
     readonly guest: GuestPhys,
     readonly platform: Platform,
-  ) {}
+  ) {
+    platform.onPhase = (phase) => this.phaseLog.mark(phase, exitsTotal(this.counters));
+  }
 
   get running(): boolean {
     return this.status === 'running';

@@ -1,0 +1,55 @@
+// Workload phases: a kernel marks the start of a phase by printing a console line `== name ==`, and
+// reports split what was counted (exits) at those marks, so each phase's cost can be seen on its own.
+
+/** Exits counted during one phase of a run. The first phase, before any mark, is `boot`. */
+export interface PhaseCount {
+  readonly name: string;
+  readonly exits: number;
+}
+
+const MARK = /^== (.{1,60}) ==$/;
+/** Longer lines cannot be marks; only their length is tracked, so a guest cannot make the watcher grow. */
+const MAX_LINE = 72;
+
+/** Finds phase marks in a console byte stream, one byte at a time, with bounded memory. */
+export class PhaseWatcher {
+  private line = '';
+  private overflow = false;
+
+  constructor(private readonly onMark: (name: string) => void) {}
+
+  feed(byte: number): void {
+    if (byte === 0x0a) {
+      const m = this.overflow ? null : MARK.exec(this.line.replace(/\r$/, ''));
+      if (m) this.onMark(m[1]!);
+      this.line = '';
+      this.overflow = false;
+    } else if (!this.overflow) {
+      if (this.line.length >= MAX_LINE) this.overflow = true;
+      else this.line += String.fromCharCode(byte);
+    }
+  }
+}
+
+/** Marks taken while a run goes, turned into per-phase counts at the end. */
+export class PhaseLog {
+  private readonly marks: { name: string; exits: number }[] = [];
+
+  mark(name: string, exitsSoFar: number): void {
+    this.marks.push({ name, exits: exitsSoFar });
+  }
+
+  /** Per-phase exits, given the run's final total. A run with no mark is one `boot` phase holding everything. */
+  phases(finalExits: number): PhaseCount[] {
+    const out: PhaseCount[] = [];
+    let name = 'boot';
+    let from = 0;
+    for (const m of this.marks) {
+      out.push({ name, exits: m.exits - from });
+      name = m.name;
+      from = m.exits;
+    }
+    out.push({ name, exits: finalExits - from });
+    return out;
+  }
+}
