@@ -39,5 +39,6 @@ export function eventCounts(technique: Technique, s: RunStats): EventCounts {
   c.shadowFlush = s.shadowFlushes;
   c.worldSwitch = s.worldSwitches;
   c.hypercall = Object.values(s.hypercalls).reduce((a, b) => a + b, 0);
+  c.eventUpcall = s.upcalls;
   return c;
 }
