@@ -88,9 +88,10 @@ export class GrantTable {
     return 0;
   }
 
-  read32(ref: number, backend: BackendId, offset: number): number {
+  /** The unsigned word, or null if the access is refused (see lookup for why). */
+  read32(ref: number, backend: BackendId, offset: number): number | null {
     const a = this.lookup(ref, backend, offset, 4, false);
-    return a < 0 ? a : this.guest.read32(a);
+    return a < 0 ? null : this.guest.read32(a);
   }
 
   /** Returns 0 or a negated HC_ERR. */
