@@ -51,7 +51,7 @@ describe('split back-ends against hostile rings', () => {
           const dev = new SplitDevices(d, { disk, console: { write: (b) => out.push(...b), takeInput: () => Uint8Array.of(1, 2, 3) } });
           const before = d.raw.slice();
           const ref = (i: number) => (conn[i]! < 0 ? i + 1 : conn[i]!);
-          dev.console.connect(ref(0), 1, 0);
+          dev.console.connect(ref(0), 1);
           dev.block.connect(ref(1), 2, 0);
           dev.net.connect(ref(2), 3, ref(3));
           for (const [a, len] of actions) {
