@@ -262,7 +262,10 @@ export const HC = {
   SHUTDOWN: 18,
   /** Return from a virtual trap or upcall: pc, flags (virtual IF, CPL) and sp from the frame at sp, as `iret`. */
   IRET: 19,
-  /** r1 = BACKEND id, r2 = grant reference of the shared ring page (net: TX ring), r3 = event port, r4 = net RX ring grant. */
+  /**
+   * r1 = BACKEND id, r2 = grant reference of the shared ring page (net: TX ring), r3 = event port, r4 = net RX ring grant.
+   * Returns >= 0 on success (for BLOCK: the disk's capacity in sectors), else a negated HC_ERR.
+   */
   DEVICE_CONNECT: 20,
 } as const;
 export type HypercallName = keyof typeof HC;

@@ -17,7 +17,7 @@ function setup(readonly = false) {
   const front = new FrontRing(d.memory, RING_PAGE);
   const ringRef = d.grant(RING_PAGE, BACKEND.BLOCK);
   const dataRef = d.grant(DATA, BACKEND.BLOCK, readonly);
-  expect(be.connect(ringRef, PORT, 0)).toBe(0);
+  expect(be.connect(ringRef, PORT, 0)).toBe(SECTORS); // a block connect answers with the capacity
   return { d, disk, be, front, ringRef, dataRef };
 }
 
@@ -95,7 +95,7 @@ describe('split block back-end', () => {
     be.notify(); // a notification with no ring: counted and refused, nothing else
     expect(be.counters).toMatchObject({ notificationsIn: 1, refused: 5, requests: 0 });
     const ok = d.grant(RING_PAGE, BACKEND.BLOCK);
-    expect(be.connect(ok, PORT, 0)).toBe(0);
+    expect(be.connect(ok, PORT, 0)).toBe(SECTORS);
     expect(be.connect(ok, PORT, 0)).toBe(-HC_ERR.EBUSY);
   });
 

@@ -28,6 +28,12 @@ export class BlockBackend extends RingBackend {
     super(dom);
   }
 
+  /** As every back-end; on success a block front-end learns the disk's size: the capacity in sectors. */
+  override connect(ringRef: number, port: number, rxRingRef: number): number {
+    const r = super.connect(ringRef, port, rxRingRef);
+    return r < 0 ? r : this.capacity;
+  }
+
   get capacity(): number {
     return Math.floor(this.disk.length / BLK_SECTOR_SIZE);
   }
