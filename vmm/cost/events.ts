@@ -19,6 +19,8 @@ export const COST_EVENTS = {
   shadowFlush: 'a shadow discarded and rebuilt (address-space switch, directory edit)',
   worldSwitch: 'switching the CPU from one VM to another',
   hypercall: 'a hypercall dispatched by the VMM',
+  notification: "a split-driver notification's signalling work in the VMM, either way (beyond the hypercall or upcall carrying it)",
+  backendRequest: 'a request a split back-end takes off its ring: copy, validation, grant lookup and the transfer',
 } as const;
 
 export type CostEvent = keyof typeof COST_EVENTS;

@@ -98,7 +98,10 @@ export class Hypervisor {
     specs.forEach((spec, id) => {
       const region = this.host.allocate(sizes[id]!);
       const devices = spec.devices ?? opts.devices ?? 'emulated';
-      if (devices === 'split') throw new ConfigError('--devices split needs a paravirtual kernel and the pv technique, not available in this build yet');
+      if (devices === 'split' && opts.technique !== 'pv')
+        throw new ConfigError(
+          `--devices split needs --technique pv: split front-end drivers are part of a paravirtual kernel (e.g. guest-kernels/mini-pv), which ${opts.technique} cannot run`,
+        );
       let passthroughNic: { nic: Nic; wire: Loopback } | undefined;
       if (devices === 'passthrough') {
         if (opts.technique !== 'hw')
