@@ -260,7 +260,12 @@ export const HC = {
   MULTICALL: 17,
   /** r1 = exit status. Does not return. */
   SHUTDOWN: 18,
-  /** Return from a virtual trap or upcall: pc, flags (virtual IF, CPL) and sp from the frame at sp, as `iret`. */
+  /**
+   * Return from a virtual trap or upcall, as `iret`: [sp] holds the r0 to restore (the caller pushed it to
+   * free r0 for the number, as Xen's iret hypercall does with eax), and the trap frame follows at sp + 4;
+   * pc, flags (the IF bit becomes the event mask) and sp come from it. A return to ring 3 can use the
+   * return gate instead (PV_VEC.USER_RETURN), with no exit.
+   */
   IRET: 19,
   /**
    * r1 = BACKEND id, r2 = grant reference of the shared ring page (net: TX ring), r3 = event port, r4 = net RX ring grant.
@@ -309,8 +314,13 @@ export const MMU_CMD = {
   NORMAL_PT_UPDATE: 0,
   /** PTR = machine address of a page the caller wants used as a page table (checked, then read-only to it). */
   PIN_TABLE: 1,
-  /** PTR = machine address of a pinned table the caller no longer uses as one. */
+  /** PTR = machine address of a pinned table (either level) the caller no longer uses as one. */
   UNPIN_TABLE: 2,
+  /**
+   * PTR = machine address of a page the caller wants used as a page directory: every present entry must
+   * name one of its page tables (pinned here if it is not yet). `new_baseptr` pins a directory itself.
+   */
+  PIN_DIRECTORY: 3,
 } as const;
 
 /** multicall entry: a hypercall number, five arguments and the result, 7 words. */
@@ -350,8 +360,19 @@ export const SHINFO = {
   /** System time: guest instructions retired, low and high words. */
   TIME_LO: 16,
   TIME_HI: 20,
-  SIZE: 24,
+  /** The faulting address of the last page fault the VMM reflected (a PV kernel cannot read cr2). */
+  CR2: 24,
+  SIZE: 28,
 } as const;
+/**
+ * Vectors with a PV meaning. UPCALL is the vector word of an event upcall's frame (upcalls are not in the
+ * trap table). USER_RETURN is the machine's return gate: `int PV_VEC_USER_RETURN` in the PV kernel (ring 1)
+ * pops a trap frame whose CPL is 3 and returns to the user task without the VMM (docs/vx32.md).
+ */
+export const PV_VEC = { UPCALL: 0xff, USER_RETURN: 0x81 } as const;
+/** The ring a PV kernel runs in. */
+export const PV_KERNEL_RING = 1;
+
 /** Event-channel ports per domain (one pending bit each). */
 export const EVTCHN_PORTS = 32;
 

@@ -13,6 +13,6 @@ describe('--devices split', () => {
     });
   }
   it('names the VM-level choice too', () => {
-    expect(() => new Hypervisor([{ name: 'vm', image, devices: 'split' }], { technique: 'hw' })).toThrow(/--devices split needs --technique pv/);
+    expect(() => new Hypervisor([{ name: 'vm', image, devices: 'split' }], { technique: 'hw' })).toThrow(/--devices split needs a paravirtual kernel .* under --technique pv/);
   });
 });

@@ -2,7 +2,7 @@
 // one physical CPU, and reports each VM's run.
 
 import type { Image } from '../../assembler/types.js';
-import { MEMMAP, PAGE_SIZE } from '../../isa/abi.js';
+import { MEMMAP, PAGE_SIZE, VEC } from '../../isa/abi.js';
 import { loadProfile, type CostProfile } from '../cost/profile.js';
 import { loadImage } from '../machine/loader.js';
 import type { RunResult } from '../machine/run-result.js';
@@ -17,6 +17,9 @@ import { EmulateRunner } from './techniques/emulate.js';
 import { HwRunner } from './techniques/hw.js';
 import type { Runner } from './techniques/runner.js';
 import { TrapRunner } from './techniques/trap.js';
+import { PV_RESERVED_PAGES, PvRunner } from './techniques/pv.js';
+import type { BackendSet } from './pv/backend.js';
+import { IMAGE_FLAG } from '../../assembler/types.js';
 import { defaultMemory, TECHNIQUE_MEMORY, type DeviceMode, type MemoryMode, type Technique } from './types.js';
 import { Vm, type Divergence } from './vm.js';
 
@@ -43,6 +46,26 @@ export interface HypervisorOptions {
   readonly onExit?: (vm: string, exit: VmExit) => void;
   /** Device model for every VM that does not name its own. */
   readonly devices?: DeviceMode;
+  /** The split-driver back-ends a PV domain under `--devices split` may connect to (vmm/hv/pv/backend.ts). */
+  readonly backends?: BackendSet;
+}
+
+/** A `.pv` image runs only under pv, and pv runs only `.pv` images; a PV image must leave the VMM's pages free. */
+function checkPvImage(spec: VmSpec, technique: Technique): void {
+  const pv = (spec.image.flags & IMAGE_FLAG.PV) !== 0;
+  if (technique === 'pv' && !pv)
+    throw new ConfigError(
+      `${spec.name} is not a paravirtual kernel (no .pv directive): --technique pv runs only kernels built with the SDK's hypercalls; run it under native, emulate, trap or hw`,
+    );
+  if (technique !== 'pv' && pv)
+    throw new ConfigError(`${spec.name} is a paravirtual kernel (.pv): it makes hypercalls and runs only under --technique pv`);
+  if (!pv) return;
+  const top = (spec.ramSize ?? MEMMAP.DEFAULT_RAM) - PV_RESERVED_PAGES * PAGE_SIZE;
+  for (const seg of spec.image.segments)
+    if (seg.addr + seg.memSize > top)
+      throw new ConfigError(
+        `${spec.name}: segment ${seg.name} ends at 0x${(seg.addr + seg.memSize).toString(16)}, in the ${PV_RESERVED_PAGES} pages the VMM reserves at the top of RAM (from 0x${top.toString(16)})`,
+      );
 }
 
 export interface VmRunResult extends RunResult {
@@ -83,8 +106,8 @@ export class Hypervisor {
       throw new ConfigError(
         `technique ${opts.technique} cannot use --memory ${memory} (it supports: ${supported.join(', ') || 'none'})`,
       );
-    if (opts.technique === 'bt' || opts.technique === 'pv')
-      throw new ConfigError(`technique ${opts.technique} is not available in this build yet`);
+    if (opts.technique === 'bt') throw new ConfigError(`technique ${opts.technique} is not available in this build yet`);
+    for (const spec of specs) checkPvImage(spec, opts.technique);
     this.memory = memory;
     this.profile = opts.profile ?? loadProfile();
     this.quantum = Math.max(1, opts.quantum ?? DEFAULT_QUANTUM);
@@ -99,9 +122,7 @@ export class Hypervisor {
       const region = this.host.allocate(sizes[id]!);
       const devices = spec.devices ?? opts.devices ?? 'emulated';
       if (devices === 'split' && opts.technique !== 'pv')
-        throw new ConfigError(
-          `--devices split needs --technique pv: split front-end drivers are part of a paravirtual kernel (e.g. guest-kernels/mini-pv), which ${opts.technique} cannot run`,
-        );
+        throw new ConfigError(`--devices split needs a paravirtual kernel (.pv) under --technique pv, not ${opts.technique}`);
       let passthroughNic: { nic: Nic; wire: Loopback } | undefined;
       if (devices === 'passthrough') {
         if (opts.technique !== 'hw')
@@ -129,7 +150,9 @@ export class Hypervisor {
           ? new EmulateRunner(vm, region)
           : opts.technique === 'trap'
             ? new TrapRunner(vm, this.host, region, opts.strict ?? false)
-            : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined);
+            : opts.technique === 'pv'
+              ? new PvRunner(vm, this.host, region, devices, devices === 'split' ? (opts.backends ?? {}) : {})
+              : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined);
       runner.boot();
       this.vms.push(vm);
       this.runners.push(runner);
@@ -189,6 +212,9 @@ export class Hypervisor {
     // trap-and-emulate guest) were delivered by the VMM, not through the vector table, and are charged so.
     const delivered = vm.cpu.trapsByVector.slice();
     for (const [v, n] of Object.entries(c.exceptionExits)) delivered[Number(v)] = Math.max(0, delivered[Number(v)]! - n);
+    // A PV guest's hypercalls are #UD traps the VMM took, not deliveries.
+    if (runner instanceof PvRunner) delivered[VEC.UD] = Math.max(0, delivered[VEC.UD]! - c.exits.HCALL);
+    if (c.upcalls > 0) exits['UPCALL'] = c.upcalls;
     const stats = buildRunStats({
       technique: this.technique,
       cpu: { ...vm.cpu, trapsByVector: delivered },
@@ -217,6 +243,7 @@ export class Hypervisor {
         worldSwitches: c.worldSwitches,
         silentFailures: c.silentFailures,
         hypercalls: { ...c.hypercalls },
+        upcalls: c.upcalls,
       },
     });
     const r: VmRunResult = {

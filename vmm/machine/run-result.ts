@@ -73,6 +73,8 @@ export interface VirtStats {
   /** Sensitive instructions that ran at ring > 0 and silently did the wrong thing. */
   silentFailures: number;
   hypercalls: Record<string, number>;
+  /** Events delivered into a PV guest's upcall handler by the VMM (each also counted in exitsTotal). */
+  upcalls: number;
 }
 
 export interface RunStats extends VirtStats {
@@ -122,6 +124,7 @@ export function emptyVirtStats(): VirtStats {
     worldSwitches: 0,
     silentFailures: 0,
     hypercalls: {},
+    upcalls: 0,
   };
 }
 
