@@ -13,11 +13,11 @@ const SECTORS = 64;
 function setup(readonly = false) {
   const d = new FakeDomain();
   const disk = new Uint8Array(SECTORS * BLK_SECTOR_SIZE);
-  const be = new BlockBackend(d, disk);
+  const be = new BlockBackend(disk);
   const front = new FrontRing(d.memory, RING_PAGE);
   const ringRef = d.grant(RING_PAGE, BACKEND.BLOCK);
   const dataRef = d.grant(DATA, BACKEND.BLOCK, readonly);
-  expect(be.connect(ringRef, PORT, 0)).toBe(SECTORS); // a block connect answers with the capacity
+  expect(be.connect(d, ringRef, PORT, 0)).toBe(SECTORS); // a block connect answers with the capacity
   return { d, disk, be, front, ringRef, dataRef };
 }
 
@@ -61,8 +61,8 @@ describe('split block back-end', () => {
       [req(3, BLKIF_OP.READ, 0, 9, dataRef), -HC_ERR.EINVAL], // more than a page
       [req(4, BLKIF_OP.READ, 0, 1, dataRef, PAGE_SIZE - 256), -HC_ERR.EINVAL], // runs past the page
       [req(5, BLKIF_OP.READ, 0, 1, dataRef, 0xffff_ff00), -HC_ERR.EINVAL], // offset that would wrap
-      [req(6, BLKIF_OP.READ, 0, 1, 999), -HC_ERR.ENOENT], // never granted
-      [req(7, BLKIF_OP.READ, 0, 1, otherRef), -HC_ERR.EPERM], // granted to another back-end
+      [req(6, BLKIF_OP.READ, 0, 1, 999), -HC_ERR.ENOENT], // no such grant
+      [req(7, BLKIF_OP.READ, 0, 1, otherRef), -HC_ERR.ENOENT], // granted, but to another back-end: not ours
       [req(8, BLKIF_OP.READ, 0, 1, roRef), -HC_ERR.EPERM], // a read would write a read-only grant
       [req(9, BLKIF_OP.READ, SECTORS, 1, dataRef), -HC_ERR.EINVAL], // past the disk
       [req(10, BLKIF_OP.WRITE, SECTORS - 1, 2, dataRef), -HC_ERR.EINVAL], // ends past the disk
@@ -85,18 +85,17 @@ describe('split block back-end', () => {
 
   it('refuses a ring grant that is not a writable page granted to it', () => {
     const d = new FakeDomain();
-    const be = new BlockBackend(d, new Uint8Array(SECTORS * 512));
-    expect(be.connect(77, PORT, 0)).toBe(-HC_ERR.ENOENT);
-    expect(be.connect(d.grant(RING_PAGE, BACKEND.NET), PORT, 0)).toBe(-HC_ERR.EPERM);
-    expect(be.connect(d.grant(RING_PAGE, BACKEND.BLOCK, true), PORT, 0)).toBe(-HC_ERR.EPERM);
-    expect(be.connect(d.grant(RING_PAGE + 8, BACKEND.BLOCK), PORT, 0)).toBe(-HC_ERR.EFAULT);
+    const be = new BlockBackend(new Uint8Array(SECTORS * 512));
+    expect(be.connect(d, 63, PORT, 0)).toBe(-HC_ERR.ENOENT);
+    expect(be.connect(d, d.grant(RING_PAGE, BACKEND.NET), PORT, 0)).toBe(-HC_ERR.ENOENT);
+    expect(be.connect(d, d.grant(RING_PAGE, BACKEND.BLOCK, true), PORT, 0)).toBe(-HC_ERR.EPERM);
     expect(be.connected).toBe(false);
-    expect(be.counters.refused).toBe(4);
+    expect(be.counters.refused).toBe(3);
     be.notify(); // a notification with no ring: counted and refused, nothing else
-    expect(be.counters).toMatchObject({ notificationsIn: 1, refused: 5, requests: 0 });
+    expect(be.counters).toMatchObject({ notificationsIn: 1, refused: 4, requests: 0 });
     const ok = d.grant(RING_PAGE, BACKEND.BLOCK);
-    expect(be.connect(ok, PORT, 0)).toBe(SECTORS);
-    expect(be.connect(ok, PORT, 0)).toBe(-HC_ERR.EBUSY);
+    expect(be.connect(d, ok, PORT, 0)).toBe(SECTORS);
+    expect(be.connect(d, ok, PORT, 0)).toBe(-HC_ERR.EBUSY);
   });
 
   it('drops the ring when its grant is revoked, touching the page no more', () => {

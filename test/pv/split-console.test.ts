@@ -12,9 +12,9 @@ function setup(input = '') {
   const d = new FakeDomain();
   const out: number[] = [];
   const queue = [...new TextEncoder().encode(input)];
-  const be = new ConsoleBackend(d, {
-    write: (b) => out.push(...b),
-    takeInput: (max) => Uint8Array.from(queue.splice(0, max)),
+  const be = new ConsoleBackend({
+    write: (b: Uint8Array) => out.push(...b),
+    takeInput: (max: number) => Uint8Array.from(queue.splice(0, max)),
   });
   const m = d.memory;
   let prod = 0;
@@ -30,7 +30,7 @@ function setup(input = '') {
 describe('split console back-end', () => {
   it('copies output in order, one batch per notification, across the buffer wrap', () => {
     const { d, be, write, text, ref } = setup();
-    expect(be.connect(ref, PORT)).toBe(0);
+    expect(be.connect(d, ref, PORT)).toBe(0);
     const lines: string[] = [];
     for (let i = 0; i < 200; i++) {
       const line = `line ${i}: ${'x'.repeat(i % 37)}\n`;
@@ -47,7 +47,7 @@ describe('split console back-end', () => {
   it('delivers queued input into IN as room allows, notifying the front-end each time some moved', () => {
     const input = 'y'.repeat(CONSRING_IN_SIZE + 100);
     const { d, be, ref, queue } = setup(input);
-    expect(be.connect(ref, PORT)).toBe(0);
+    expect(be.connect(d, ref, PORT)).toBe(0);
     const m = d.memory;
     expect(m.read32(PAGE + CONSRING.IN_PROD)).toBe(CONSRING_IN_SIZE);
     expect(queue.length).toBe(100);
@@ -61,7 +61,7 @@ describe('split console back-end', () => {
 
   it('drops a ring whose out_prod claims more than the buffer holds, writing nothing', () => {
     const { d, be, write, text, ref } = setup();
-    expect(be.connect(ref, PORT)).toBe(0);
+    expect(be.connect(d, ref, PORT)).toBe(0);
     write('ok\n');
     be.notify();
     d.memory.write32(PAGE + CONSRING.OUT_PROD, 3 + CONSRING_OUT_SIZE + 1);
@@ -76,8 +76,8 @@ describe('split console back-end', () => {
 
   it('refuses a ring page granted read-only or to another back-end', () => {
     const { d, be } = setup();
-    expect(be.connect(d.grant(PAGE, BACKEND.CONSOLE, true), PORT)).toBe(-HC_ERR.EPERM);
-    expect(be.connect(d.grant(PAGE, BACKEND.BLOCK), PORT)).toBe(-HC_ERR.EPERM);
+    expect(be.connect(d, d.grant(PAGE, BACKEND.CONSOLE, true), PORT)).toBe(-HC_ERR.EPERM);
+    expect(be.connect(d, d.grant(PAGE, BACKEND.BLOCK), PORT)).toBe(-HC_ERR.ENOENT);
     expect(be.connected).toBe(false);
   });
 });

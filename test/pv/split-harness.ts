@@ -1,37 +1,34 @@
 // Test harness for the split back-ends: a domain over a plain buffer with a grant table and recorded events,
 // and a front-end written in TypeScript after Xen's FRONT_RING_* macros (what sdk/include/ring.inc does in VX32).
 
-import { PAGE_SIZE, RING, RING_SLOT_SIZE, RING_SLOTS } from '../../isa/abi.js';
+import { GRANT_FLAG, PAGE_SIZE, RING, RING_SLOT_SIZE, RING_SLOTS } from '../../isa/abi.js';
 import { GuestPhys } from '../../vmm/hv/memory/guest-phys.js';
-import type { BackendDomain, GrantEntry } from '../../vmm/hv/pv/backends/types.js';
+import type { BackendDomain } from '../../vmm/hv/pv/backends/types.js';
+import { GrantTable } from '../../vmm/hv/pv/grants.js';
 
 export const RAM = 64 * PAGE_SIZE;
 
+/** A domain's memory and the PV core's real grant table (every page grantable), with the events raised recorded. */
 export class FakeDomain implements BackendDomain {
   readonly memory: GuestPhys;
   readonly raw: Uint8Array;
-  private readonly grants = new Map<number, GrantEntry>();
-  private nextRef = 1;
+  readonly grants: GrantTable;
   /** Ports the back-ends notified, in order. */
   readonly events: number[] = [];
 
   constructor(size = RAM) {
     this.memory = new GuestPhys(new ArrayBuffer(size), 0, size);
     this.raw = this.memory.raw;
+    this.grants = new GrantTable(this.memory, { grantable: () => true });
   }
 
+  /** The grant hypercall: a reference, or a negated HC_ERR. */
   grant(page: number, backend: number, readonly = false): number {
-    const ref = this.nextRef++;
-    this.grants.set(ref, { page, backend, readonly });
-    return ref;
+    return this.grants.grant(page, backend, readonly ? GRANT_FLAG.READONLY : 0);
   }
 
   revoke(ref: number): void {
-    this.grants.delete(ref);
-  }
-
-  lookupGrant(ref: number): GrantEntry | null {
-    return this.grants.get(ref) ?? null;
+    this.grants.revoke(ref);
   }
 
   notifyGuest(port: number): void {

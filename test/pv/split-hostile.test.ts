@@ -7,7 +7,7 @@ import { SplitDevices } from '../../vmm/hv/pv/backends/index.js';
 import { changedOutside, FakeDomain } from './split-harness.js';
 
 const PAGES = 24;
-/** Ring pages 1..4: console, block, net TX, net RX (granted as refs 1..4, usually to the right back-end). */
+/** Ring pages 1..4: console, block, net TX, net RX (granted first, as refs 0..3, usually to the right back-end). */
 const RING_BACKENDS = [BACKEND.CONSOLE, BACKEND.BLOCK, BACKEND.NET, BACKEND.NET];
 
 /** Small values near the interesting edges, or anything. */
@@ -44,19 +44,18 @@ describe('split back-ends against hostile rings', () => {
           prods.forEach((p, i) => d.memory.write32((i + 1) * PAGE_SIZE + (i === 0 ? CONSRING.OUT_PROD : RING.REQ_PROD), p));
           const writable: Array<[number, number]> = [];
           const grant = (page: number, backend: number, ro: boolean) => {
-            d.grant(page * PAGE_SIZE, backend, ro);
-            if (!ro) writable.push([page * PAGE_SIZE, (page + 1) * PAGE_SIZE]);
+            if (d.grant(page * PAGE_SIZE, backend, ro) >= 0 && !ro) writable.push([page * PAGE_SIZE, (page + 1) * PAGE_SIZE]);
           };
           ringGrants.forEach(([b, ro], i) => grant(i + 1, b < 0 ? RING_BACKENDS[i]! : b, ro));
           for (const [page, backend, ro] of grants) grant(page, backend, ro);
           const disk = new Uint8Array(16 * 512);
           const out: number[] = [];
-          const dev = new SplitDevices(d, { disk, console: { write: (b) => out.push(...b), takeInput: () => Uint8Array.of(1, 2, 3) } });
+          const dev = new SplitDevices({ disk, console: { write: (b) => out.push(...b), takeInput: () => Uint8Array.of(1, 2, 3) } });
           const before = d.raw.slice();
-          const ref = (i: number) => (conn[i]! < 0 ? i + 1 : conn[i]!);
-          dev.console.connect(ref(0), 1);
-          dev.block.connect(ref(1), 2, 0);
-          dev.net.connect(ref(2), 3, ref(3));
+          const ref = (i: number) => (conn[i]! < 0 ? i : conn[i]!); // the ring pages' grants are refs 0..3
+          dev.console.connect(d, ref(0), 1);
+          dev.block.connect(d, ref(1), 2, 0);
+          dev.net.connect(d, ref(2), 3, ref(3));
           for (const [a, len] of actions) {
             if (a === 3) dev.net.wire.inject(new Uint8Array(len).fill(0xee));
             else dev.byId(a)!.notify();
@@ -75,7 +74,7 @@ describe('split back-ends against hostile rings', () => {
   });
 
   it('an unknown back-end id is no back-end', () => {
-    const dev = new SplitDevices(new FakeDomain(), { disk: new Uint8Array(512), console: { write: () => {}, takeInput: () => new Uint8Array(0) } });
+    const dev = new SplitDevices({ disk: new Uint8Array(512), console: { write: () => {}, takeInput: () => new Uint8Array(0) } });
     expect(dev.byId(3)).toBeNull();
     expect(dev.byId(-1)).toBeNull();
     expect(dev.byId(BACKEND.NET)).toBe(dev.net);

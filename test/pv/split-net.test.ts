@@ -13,11 +13,11 @@ const PORT = 9;
 
 function setup() {
   const d = new FakeDomain();
-  const be = new NetBackend(d);
+  const be = new NetBackend();
   const tx = new FrontRing(d.memory, TX_RING);
   const rx = new FrontRing(d.memory, RX_RING);
   const bufRefs = Array.from({ length: 16 }, (_, i) => d.grant(BUFS + i * PAGE_SIZE, BACKEND.NET));
-  expect(be.connect(d.grant(TX_RING, BACKEND.NET), PORT, d.grant(RX_RING, BACKEND.NET))).toBe(0);
+  expect(be.connect(d, d.grant(TX_RING, BACKEND.NET), PORT, d.grant(RX_RING, BACKEND.NET))).toBe(0);
   return { d, be, tx, rx, bufRefs };
 }
 
@@ -66,7 +66,7 @@ describe('split net back-end', () => {
       [[4, bufRefs[0]!, PAGE_SIZE - 10, 60], -HC_ERR.EINVAL, 0], // past the page
       [[5, bufRefs[0]!, 0xffff_fff0, 60], -HC_ERR.EINVAL, 0], // offset that would wrap
       [[6, 12345, 0, 60], -HC_ERR.ENOENT, 0],
-      [[7, blockRef, 0, 60], -HC_ERR.EPERM, 0], // granted to the block back-end
+      [[7, blockRef, 0, 60], -HC_ERR.ENOENT, 0], // granted to the block back-end: not ours
       [[8, roRef, 0, 61], IF_STATUS_OK, 61], // sending only reads: a read-only grant will do
     ];
     for (const [r] of reqs) tx.put(r);
@@ -108,11 +108,12 @@ describe('split net back-end', () => {
 
   it('refuses to connect without two distinct ring pages of its own', () => {
     const d = new FakeDomain();
-    const be = new NetBackend(d);
+    const be = new NetBackend();
     const tx = d.grant(TX_RING, BACKEND.NET);
-    expect(be.connect(tx, PORT, 999)).toBe(-HC_ERR.ENOENT);
-    expect(be.connect(tx, PORT, d.grant(TX_RING, BACKEND.NET))).toBe(-HC_ERR.EINVAL);
-    expect(be.connect(tx, PORT, d.grant(RX_RING, BACKEND.CONSOLE))).toBe(-HC_ERR.EPERM);
+    expect(be.connect(d, tx, PORT, 999)).toBe(-HC_ERR.ENOENT);
+    expect(be.connect(d, tx, PORT, d.grant(TX_RING, BACKEND.NET))).toBe(-HC_ERR.EINVAL);
+    expect(be.connect(d, tx, PORT, d.grant(RX_RING, BACKEND.CONSOLE))).toBe(-HC_ERR.ENOENT);
+    expect(be.connect(d, tx, PORT, d.grant(RX_RING, BACKEND.NET, true))).toBe(-HC_ERR.EPERM);
     expect(be.connected).toBe(false);
     expect(be.wire.inject(packet(0))).toBe(false);
   });

@@ -1,6 +1,6 @@
 // The back-end ring reader: batches, notification suppression both ways, index wrap, and rings it must refuse.
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE, RING, RING_SLOTS } from '../../isa/abi.js';
+import { BACKEND, PAGE_SIZE, RING, RING_SLOTS } from '../../isa/abi.js';
 import { BackRing, serveRing } from '../../vmm/hv/pv/backends/ring.js';
 import { FakeDomain, FrontRing } from './split-harness.js';
 
@@ -13,7 +13,7 @@ describe('split ring: back-end reader', () => {
   it('serves a whole batch in one pass, in order, and asks to be notified of the next request', () => {
     const d = new FakeDomain();
     const front = new FrontRing(d.memory, PAGE);
-    const back = new BackRing(d.memory, PAGE);
+    const back = new BackRing(d.grants, d.grant(PAGE, BACKEND.BLOCK), BACKEND.BLOCK);
     for (let i = 0; i < 5; i++) front.put([i]);
     expect(front.push()).toBe(true); // req_event starts at 1: the first batch is announced
     const r = serveRing(back, echo);
@@ -25,7 +25,7 @@ describe('split ring: back-end reader', () => {
   it('suppresses notifications: one per batch to the back-end, none back unless the front-end asks', () => {
     const d = new FakeDomain();
     const front = new FrontRing(d.memory, PAGE);
-    const back = new BackRing(d.memory, PAGE);
+    const back = new BackRing(d.grants, d.grant(PAGE, BACKEND.BLOCK), BACKEND.BLOCK);
     let toBack = 0;
     let toFront = 0;
     let sent = 0;
@@ -59,7 +59,7 @@ describe('split ring: back-end reader', () => {
     const d = new FakeDomain();
     const start = 0xffff_fff0;
     const front = new FrontRing(d.memory, PAGE, start);
-    const back = new BackRing(d.memory, PAGE, start);
+    const back = new BackRing(d.grants, d.grant(PAGE, BACKEND.BLOCK), BACKEND.BLOCK, start);
     const got: number[] = [];
     for (let b = 0; b < 4; b++) {
       for (let i = 0; i < 10; i++) front.put([b * 10 + i]);
@@ -77,7 +77,7 @@ describe('split ring: back-end reader', () => {
       new FrontRing(d.memory, PAGE);
       d.memory.write32(PAGE + RING.REQ_PROD, prod);
       const before = d.raw.slice();
-      const r = serveRing(new BackRing(d.memory, PAGE), echo);
+      const r = serveRing(new BackRing(d.grants, d.grant(PAGE, BACKEND.BLOCK), BACKEND.BLOCK), echo);
       expect(r).toEqual({ served: 0, notify: false, broken: true });
       expect(Buffer.from(d.raw).equals(Buffer.from(before))).toBe(true);
     }
@@ -89,7 +89,20 @@ describe('split ring: back-end reader', () => {
     for (let i = 0; i < RING_SLOTS; i++) front.put([i]);
     expect(front.free).toBe(0);
     front.push();
-    expect(serveRing(new BackRing(d.memory, PAGE), echo)).toMatchObject({ served: RING_SLOTS, broken: false });
+    expect(serveRing(new BackRing(d.grants, d.grant(PAGE, BACKEND.BLOCK), BACKEND.BLOCK), echo)).toMatchObject({ served: RING_SLOTS, broken: false });
+  });
+
+  it('reads as broken once its grant is revoked, touching nothing', () => {
+    const d = new FakeDomain();
+    const front = new FrontRing(d.memory, PAGE);
+    const ref = d.grant(PAGE, BACKEND.BLOCK);
+    const back = new BackRing(d.grants, ref, BACKEND.BLOCK);
+    front.put([1]);
+    front.push();
+    d.revoke(ref);
+    const before = d.raw.slice();
+    expect(serveRing(back, echo)).toEqual({ served: 0, notify: false, broken: true });
+    expect(Buffer.from(d.raw).equals(Buffer.from(before))).toBe(true);
   });
 
   it('copies a request out of its slot before handling it', () => {
@@ -98,7 +111,7 @@ describe('split ring: back-end reader', () => {
     front.put([7, 8]);
     front.push();
     const seen: number[] = [];
-    serveRing(new BackRing(d.memory, PAGE), (req) => {
+    serveRing(new BackRing(d.grants, d.grant(PAGE, BACKEND.BLOCK), BACKEND.BLOCK), (req) => {
       // The guest rewriting the slot now (another CPU, in a real system) must not change what the back-end sees.
       d.memory.write32(PAGE + RING.SLOT0 + 4, 0xdead);
       seen.push(req.getUint32(4, true));

@@ -1,12 +1,12 @@
 // The block back-end: BLKIF requests on a shared ring, data in a page the guest granted, backed by a disk image.
 //
-// The disk is a byte array used in place (the platform's disk: a memory image, or the file given with
-// --block, copied per VM). It matches the emulated block device: 512-byte sectors, a request that
-// would reach past the capacity fails and moves nothing. Each request is checked before any byte
-// moves; a bad one is answered with a negated HC_ERR in its status, and the ring goes on.
+// The disk is a byte array used in place (the VM's disk: a memory image, or the file given with --block,
+// copied per VM), the same one the emulated block device would use. It behaves like that device:
+// 512-byte sectors, and a request that would reach past the capacity fails and moves nothing. Each
+// request is checked before any byte moves; a bad one is answered with a negated HC_ERR in its status,
+// and the ring goes on.
 
 import { BACKEND, BLK_SECTOR_SIZE, BLKIF_OP, BLKIF_REQ, BLKIF_RSP, HC_ERR, IF_STATUS_OK, PAGE_SIZE } from '../../../../isa/abi.js';
-import { grantedRange } from './grant-access.js';
 import { RingBackend } from './ring-backend.js';
 import type { BackendDomain } from './types.js';
 
@@ -21,16 +21,13 @@ export class BlockBackend extends RingBackend {
   readonly block: BlockBackendCounters = { sectorsRead: 0, sectorsWritten: 0 };
 
   /** `disk` is used in place; its length is rounded down to whole sectors. */
-  constructor(
-    dom: BackendDomain,
-    readonly disk: Uint8Array,
-  ) {
-    super(dom);
+  constructor(readonly disk: Uint8Array) {
+    super();
   }
 
   /** As every back-end; on success a block front-end learns the disk's size: the capacity in sectors. */
-  override connect(ringRef: number, port: number, rxRingRef: number): number {
-    const r = super.connect(ringRef, port, rxRingRef);
+  override connect(dom: BackendDomain, ringRef: number, port: number, rxRingRef: number): number {
+    const r = super.connect(dom, ringRef, port, rxRingRef);
     return r < 0 ? r : this.capacity;
   }
 
@@ -38,9 +35,9 @@ export class BlockBackend extends RingBackend {
     return Math.floor(this.disk.length / BLK_SECTOR_SIZE);
   }
 
-  protected handle(req: DataView): readonly number[] {
+  protected handle(req: DataView, dom: BackendDomain): readonly number[] {
     const id = req.getUint32(BLKIF_REQ.ID, true);
-    const status = this.perform(req);
+    const status = this.perform(req, dom);
     if (status !== IF_STATUS_OK) this.counters.errors++;
     const rsp: number[] = [];
     rsp[BLKIF_RSP.ID / 4] = id;
@@ -49,7 +46,7 @@ export class BlockBackend extends RingBackend {
   }
 
   /** Carry out one request; IF_STATUS_OK or a negated HC_ERR. */
-  private perform(req: DataView): number {
+  private perform(req: DataView, dom: BackendDomain): number {
     const op = req.getUint32(BLKIF_REQ.OP, true);
     const sector = req.getUint32(BLKIF_REQ.SECTOR, true);
     const count = req.getUint32(BLKIF_REQ.COUNT, true);
@@ -59,16 +56,19 @@ export class BlockBackend extends RingBackend {
     // At most one page of data per request: the segment must lie inside the granted page.
     if (count === 0 || count > PAGE_SIZE / BLK_SECTOR_SIZE) return -HC_ERR.EINVAL;
     const bytes = count * BLK_SECTOR_SIZE;
-    // A read writes into the guest's page, so its grant must be writable.
-    const range = grantedRange(this.dom, this.id, ref, offset, bytes, op === BLKIF_OP.READ);
-    if (!range.ok) return -range.error;
+    // A read writes into the guest's page, so its grant must be writable; check before touching the disk.
+    const where = dom.grants.lookup(ref, this.id, offset, bytes, op === BLKIF_OP.READ);
+    if (where < 0) return where;
     if (sector >= this.capacity || count > this.capacity - sector) return -HC_ERR.EINVAL;
     const start = sector * BLK_SECTOR_SIZE;
     if (op === BLKIF_OP.READ) {
-      this.dom.memory.copyIn(range.gpa, this.disk.subarray(start, start + bytes));
+      const r = dom.grants.write(ref, this.id, offset, this.disk.subarray(start, start + bytes));
+      if (r < 0) return r;
       this.block.sectorsRead += count;
     } else {
-      this.disk.set(this.dom.memory.slice(range.gpa, bytes), start);
+      const data = dom.grants.read(ref, this.id, offset, bytes);
+      if (typeof data === 'number') return data;
+      this.disk.set(data, start);
       this.block.sectorsWritten += count;
     }
     return IF_STATUS_OK;

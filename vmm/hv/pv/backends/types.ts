@@ -1,28 +1,31 @@
-// What a split-driver back-end needs from its domain (memory, grants, events) and what it reports.
+// What a split-driver back-end needs from its domain (grant-checked guest memory, an event to the front-end)
+// and what it counts.
 //
-// The hosted model: back-ends are TypeScript in the VMM. They run synchronously when the guest
-// notifies them (an EVTCHN_SEND hypercall on the port bound to the back-end), and reach guest memory
-// only through pages the guest granted them. Everything they read from shared memory is untrusted.
+// The hosted model: back-ends are TypeScript in the VMM. They run synchronously inside the guest's
+// EVTCHN_SEND hypercall on the back-end's port, and reach guest memory only through the domain's grant
+// table (vmm/hv/pv/grants.ts): by reference and offset, checked against the one page the guest granted
+// to this back-end (writable if it is to be written). Everything they read from shared memory is untrusted.
 
-import type { GuestPhys } from '../../memory/guest-phys.js';
+import type { BackendId, Grant } from '../grants.js';
 
-/** One entry of the domain's grant table, as a back-end sees it. */
-export interface GrantEntry {
-  /** Pseudo-physical (guest-physical) address of the granted page. */
-  readonly page: number;
-  /** The BACKEND id the page was granted to. */
-  readonly backend: number;
-  /** The back-end may only read the page. */
-  readonly readonly: boolean;
+/** The grant table as a back-end uses it (vmm/hv/pv/grants.ts GrantTable): every access checked. */
+export interface GrantAccess {
+  get(ref: number): Grant | null;
+  /** Pseudo-physical address of [offset, offset + len) in grant `ref` held by `backend`, or a negated HC_ERR. */
+  lookup(ref: number, backend: BackendId, offset: number, len: number, write: boolean): number;
+  /** A copy of the bytes, or a negated HC_ERR. */
+  read(ref: number, backend: BackendId, offset: number, len: number): Uint8Array | number;
+  /** 0 or a negated HC_ERR (nothing written). */
+  write(ref: number, backend: BackendId, offset: number, data: Uint8Array): number;
+  /** The word, or null if refused. */
+  read32(ref: number, backend: BackendId, offset: number): number | null;
+  write32(ref: number, backend: BackendId, offset: number, value: number): number;
 }
 
-/** The domain a back-end serves, as seen from the VMM. */
+/** The domain a connected back-end serves. */
 export interface BackendDomain {
-  /** The guest's RAM (pseudo-physical addresses). */
-  readonly memory: GuestPhys;
-  /** A live grant, or null if `ref` is not a grant of this domain (never granted, revoked, out of range). */
-  lookupGrant(ref: number): GrantEntry | null;
-  /** Send an event to the guest on `port` (it becomes pending; the upcall follows if unmasked). */
+  readonly grants: GrantAccess;
+  /** Send an event to the front-end on `port` (pending; the upcall follows if unmasked). */
   notifyGuest(port: number): void;
 }
 
@@ -38,7 +41,7 @@ export interface BackendCounters {
   batches: number;
   /** Requests answered with an error status. */
   errors: number;
-  /** Notifications or connects refused: a ring whose indices or grant are bad (the ring is then dropped). */
+  /** Notifications or connects refused, and rings dropped for bad indices or a revoked grant. */
   refused: number;
 }
 
@@ -46,20 +49,20 @@ export function zeroBackendCounters(): BackendCounters {
   return { notificationsIn: 0, notificationsOut: 0, requests: 0, batches: 0, errors: 0, refused: 0 };
 }
 
-/** A back-end the PV hypercalls drive: DEVICE_CONNECT and EVTCHN_SEND on its port. */
+/** A back-end the PV hypercalls drive: DEVICE_CONNECT, then EVTCHN_SEND on its port. */
 export interface SplitBackend {
-  /** BACKEND.* */
-  readonly id: number;
+  readonly id: BackendId;
   readonly name: 'console' | 'block' | 'net';
   readonly counters: BackendCounters;
   /**
-   * DEVICE_CONNECT: attach the shared ring page (a grant ref), the event port, and for net the RX
-   * ring's grant. Returns 0 or a negated HC_ERR; a refused connect leaves the back-end disconnected.
+   * DEVICE_CONNECT: attach the shared ring page (a grant ref), the event port, and for net the RX ring's
+   * grant. Returns >= 0 (block: the capacity in sectors) or a negated HC_ERR; a refused connect leaves
+   * the back-end disconnected.
    */
-  connect(ringRef: number, port: number, rxRingRef: number): number;
+  connect(dom: BackendDomain, ringRef: number, port: number, rxRingRef: number): number;
   /** The guest notified the back-end's port. Never throws, whatever the guest wrote. */
   notify(): void;
-  /** Drop the connection (the domain is going away, or the ring broke). */
+  /** Drop the connection; later notifications are refused. */
   disconnect(): void;
   readonly connected: boolean;
   /** The port the back-end notifies, or -1 when disconnected. */
