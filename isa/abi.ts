@@ -299,6 +299,11 @@ export const PV_FEATURE = {
   EVTCHN: 1 << 1,
   SPLIT_DEVICES: 1 << 2,
   MULTICALL: 1 << 3,
+  /**
+   * The domain may map the VM's emulated device registers (MEMMAP.BLOCK_MMIO, NIC_MMIO) in its page
+   * tables; each access traps to the VMM's device model (`--devices emulated`). Without it only its RAM.
+   */
+  DEVICE_MMIO: 1 << 4,
 } as const;
 
 /** update_va_mapping flags. */

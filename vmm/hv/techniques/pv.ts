@@ -99,7 +99,9 @@ export class PvRunner extends Runner implements HcContext {
       writablyGranted: (pfn) => this.grants.writablyGranted(pfn),
     });
     this.features =
-      PV_FEATURE.DIRECT_PAGING | PV_FEATURE.EVTCHN | PV_FEATURE.MULTICALL | (Object.keys(backends).length ? PV_FEATURE.SPLIT_DEVICES : 0);
+      PV_FEATURE.DIRECT_PAGING | PV_FEATURE.EVTCHN | PV_FEATURE.MULTICALL |
+      (Object.keys(backends).length ? PV_FEATURE.SPLIT_DEVICES : 0) |
+      (devices === 'emulated' ? PV_FEATURE.DEVICE_MMIO : 0);
     this.share = new CpuShare(this.cpu, vm);
   }
 
