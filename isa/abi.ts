@@ -267,7 +267,10 @@ export const HC = {
    * return gate instead (PV_VEC.USER_RETURN), with no exit.
    */
   IRET: 19,
-  /** r1 = BACKEND id, r2 = grant reference of the shared ring page (net: TX ring), r3 = event port, r4 = net RX ring grant. */
+  /**
+   * r1 = BACKEND id, r2 = grant reference of the shared ring page (net: TX ring), r3 = event port, r4 = net RX ring grant.
+   * Returns >= 0 on success (for BLOCK: the disk's capacity in sectors), else a negated HC_ERR.
+   */
   DEVICE_CONNECT: 20,
 } as const;
 export type HypercallName = keyof typeof HC;

@@ -1,9 +1,11 @@
 ; blk.s - the block-device driver: program SECTOR, DMA_ADDR, COUNT and CMD, poll STATUS; and blkread()/blkwrite().
 ;
-; PV, for now: mini's own driver of the emulated block device, kept as it was (its registers are
-; mapped only under --devices emulated, and every register access traps to the VMM's model), with
-; the critical section on the event mask. DMA addresses are pseudo-physical, which is what the
-; VMM's device model takes. The split front-end (sdk/drivers/) replaces this file.
+; PV: under --devices split, each request goes to the SDK's block front-end (sdk/drivers/block.s): the
+; sector moves through its granted data page, which serves as the bounce buffer, and one request is
+; one ring batch and one notification. Under --devices emulated, mini's own driver of the emulated
+; block device, kept as it was (its registers are mapped only then, and every register access traps
+; to the VMM's model), with the critical section on the event mask. DMA addresses are
+; pseudo-physical, which is what the VMM's device model takes.
 ;
 ; DMA goes through a kernel bounce buffer (1:1 mapped, so its address is guest-physical); the
 ; calls copy between it and the task's buffer, which lives in the task's own address space.
@@ -11,6 +13,20 @@
 .text
 ; blk_init(): record the capacity and clear any stale completion.
 blk_init:
+    ld r1, [pv_split]
+    cmp r1, 0
+    jz .Lemulated
+    li r1, blkfront_data        ; PV split: the granted data page is the bounce buffer
+    st [blk_bounce_at], r1
+    call blkfront_init          ; the capacity, or a negated error
+    mov r1, r0
+    cmp r1, 0
+    jge .Lsplitcap
+    li r1, 0
+.Lsplitcap:
+    st [blk_capacity], r1
+    jmp .Lcheck
+.Lemulated:
     li r1, 0
     ld r2, [pv_mmio]
     cmp r2, 0
@@ -33,8 +49,19 @@ blk_init:
     ret
 
 ; blk_rw(r1 = command, r2 = sector, r3 = physical buffer) -> r0 = 0, or -1 on a device error.
+; Under --devices split the buffer is always blkfront_data (offset 0), and BLK_CMD_* equal BLKIF_OP_*.
+.if (BLK_CMD_READ != BLKIF_OP_READ) | (BLK_CMD_WRITE != BLKIF_OP_WRITE)
+.error "blk.s: BLK_CMD_* and BLKIF_OP_* must agree"
+.endif
 blk_rw:
-    EVT_MASK_SAVE               ; critical section: one request at a time on the shared registers
+    EVT_MASK_SAVE               ; critical section: one request at a time on the shared registers (split: the ring)
+    ld r4, [pv_split]
+    cmp r4, 0
+    jz .Lmmio
+    li r3, 0                    ; offset in the granted page
+    call blkfront_rw
+    jmp .Lout
+.Lmmio:
     li r5, MEM_BLOCK_MMIO
     st [r5 + BLK_SECTOR], r2
     st [r5 + BLK_DMA_ADDR], r3
@@ -89,13 +116,13 @@ sys_blkwrite:
     call blk_check
     cmp r0, 0
     jnz .Lout
-    li r1, blk_bounce
+    ld r1, [blk_bounce_at]
     mov r2, r7
     li r3, BLK_SECTOR_SIZE
     call memcpy
     li r1, BLK_CMD_WRITE
     mov r2, r6
-    li r3, blk_bounce
+    ld r3, [blk_bounce_at]
     call blk_rw
 .Lout:
     pop r7
@@ -113,12 +140,12 @@ sys_blkread:
     jnz .Lout
     li r1, BLK_CMD_READ
     mov r2, r6
-    li r3, blk_bounce
+    ld r3, [blk_bounce_at]
     call blk_rw
     cmp r0, 0
     jnz .Lout
     mov r1, r7
-    li r2, blk_bounce
+    ld r2, [blk_bounce_at]
     li r3, BLK_SECTOR_SIZE
     call memcpy
     li r0, 0
@@ -131,6 +158,7 @@ sys_blkread:
 msg_nodisk: .asciz "mini: warning: the disk is missing or too small (attach one with --block); block I/O will fail\n"
 .align 4
 blk_capacity: .word 0           ; sectors; requests beyond it are refused
+blk_bounce_at: .word blk_bounce ; PV: the bounce buffer (split: the front-end's granted data page)
 
 .bss
 .align 16

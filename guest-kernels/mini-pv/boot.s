@@ -31,7 +31,8 @@ _start:
 ; pv_start(r1 = start info): PV only. Record where the shared-info page is (this kernel maps its
 ; first 4 MiB 1:1, so its virtual address is its pseudo-physical one), the machine address of
 ; pseudo-physical 0 (page-table entries hold machine frames), and whether the VMM lets it map the
-; emulated devices' registers (--devices emulated) or offers split devices instead.
+; emulated devices' registers (--devices emulated) or offers split devices instead (--devices split:
+; then the console, block and NIC drivers are the SDK's front-ends, and the console connects here).
 pv_start:
     ld r2, [r1 + START_INFO_MAGIC]
     li r3, PV_START_MAGIC
@@ -44,8 +45,15 @@ pv_start:
     ld r2, [r1 + START_INFO_MACHINE_BASE]
     st [machine_base], r2
     HYPERCALL HC_FEATURES
+    mov r2, r0
+    and r2, PV_FEATURE_SPLIT_DEVICES
+    st [pv_split], r2
     and r0, PV_FEATURE_DEVICE_MMIO
     st [pv_mmio], r0
+    cmp r2, 0
+    jz .Lout
+    call consfront_init         ; PV split: the console ring first, so that the banner goes through it
+.Lout:
     ret
 .Lbad:
     li r1, 2
@@ -61,6 +69,7 @@ msg_tasks:  .asciz " user tasks at ring 3\n"
 pv_shinfo:    .word 0           ; PV: virtual address of the shared-info page (hypercall.inc's macros use it)
 machine_base: .word 0           ; PV: machine address of pseudo-physical 0
 pv_mmio:      .word 0           ; PV: non-zero if the device registers may be mapped (--devices emulated)
+pv_split:     .word 0           ; PV: non-zero if the VMM offers split back-ends (--devices split)
 
 .bss
 .align 16

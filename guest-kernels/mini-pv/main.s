@@ -8,6 +8,7 @@
 .pv
 .include "vx32.inc"
 .include "hypercall.inc"   ; PV: hypercall stubs and the event-mask macros
+.include "split.inc"       ; PV: shared rings, grants and event ports for the split front-ends
 .include "defs.s"
 
 .text
@@ -23,4 +24,7 @@
 .include "nic.s"        ; NIC transmit ring
 .include "blk.s"        ; block device
 .include "lib.s"        ; console printing, number formatting, memcpy/memzero
+.include "../drivers/console.s" ; PV: the SDK's split front-ends (--devices split)
+.include "../drivers/block.s"
+.include "../drivers/net.s"
 .include "user.s"       ; ring-3 program (workload.s) and its library (ulib.s)

@@ -1,8 +1,9 @@
 ; nic.s - the NIC driver: a transmit descriptor ring in kernel memory, doorbell on TDT, poll for DD; and send().
 ;
-; PV, for now: mini's own driver of the emulated NIC, kept as it was (its registers are mapped only
-; under --devices emulated, and every register access traps to the VMM's model), with the critical
-; section on the event mask. The split front-end (sdk/drivers/) replaces this file.
+; PV: under --devices split, send() hands the packet to the SDK's net front-end (sdk/drivers/net.s): a
+; copy into a granted TX buffer, one ring request and one notification. Under --devices emulated,
+; mini's own driver of the emulated NIC, kept as it was (its registers are mapped only then, and every
+; register access traps to the VMM's model), with the critical section on the event mask.
 ;
 ; The ring and the buffers live in the kernel's 1:1 map, so their virtual addresses are the
 ; guest-physical addresses the device's DMA wants. The driver polls; the NIC's interrupt stays off.
@@ -10,6 +11,11 @@
 .text
 ; nic_init(): point the device at the ring and enable it.
 nic_init:
+    ld r1, [pv_split]
+    cmp r1, 0
+    jz .Lemulated
+    jmp netfront_init           ; PV split: rings, buffer grants, connect
+.Lemulated:
     ld r1, [pv_mmio]
     cmp r1, 0
     jz .Lnone                   ; PV: no NIC registers mapped, send() reports failure
@@ -41,12 +47,28 @@ sys_send:
     cmp r7, NIC_MAX_PACKET
     ja .Lbad
     ld r1, [pv_mmio]
+    ld r2, [pv_split]
+    or r1, r2
     cmp r1, 0
     jz .Lbad
     mov r1, r6                  ; PV: check_user wants buf, len again
+    mov r2, r7
     call check_user
     cmp r0, 0
     jnz .Lbad
+    ld r1, [pv_split]
+    cmp r1, 0
+    jz .Lmmio
+    EVT_MASK_SAVE               ; critical section: the TX ring is shared by every sender
+    mov r1, r6
+    mov r2, r7
+    call netfront_send          ; len, or -1
+    EVT_MASK_RESTORE
+    pop r8
+    pop r7
+    pop r6
+    ret
+.Lmmio:
     EVT_MASK_SAVE               ; critical section: the ring and tx_tail are shared by every sender
     ld r8, [tx_tail]
     mov r1, r8

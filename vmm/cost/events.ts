@@ -20,6 +20,8 @@ export const COST_EVENTS = {
   worldSwitch: 'switching the CPU from one VM to another',
   hypercall: 'a hypercall dispatched by the VMM (each entry of a multicall counts)',
   eventUpcall: "an event the VMM delivers to a PV guest's upcall handler (frame built, shared-info page updated)",
+  notification: "a split-driver notification's signalling work in the VMM, either way (beyond the hypercall or upcall carrying it)",
+  backendRequest: 'a request a split back-end takes off its ring: copy, validation, grant lookup and the transfer',
 } as const;
 
 export type CostEvent = keyof typeof COST_EVENTS;

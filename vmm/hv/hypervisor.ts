@@ -19,6 +19,7 @@ import type { Runner } from './techniques/runner.js';
 import { TrapRunner } from './techniques/trap.js';
 import { PV_RESERVED_PAGES, PvRunner } from './techniques/pv.js';
 import type { BackendSet } from './pv/backend.js';
+import { SplitDevices } from './pv/backends/index.js';
 import { IMAGE_FLAG } from '../../assembler/types.js';
 import { defaultMemory, TECHNIQUE_MEMORY, type DeviceMode, type MemoryMode, type Technique } from './types.js';
 import { Vm, type Divergence } from './vm.js';
@@ -94,6 +95,8 @@ export class Hypervisor {
   private worldSwitches = 0;
   /** The VM the physical NIC is passed through to, if any. */
   private nicOwner = -1;
+  /** Each VM's split back-ends (`--devices split` without test back-ends), else null: tests reach `net.wire` here. */
+  readonly splitDevices: (SplitDevices | null)[] = [];
 
   constructor(specs: readonly VmSpec[], opts: HypervisorOptions) {
     if (specs.length === 0) throw new ConfigError('no VM to run');
@@ -143,6 +146,8 @@ export class Hypervisor {
       });
       loadImage(region.guest.raw, spec.image);
       const vm = new Vm(id, spec.name, spec.image, region.guest, platform);
+      const split = devices === 'split' && !opts.backends ? SplitDevices.forPlatform(platform) : null;
+      this.splitDevices.push(split);
       const watch = opts.onExit;
       if (watch) vm.onExit = (e) => watch(spec.name, e);
       const runner: Runner =
@@ -151,7 +156,7 @@ export class Hypervisor {
           : opts.technique === 'trap'
             ? new TrapRunner(vm, this.host, region, opts.strict ?? false)
             : opts.technique === 'pv'
-              ? new PvRunner(vm, this.host, region, devices, devices === 'split' ? (opts.backends ?? {}) : {})
+              ? new PvRunner(vm, this.host, region, devices, devices === 'split' ? (opts.backends ?? split!.backendSet()) : {})
               : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined);
       runner.boot();
       this.vms.push(vm);
@@ -201,6 +206,7 @@ export class Hypervisor {
 
   private result(vm: Vm, runner: Runner): VmRunResult {
     const c = vm.counters;
+    const split = this.splitDevices[vm.id] ?? null;
     const shadow = runner instanceof TrapRunner || runner instanceof HwRunner ? runner.shadow : null;
     const exits: Record<string, number> = {};
     for (const [r, n] of Object.entries(c.exits)) if (n > 0) exits[r] = n;
@@ -236,6 +242,7 @@ export class Hypervisor {
         deviceExits: { ...io.byDevice },
         exitsPerPacket: per(io.byDevice['nic'] ?? 0, nic.packetsTx + nic.packetsRx),
         exitsPerBlock: per(io.byDevice['block'] ?? 0, blk.commands),
+        ...(split ? splitStats(split) : {}),
         shadowFaults: shadow?.stats.shadowFaults ?? 0,
         shadowSyncs: shadow?.stats.shadowSyncs ?? 0,
         shadowFlushes: shadow?.stats.shadowFlushes ?? 0,
@@ -262,4 +269,20 @@ export class Hypervisor {
     };
     return r;
   }
+}
+
+/**
+ * What split devices cost per unit of work: every notification is an exit of its own (the front-end's an
+ * evtchn_send hypercall, the back-end's an event upcall); requests need no other hypercall (their pages
+ * are granted once).
+ */
+function splitStats(d: SplitDevices): Pick<VmRunResult['stats'], 'exitsPerPacket' | 'exitsPerBlock' | 'notificationsPerBatch' | 'backends'> {
+  const per = (n: number, den: number) => (den > 0 ? Math.round((100 * n) / den) / 100 : 0);
+  const notes = (b: { counters: { notificationsIn: number; notificationsOut: number } }) => b.counters.notificationsIn + b.counters.notificationsOut;
+  return {
+    exitsPerPacket: per(notes(d.net), d.net.net.packetsTx + d.net.net.packetsRx),
+    exitsPerBlock: per(notes(d.block), d.block.counters.requests),
+    notificationsPerBatch: per(d.notifications, d.batches),
+    backends: d.report(),
+  };
 }

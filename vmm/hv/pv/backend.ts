@@ -36,6 +36,8 @@ export interface BackendHost {
 export interface Backend {
   /** The front-end sent an event on the connection's port (evtchn_send). Must never throw for guest input. */
   notify(): void;
+  /** What device_connect returns to the guest on success (default 0), e.g. a block device's capacity. */
+  readonly connectResult?: number;
 }
 
 /** Creates the back-end for a connection, or returns a negated HC_ERR (e.g. a bad ring grant). */

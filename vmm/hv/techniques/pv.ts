@@ -409,7 +409,7 @@ export class PvRunner extends Runner implements HcContext {
     );
     if (typeof made === 'number') return made < 0 ? made : -HC_ERR.EINVAL;
     this.connected.set(id, made);
-    return 0;
+    return made.connectResult ?? 0;
   }
 
   notify(port: number): number {
