@@ -56,7 +56,7 @@ function checkPvImage(spec: VmSpec, technique: Technique): void {
   const pv = (spec.image.flags & IMAGE_FLAG.PV) !== 0;
   if (technique === 'pv' && !pv)
     throw new ConfigError(
-      `${spec.name} is not a paravirtual kernel (no .pv directive): --technique pv runs only kernels built with the SDK's hypercalls; run it under native, emulate, trap or hw`,
+      `${spec.name} is not a paravirtual kernel (no .pv directive): --technique pv runs only kernels built with the SDK`,
     );
   if (technique !== 'pv' && pv)
     throw new ConfigError(`${spec.name} is a paravirtual kernel (.pv): it makes hypercalls and runs only under --technique pv`);
