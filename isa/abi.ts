@@ -264,9 +264,17 @@ export const HC = {
   MULTICALL: 17,
   /** r1 = exit status. Does not return. */
   SHUTDOWN: 18,
-  /** Return from a virtual trap or upcall: pc, flags (virtual IF, CPL) and sp from the frame at sp, as `iret`. */
+  /**
+   * Return from a virtual trap or upcall, as `iret`: [sp] holds the r0 to restore (the caller pushed it to
+   * free r0 for the number, as Xen's iret hypercall does with eax), and the trap frame follows at sp + 4;
+   * pc, flags (the IF bit becomes the event mask) and sp come from it. A return to ring 3 can use the
+   * return gate instead (PV_VEC.USER_RETURN), with no exit.
+   */
   IRET: 19,
-  /** r1 = BACKEND id, r2 = grant reference of the shared ring page (net: TX ring), r3 = event port, r4 = net RX ring grant. */
+  /**
+   * r1 = BACKEND id, r2 = grant reference of the shared ring page (net: TX ring), r3 = event port, r4 = net RX ring grant.
+   * Returns >= 0 on success (for BLOCK: the disk's capacity in sectors), else a negated HC_ERR.
+   */
   DEVICE_CONNECT: 20,
 } as const;
 export type HypercallName = keyof typeof HC;
@@ -295,6 +303,11 @@ export const PV_FEATURE = {
   EVTCHN: 1 << 1,
   SPLIT_DEVICES: 1 << 2,
   MULTICALL: 1 << 3,
+  /**
+   * The domain may map the VM's emulated device registers (MEMMAP.BLOCK_MMIO, NIC_MMIO) in its page
+   * tables; each access traps to the VMM's device model (`--devices emulated`). Without it only its RAM.
+   */
+  DEVICE_MMIO: 1 << 4,
 } as const;
 
 /** update_va_mapping flags. */
@@ -310,8 +323,13 @@ export const MMU_CMD = {
   NORMAL_PT_UPDATE: 0,
   /** PTR = machine address of a page the caller wants used as a page table (checked, then read-only to it). */
   PIN_TABLE: 1,
-  /** PTR = machine address of a pinned table the caller no longer uses as one. */
+  /** PTR = machine address of a pinned table (either level) the caller no longer uses as one. */
   UNPIN_TABLE: 2,
+  /**
+   * PTR = machine address of a page the caller wants used as a page directory: every present entry must
+   * name one of its page tables (pinned here if it is not yet). `new_baseptr` pins a directory itself.
+   */
+  PIN_DIRECTORY: 3,
 } as const;
 
 /** multicall entry: a hypercall number, five arguments and the result, 7 words. */
@@ -351,8 +369,19 @@ export const SHINFO = {
   /** System time: guest instructions retired, low and high words. */
   TIME_LO: 16,
   TIME_HI: 20,
-  SIZE: 24,
+  /** The faulting address of the last page fault the VMM reflected (a PV kernel cannot read cr2). */
+  CR2: 24,
+  SIZE: 28,
 } as const;
+/**
+ * Vectors with a PV meaning. UPCALL is the vector word of an event upcall's frame (upcalls are not in the
+ * trap table). USER_RETURN is the machine's return gate: `int PV_VEC_USER_RETURN` in the PV kernel (ring 1)
+ * pops a trap frame whose CPL is 3 and returns to the user task without the VMM (docs/vx32.md).
+ */
+export const PV_VEC = { UPCALL: 0xff, USER_RETURN: 0x81 } as const;
+/** The ring a PV kernel runs in. */
+export const PV_KERNEL_RING = 1;
+
 /** Event-channel ports per domain (one pending bit each). */
 export const EVTCHN_PORTS = 32;
 

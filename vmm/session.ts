@@ -1,7 +1,7 @@
 // One entry point for running kernels under any technique: bare metal for `native`, the hypervisor otherwise.
 // `vmlab run`, `vmlab compare`, the testing API and the tests all go through here.
 
-import type { Image } from '../assembler/types.js';
+import { IMAGE_FLAG, type Image } from '../assembler/types.js';
 import { loadProfile, type CostProfile } from './cost/profile.js';
 import { ConfigError, Hypervisor, type VmRunResult } from './hv/hypervisor.js';
 import type { VmExit } from './hv/exits.js';
@@ -56,6 +56,8 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
       throw new ConfigError('native runs one kernel alone on the machine; use a VMM technique to run several');
     if (opts.memory) throw new ConfigError(`native has no memory virtualization; --memory ${opts.memory} does not apply`);
     if (opts.handlers || opts.shadowSync) throw new ConfigError('native has no VMM: replacement handlers and shadow-sync policies need one');
+    if (guests[0]!.image.flags & IMAGE_FLAG.PV)
+      throw new ConfigError(`${guests[0]!.name} is a paravirtual kernel (.pv): it makes hypercalls and runs only under --technique pv`);
     const g = guests[0]!;
     const m = new Machine({
       profile,

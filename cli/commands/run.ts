@@ -253,7 +253,7 @@ export function register(program: Command): void {
     .option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables); default: nested for hw, shadow for trap')
     .option(
       '--devices <model>',
-      'device model: emulated (every register access goes to the VMM), passthrough (hw only: the NIC is mapped straight into the VM, its DMA fenced by the IOMMU; one VM can have it, a second is refused) or split (pv only: front-ends in the guest, back-ends in the VMM, over shared rings); default: split for pv, emulated otherwise',
+      'device model: emulated (every register access goes to the VMM), passthrough (hw only: the NIC is mapped straight into the VM, its DMA fenced by the IOMMU; one VM can have it, a second is refused) or split (pv only: front-ends in the guest, back-ends in the VMM, over shared rings, one notification per batch); default: split for pv, emulated otherwise',
     )
     .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern, vt-2006, or a JSON file', 'modern')
     .option(

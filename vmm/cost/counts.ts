@@ -39,5 +39,10 @@ export function eventCounts(technique: Technique, s: RunStats): EventCounts {
   c.shadowFlush = s.shadowFlushes;
   c.worldSwitch = s.worldSwitches;
   c.hypercall = Object.values(s.hypercalls).reduce((a, b) => a + b, 0);
+  c.eventUpcall = s.upcalls;
+  for (const b of Object.values(s.backends ?? {})) {
+    c.notification += (b['notificationsIn'] ?? 0) + (b['notificationsOut'] ?? 0);
+    c.backendRequest += b['requests'] ?? 0;
+  }
   return c;
 }

@@ -18,7 +18,10 @@ export const COST_EVENTS = {
   shadowSync: 'a guest page-table write propagated to the shadow tables',
   shadowFlush: 'a shadow discarded and rebuilt (address-space switch, directory edit)',
   worldSwitch: 'switching the CPU from one VM to another',
-  hypercall: 'a hypercall dispatched by the VMM',
+  hypercall: 'a hypercall dispatched by the VMM (each entry of a multicall counts)',
+  eventUpcall: "an event the VMM delivers to a PV guest's upcall handler (frame built, shared-info page updated)",
+  notification: "a split-driver notification's signalling work in the VMM, either way (beyond the hypercall or upcall carrying it)",
+  backendRequest: 'a request a split back-end takes off its ring: copy, validation, grant lookup and the transfer',
 } as const;
 
 export type CostEvent = keyof typeof COST_EVENTS;

@@ -25,6 +25,8 @@ export interface VirtCounters {
   /** Sensitive instructions that ran at ring > 0 and silently did the wrong thing. */
   silentFailures: number;
   hypercalls: Record<string, number>;
+  /** Events the VMM delivered into a PV guest's upcall handler: each an entry into the VMM and back, so an exit. */
+  upcalls: number;
 }
 
 export function createCounters(): VirtCounters {
@@ -42,11 +44,12 @@ export function createCounters(): VirtCounters {
     worldSwitches: 0,
     silentFailures: 0,
     hypercalls: {},
+    upcalls: 0,
   };
 }
 
 export function exitsTotal(c: VirtCounters): number {
   let n = 0;
   for (const r of EXIT_REASONS) n += c.exits[r];
-  return n;
+  return n + c.upcalls;
 }

@@ -2,7 +2,7 @@
 // one physical CPU, and reports each VM's run.
 
 import type { Image } from '../../assembler/types.js';
-import { MEMMAP, PAGE_SIZE } from '../../isa/abi.js';
+import { MEMMAP, PAGE_SIZE, VEC } from '../../isa/abi.js';
 import { loadProfile, type CostProfile } from '../cost/profile.js';
 import { loadImage } from '../machine/loader.js';
 import type { RunResult } from '../machine/run-result.js';
@@ -20,6 +20,10 @@ import { EmulateRunner } from './techniques/emulate.js';
 import { HwRunner } from './techniques/hw.js';
 import type { Runner } from './techniques/runner.js';
 import { TrapRunner } from './techniques/trap.js';
+import { PV_RESERVED_PAGES, PvRunner } from './techniques/pv.js';
+import type { BackendSet } from './pv/backend.js';
+import { SplitDevices } from './pv/backends/index.js';
+import { IMAGE_FLAG } from '../../assembler/types.js';
 import { defaultMemory, TECHNIQUE_MEMORY, type DeviceMode, type MemoryMode, type Technique } from './types.js';
 import { Vm, type Divergence } from './vm.js';
 
@@ -52,6 +56,26 @@ export interface HypervisorOptions {
   readonly handlers?: HandlerOverrides;
   /** Shadow paging only: the policy that keeps the shadow in sync with guest page-table edits (exercise 06). */
   readonly shadowSync?: ShadowSync;
+  /** The split-driver back-ends a PV domain under `--devices split` may connect to (vmm/hv/pv/backend.ts). */
+  readonly backends?: BackendSet;
+}
+
+/** A `.pv` image runs only under pv, and pv runs only `.pv` images; a PV image must leave the VMM's pages free. */
+function checkPvImage(spec: VmSpec, technique: Technique): void {
+  const pv = (spec.image.flags & IMAGE_FLAG.PV) !== 0;
+  if (technique === 'pv' && !pv)
+    throw new ConfigError(
+      `${spec.name} is not a paravirtual kernel (no .pv directive): --technique pv runs only kernels built with the SDK`,
+    );
+  if (technique !== 'pv' && pv)
+    throw new ConfigError(`${spec.name} is a paravirtual kernel (.pv): it makes hypercalls and runs only under --technique pv`);
+  if (!pv) return;
+  const top = (spec.ramSize ?? MEMMAP.DEFAULT_RAM) - PV_RESERVED_PAGES * PAGE_SIZE;
+  for (const seg of spec.image.segments)
+    if (seg.addr + seg.memSize > top)
+      throw new ConfigError(
+        `${spec.name}: segment ${seg.name} ends at 0x${(seg.addr + seg.memSize).toString(16)}, in the ${PV_RESERVED_PAGES} pages the VMM reserves at the top of RAM (from 0x${top.toString(16)})`,
+      );
 }
 
 export interface VmRunResult extends RunResult {
@@ -82,6 +106,8 @@ export class Hypervisor {
   private worldSwitches = 0;
   /** The VM the physical NIC is passed through to, if any. */
   private nicOwner = -1;
+  /** Each VM's split back-ends (`--devices split` without test back-ends), else null: tests reach `net.wire` here. */
+  readonly splitDevices: (SplitDevices | null)[] = [];
 
   constructor(specs: readonly VmSpec[], opts: HypervisorOptions) {
     if (specs.length === 0) throw new ConfigError('no VM to run');
@@ -94,8 +120,8 @@ export class Hypervisor {
       throw new ConfigError(
         `technique ${opts.technique} cannot use --memory ${memory} (it supports: ${supported.join(', ') || 'none'})`,
       );
-    if (opts.technique === 'bt' || opts.technique === 'pv')
-      throw new ConfigError(`technique ${opts.technique} is not available in this build yet`);
+    if (opts.technique === 'bt') throw new ConfigError(`technique ${opts.technique} is not available in this build yet`);
+    for (const spec of specs) checkPvImage(spec, opts.technique);
     if (opts.handlers && opts.technique !== 'trap')
       throw new ConfigError(`replacement trap-and-emulate handlers need --technique trap, not ${opts.technique}`);
     if (opts.shadowSync && memory !== 'shadow')
@@ -113,7 +139,8 @@ export class Hypervisor {
     specs.forEach((spec, id) => {
       const region = this.host.allocate(sizes[id]!);
       const devices = spec.devices ?? opts.devices ?? 'emulated';
-      if (devices === 'split') throw new ConfigError('--devices split needs a paravirtual kernel and the pv technique, not available in this build yet');
+      if (devices === 'split' && opts.technique !== 'pv')
+        throw new ConfigError(`--devices split needs a paravirtual kernel (.pv) under --technique pv, not ${opts.technique}`);
       let passthroughNic: { nic: Nic; wire: Loopback } | undefined;
       if (devices === 'passthrough') {
         if (opts.technique !== 'hw')
@@ -136,6 +163,8 @@ export class Hypervisor {
       loadImage(region.guest.raw, spec.image);
       const vm = new Vm(id, spec.name, spec.image, region.guest, platform);
       vm.devices = devices;
+      const split = devices === 'split' && !opts.backends ? SplitDevices.forPlatform(platform) : null;
+      this.splitDevices.push(split);
       const watch = opts.onExit;
       if (watch) vm.onExit = (e) => watch(spec.name, e);
       if (opts.handlers) vm.handlers = { ...HANDLERS, ...opts.handlers };
@@ -144,7 +173,9 @@ export class Hypervisor {
           ? new EmulateRunner(vm, region)
           : opts.technique === 'trap'
             ? new TrapRunner(vm, this.host, region, opts.strict ?? false, opts.shadowSync)
-            : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined, opts.shadowSync);
+            : opts.technique === 'pv'
+              ? new PvRunner(vm, this.host, region, devices, devices === 'split' ? (opts.backends ?? split!.backendSet()) : {})
+              : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined, opts.shadowSync);
       runner.boot();
       this.vms.push(vm);
       this.runners.push(runner);
@@ -200,6 +231,7 @@ export class Hypervisor {
 
   private result(vm: Vm, runner: Runner): VmRunResult {
     const c = vm.counters;
+    const split = this.splitDevices[vm.id] ?? null;
     const shadow = runner instanceof TrapRunner || runner instanceof HwRunner ? runner.shadow : null;
     const exits: Record<string, number> = {};
     for (const [r, n] of Object.entries(c.exits)) if (n > 0) exits[r] = n;
@@ -211,6 +243,9 @@ export class Hypervisor {
     // trap-and-emulate guest) were delivered by the VMM, not through the vector table, and are charged so.
     const delivered = vm.cpu.trapsByVector.slice();
     for (const [v, n] of Object.entries(c.exceptionExits)) delivered[Number(v)] = Math.max(0, delivered[Number(v)]! - n);
+    // A PV guest's hypercalls are #UD traps the VMM took, not deliveries.
+    if (runner instanceof PvRunner) delivered[VEC.UD] = Math.max(0, delivered[VEC.UD]! - c.exits.HCALL);
+    if (c.upcalls > 0) exits['UPCALL'] = c.upcalls;
     const stats = buildRunStats({
       technique: this.technique,
       cpu: { ...vm.cpu, trapsByVector: delivered },
@@ -232,6 +267,7 @@ export class Hypervisor {
         deviceExits: { ...io.byDevice },
         exitsPerPacket: per(io.byDevice['nic'] ?? 0, nic.packetsTx + nic.packetsRx),
         exitsPerBlock: per(io.byDevice['block'] ?? 0, blk.commands),
+        ...(split ? splitStats(split) : {}),
         shadowFaults: shadow?.stats.shadowFaults ?? 0,
         shadowSyncs: shadow?.stats.shadowSyncs ?? 0,
         shadowFlushes: shadow?.stats.shadowFlushes ?? 0,
@@ -239,6 +275,7 @@ export class Hypervisor {
         worldSwitches: c.worldSwitches,
         silentFailures: c.silentFailures,
         hypercalls: { ...c.hypercalls },
+        upcalls: c.upcalls,
       },
     });
     const r: VmRunResult = {
@@ -258,4 +295,20 @@ export class Hypervisor {
     };
     return r;
   }
+}
+
+/**
+ * What split devices cost per unit of work: every notification is an exit of its own (the front-end's an
+ * evtchn_send hypercall, the back-end's an event upcall); requests need no other hypercall (their pages
+ * are granted once).
+ */
+function splitStats(d: SplitDevices): Pick<VmRunResult['stats'], 'exitsPerPacket' | 'exitsPerBlock' | 'notificationsPerBatch' | 'backends'> {
+  const per = (n: number, den: number) => (den > 0 ? Math.round((100 * n) / den) / 100 : 0);
+  const notes = (b: { counters: { notificationsIn: number; notificationsOut: number } }) => b.counters.notificationsIn + b.counters.notificationsOut;
+  return {
+    exitsPerPacket: per(notes(d.net), d.net.net.packetsTx + d.net.net.packetsRx),
+    exitsPerBlock: per(notes(d.block), d.block.counters.requests),
+    notificationsPerBatch: per(d.notifications, d.batches),
+    backends: d.report(),
+  };
 }

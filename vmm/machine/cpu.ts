@@ -111,6 +111,14 @@ export class Cpu {
   trapVector = 0;
   trapError = 0;
   sensitiveHook: ((opcode: number, value: number) => void) | null = null;
+  /**
+   * Direct gates for a paravirtual kernel (root mode with interceptTraps only; docs/vx32.md): handler per
+   * vector, 0 = none. `int v` at CPL 3 with gates[v] != 0 enters the handler at CPL `gateCpl` on cr4's
+   * stack without stopping the CPU, and `int returnGate` at CPL `gateCpl` pops a frame back to CPL 3.
+   */
+  gates: Uint32Array | null = null;
+  gateCpl = 1;
+  returnGate = -1;
   /** Non-null: non-root mode under this control block. */
   vmx: VmControl | null = null;
   readonly exit: ExitInfo = createExitInfo();
@@ -251,6 +259,13 @@ export class Cpu {
 
   flushTlb(): void {
     this.mmu.flush();
+    this.fva = 1;
+  }
+
+  /** Evict one page's translation, as `invlpg` does (for a VMM acting on a paravirtual guest's request). */
+  invalidatePage(va: number): void {
+    this.stats.invlpgs++;
+    this.mmu.invlpg(va | 0);
     this.fva = 1;
   }
 
@@ -418,6 +433,7 @@ export class Cpu {
         return 'exit';
       }
     } else if (this.interceptTraps) {
+      if (this.gates !== null && this.gate(v, savedPc)) return null;
       this.pc = savedPc >>> 0;
       this.trapVector = v;
       this.trapError = err;
@@ -489,6 +505,49 @@ export class Cpu {
     }
     this.tripleInfo = { vector: v, error: err, pc: savedPc >>> 0 };
     return 'triple';
+  }
+
+  /**
+   * A direct gate (PV): enter the kernel's handler for a software interrupt from ring 3, or return to
+   * ring 3 through the return gate, with no VMM. False if this vector or state is not for a gate, or
+   * the frame cannot be read or written: the VMM then sees the trap and handles it the slow way.
+   */
+  private gate(v: number, savedPc: number): boolean {
+    const m = this.mmu;
+    if (v === this.returnGate) {
+      if (this._cpl !== this.gateCpl) return false;
+      const sp = this.r[SP]!;
+      const npc = m.load((sp + 8) | 0, 4, false);
+      const nfl = m.load((sp + 12) | 0, 4, false);
+      const nsp = m.load((sp + 16) | 0, 4, false);
+      if (m.status !== MS_OK || ((nfl >>> FLAGS.CPL_SHIFT) & 3) !== 3 || (npc & 3) !== 0) {
+        m.status = MS_OK;
+        return false;
+      }
+      this.pc = npc >>> 0;
+      this.fl = (nfl & ARITH) | IF;
+      this.lz = false;
+      this.r[SP] = nsp;
+      this.cpl = 3;
+      return true;
+    }
+    const handler = v >= VEC.SOFT_MIN && this._cpl === 3 ? this.gates![v]! : 0;
+    if (handler === 0) return false;
+    const oldSp = this.r[SP]!;
+    const base = (this.cr4 - 20) | 0;
+    if (!this.ramAt(base, ACC_WRITE) || !this.ramAt((base + 19) | 0, ACC_WRITE)) {
+      m.status = MS_OK;
+      return false;
+    }
+    m.store(base, 4, v, false);
+    m.store((base + 4) | 0, 4, 0, false);
+    m.store((base + 8) | 0, 4, savedPc, false);
+    m.store((base + 12) | 0, 4, this.flags | (3 << FLAGS.CPL_SHIFT), false);
+    m.store((base + 16) | 0, 4, oldSp, false);
+    this.r[SP] = base;
+    this.cpl = this.gateCpl;
+    this.pc = handler >>> 0;
+    return true;
   }
 
   /** Read the IVT entry and push the frame; MS_OK, MS_PF (any failure) or MS_EPT. Nothing changes on failure. */

@@ -51,9 +51,20 @@ export interface VirtStats {
   passthroughAccesses: number;
   /** Device-model accesses by device: under a VMM each one is an exit (hw) or a trap (trap). */
   deviceExits: Record<string, number>;
-  /** NIC exits per packet sent or received, and block-device exits per command (0 when there were none). */
+  /**
+   * NIC exits per packet sent or received, and block-device exits per command (0 when there were none).
+   * Under `--devices split`: the front-end's notifications (each an evtchn_send hypercall) plus the
+   * back-end's notifications back (each an event upcall), per packet or per block request.
+   */
   exitsPerPacket: number;
   exitsPerBlock: number;
+  /**
+   * Split drivers: notifications both ways per batch of requests a back-end served in one pass (1 or less
+   * when suppression works: a batch wakes the back-end once and is answered without an event). 0 otherwise.
+   */
+  notificationsPerBatch: number;
+  /** Split back-ends' counters by device (console, block, net): notifications, requests, batches, errors, ...; empty otherwise. */
+  backends: Record<string, Record<string, number>>;
   shadowFaults: number;
   shadowSyncs: number;
   shadowFlushes: number;
@@ -62,6 +73,8 @@ export interface VirtStats {
   /** Sensitive instructions that ran at ring > 0 and silently did the wrong thing. */
   silentFailures: number;
   hypercalls: Record<string, number>;
+  /** Events delivered into a PV guest's upcall handler by the VMM (each also counted in exitsTotal). */
+  upcalls: number;
 }
 
 export interface RunStats extends VirtStats {
@@ -102,6 +115,8 @@ export function emptyVirtStats(): VirtStats {
     deviceExits: {},
     exitsPerPacket: 0,
     exitsPerBlock: 0,
+    notificationsPerBatch: 0,
+    backends: {},
     shadowFaults: 0,
     shadowSyncs: 0,
     shadowFlushes: 0,
@@ -109,6 +124,7 @@ export function emptyVirtStats(): VirtStats {
     worldSwitches: 0,
     silentFailures: 0,
     hypercalls: {},
+    upcalls: 0,
   };
 }
 

@@ -24,7 +24,7 @@ export function formatExitStats(r: VmRunResult, profile: CostProfile): string {
         rows.push([`EXCEPTION ${vectorName(Number(v))}`, n, n * perExit(profile, 'EXCEPTION', hw)]);
       continue;
     }
-    rows.push([reason, count, count * perExit(profile, reason as ExitReason, hw)]);
+    rows.push([reason, count, count * perExit(profile, reason as ExitReason | 'UPCALL', hw)]);
   }
   rows.sort((a, b) => b[2] - a[2] || b[1] - a[1]);
   const cycles = rows.reduce((a, x) => a + x[2], 0);
@@ -38,11 +38,15 @@ export function formatExitStats(r: VmRunResult, profile: CostProfile): string {
   t.push(['total', fmt(s.exitsTotal), '100.0%', fmt(cycles), pct(cycles, s.modeledCycles) + ' of run']);
   const note = hw
     ? 'modeled cycles per exit = the exit round trip plus the handling for its reason'
-    : 'under trap-and-emulate an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap';
+    : r.technique === 'pv'
+      ? 'under pv an "exit" is a hypercall instruction, a trap the VMM handles or an event it delivers; modeled cycles per exit = one host trap, per upcall = one event delivery (the work of the hypercalls themselves is charged apart)'
+      : 'under trap-and-emulate an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap';
   return `${title}\n${t.toString()}\n  ${note}`;
 }
 
-function perExit(p: CostProfile, reason: ExitReason, hw: boolean): number {
+function perExit(p: CostProfile, reason: ExitReason | 'UPCALL', hw: boolean): number {
+  // A PV event delivery is no trap into the VMM of the guest's making: it is charged as an upcall.
+  if (reason === 'UPCALL') return p.costs.eventUpcall;
   return hw ? p.costs.vmExit + (p.exitHandling[reason] ?? 0) : p.costs.hostTrap;
 }
 

@@ -39,6 +39,8 @@ export abstract class Runner {
   }
   /** The CPU takes interrupts from the VM's controller itself (the VMM's interpreter does). */
   protected readonly cpuDeliversInterrupts: boolean = false;
+  /** Set by a technique to end this VM's turn early (a paravirtual sched_yield); run() clears it. */
+  protected yielded = false;
   /** Run at most `slice` guest instructions and handle whatever stopped the CPU. */
   protected abstract step(slice: number): void;
 
@@ -77,6 +79,10 @@ export abstract class Runner {
       }
       const before = used();
       this.step(Math.max(1, Math.min(budget - used(), p.timer.untilNext())));
+      if (this.yielded) {
+        this.yielded = false;
+        break;
+      }
       if (used() !== before) stalled = 0;
       else if (++stalled >= MAX_STALLED_STEPS && vm.running) {
         this.crash(

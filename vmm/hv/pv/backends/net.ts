@@ -1,0 +1,123 @@
+// The net back-end: a TX ring of packets to send and an RX ring of empty buffers, both in pages the guest
+// granted, with a host-side loopback far end that tests observe (`wire.sent`, `wire.inject()`).
+//
+// It behaves like the emulated NIC with its Loopback (vmm/devices/nic.ts): packets reach `wire.sent` in
+// the order the guest queued them (under a hypervisor, the same array as the VM's platform.wire.sent),
+// and an injected packet lands in the next posted RX buffer, or is dropped and counted when there is
+// none. TX is served when the front-end notifies; RX when the host injects, so the back-end never asks
+// to be notified of new RX buffers (it leaves their req_event alone).
+
+import { BACKEND, HC_ERR, IF_STATUS_OK, NETIF_REQ, NETIF_RSP, NIC_MAX_PACKET } from '../../../../isa/abi.js';
+import type { BackRing } from './ring.js';
+import { RingBackend } from './ring-backend.js';
+import type { BackendDomain } from './types.js';
+
+export interface NetBackendCounters {
+  packetsTx: number;
+  packetsRx: number;
+  /** Injected packets with no usable RX buffer (none posted, too small, a bad grant). */
+  rxDrops: number;
+}
+
+/** The far end of the split NIC, as the emulated NIC's Loopback: what the guest sent, and a way to send to it. */
+export interface SplitWire {
+  readonly sent: Uint8Array[];
+  inject(packet: Uint8Array): boolean;
+}
+
+/** A NETIF response: id, status, length. */
+function response(id: number, status: number, len: number): number[] {
+  const r: number[] = [];
+  r[NETIF_RSP.ID / 4] = id;
+  r[NETIF_RSP.STATUS / 4] = status;
+  r[NETIF_RSP.LEN / 4] = len;
+  return r;
+}
+
+export class NetBackend extends RingBackend {
+  readonly id = BACKEND.NET;
+  readonly name = 'net' as const;
+  readonly net: NetBackendCounters = { packetsTx: 0, packetsRx: 0, rxDrops: 0 };
+  readonly wire: SplitWire;
+  private rx: BackRing | null = null;
+
+  /** `sent`: where transmitted packets are appended (a VM's platform.wire.sent, or a fresh array). */
+  constructor(sent: Uint8Array[] = []) {
+    super();
+    this.wire = { sent, inject: (p) => this.receive(p) };
+  }
+
+  override connect(dom: BackendDomain, txRingRef: number, port: number, rxRingRef: number): number {
+    if (this.main) return -HC_ERR.EBUSY;
+    const rx = this.attach(dom, rxRingRef);
+    if (typeof rx === 'number') return this.refuseConnect(rx);
+    // One page for both rings would let RX responses overwrite TX requests.
+    if (dom.grants.get(rxRingRef)?.page === dom.grants.get(txRingRef)?.page) return this.refuseConnect(-HC_ERR.EINVAL);
+    const r = super.connect(dom, txRingRef, port, rxRingRef);
+    if (r === 0) this.rx = rx;
+    return r;
+  }
+
+  override disconnect(): void {
+    super.disconnect();
+    this.rx = null;
+  }
+
+  /** A TX request: send the packet in the granted page. */
+  protected handle(req: DataView, dom: BackendDomain): readonly number[] {
+    const id = req.getUint32(NETIF_REQ.ID, true);
+    const len = req.getUint32(NETIF_REQ.LEN, true);
+    if (len === 0 || len > NIC_MAX_PACKET) return this.fail(id, -HC_ERR.EINVAL);
+    const data = dom.grants.read(req.getUint32(NETIF_REQ.GREF, true), this.id, req.getUint32(NETIF_REQ.OFFSET, true), len);
+    if (typeof data === 'number') return this.fail(id, data);
+    this.wire.sent.push(data);
+    this.net.packetsTx++;
+    return response(id, IF_STATUS_OK, len);
+  }
+
+  private fail(id: number, status: number): number[] {
+    this.counters.errors++;
+    return response(id, status, 0);
+  }
+
+  /** A packet from the far end: into the next posted RX buffer. False if it was dropped. */
+  private receive(packet: Uint8Array): boolean {
+    const { rx, dom } = this;
+    if (!rx || !dom || packet.length === 0 || packet.length > NIC_MAX_PACKET) return this.drop();
+    const n = rx.unconsumed();
+    if (n < 0) {
+      this.breakConnection();
+      return this.drop();
+    }
+    if (n === 0) return this.drop();
+    const req = rx.take();
+    if (req === null) {
+      this.breakConnection();
+      return this.drop();
+    }
+    this.counters.requests++;
+    this.counters.batches++;
+    const id = req.getUint32(NETIF_REQ.ID, true);
+    const ref = req.getUint32(NETIF_REQ.GREF, true);
+    const offset = req.getUint32(NETIF_REQ.OFFSET, true);
+    const room = req.getUint32(NETIF_REQ.LEN, true);
+    // The whole posted buffer must be a writable grant, whatever the packet's size.
+    const where = dom.grants.lookup(ref, this.id, offset, room, true);
+    let delivered = false;
+    if (where < 0) rx.respond(this.fail(id, where));
+    else if (packet.length > room) rx.respond(this.fail(id, -HC_ERR.E2BIG));
+    else if (dom.grants.write(ref, this.id, offset, packet) < 0) rx.respond(this.fail(id, -HC_ERR.EFAULT));
+    else {
+      this.net.packetsRx++;
+      rx.respond(response(id, IF_STATUS_OK, packet.length));
+      delivered = true;
+    }
+    if (rx.pushResponses()) this.notifyGuest();
+    return delivered || this.drop();
+  }
+
+  private drop(): false {
+    this.net.rxDrops++;
+    return false;
+  }
+}

@@ -1,0 +1,104 @@
+// The grant table of one PV domain: pages it shares with a named back-end, and the only way a back-end
+// reaches guest memory (by grant reference, bounds-checked, never beyond the granted page).
+
+import { BACKEND, GRANT_FLAG, GRANT_MAX, HC_ERR, PAGE_SIZE } from '../../../isa/abi.js';
+import type { GuestPhys } from '../memory/guest-phys.js';
+
+export type BackendId = (typeof BACKEND)[keyof typeof BACKEND];
+
+export interface Grant {
+  /** Pseudo-physical address of the granted page. */
+  readonly page: number;
+  readonly backend: BackendId;
+  readonly readonly: boolean;
+}
+
+export interface GrantPolicy {
+  /** Pages the domain may never grant: its page tables, the pages the VMM reserved. */
+  readonly grantable: (pfn: number) => boolean;
+}
+
+export function isBackendId(x: number): x is BackendId {
+  return (Object.values(BACKEND) as number[]).includes(x);
+}
+
+export class GrantTable {
+  private readonly slots: (Grant | null)[] = new Array<Grant | null>(GRANT_MAX).fill(null);
+  /** Back-end accesses refused (bad reference, wrong back-end, out of the page, read-only). */
+  refused = 0;
+
+  constructor(
+    private readonly guest: GuestPhys,
+    private readonly policy: GrantPolicy,
+  ) {}
+
+  /** The grant hypercall: returns a reference or a negated HC_ERR. */
+  grant(page: number, backend: number, flags: number): number {
+    page >>>= 0;
+    if (page % PAGE_SIZE !== 0 || !isBackendId(backend) || (flags & ~GRANT_FLAG.READONLY) !== 0) return -HC_ERR.EINVAL;
+    if (!this.guest.contains(page, PAGE_SIZE) || !this.policy.grantable(page / PAGE_SIZE)) return -HC_ERR.EPERM;
+    const ref = this.slots.indexOf(null);
+    if (ref < 0) return -HC_ERR.ENOSPC;
+    this.slots[ref] = { page, backend, readonly: (flags & GRANT_FLAG.READONLY) !== 0 };
+    return ref;
+  }
+
+  revoke(ref: number): number {
+    if (this.get(ref) === null) return -HC_ERR.ENOENT;
+    this.slots[ref] = null;
+    return 0;
+  }
+
+  get(ref: number): Grant | null {
+    return Number.isInteger(ref) && ref >= 0 && ref < GRANT_MAX ? this.slots[ref]! : null;
+  }
+
+  /** Some active grant lets a back-end write this frame. */
+  writablyGranted(pfn: number): boolean {
+    return this.slots.some((g) => g !== null && !g.readonly && g.page / PAGE_SIZE === pfn);
+  }
+
+  /**
+   * For back-ends: the pseudo-physical address of [offset, offset + len) in granted page `ref`, if
+   * `backend` holds that grant (writable when `write`); else a negated HC_ERR.
+   */
+  lookup(ref: number, backend: BackendId, offset: number, len: number, write: boolean): number {
+    const g = this.get(ref);
+    let err = 0;
+    if (g === null || g.backend !== backend) err = -HC_ERR.ENOENT;
+    else if (!Number.isInteger(offset) || !Number.isInteger(len) || offset < 0 || len < 0 || offset + len > PAGE_SIZE)
+      err = -HC_ERR.EINVAL;
+    else if (write && g.readonly) err = -HC_ERR.EPERM;
+    if (err) {
+      this.refused++;
+      return err;
+    }
+    return g!.page + offset;
+  }
+
+  read(ref: number, backend: BackendId, offset: number, len: number): Uint8Array | number {
+    const a = this.lookup(ref, backend, offset, len, false);
+    return a < 0 ? a : this.guest.slice(a, len);
+  }
+
+  write(ref: number, backend: BackendId, offset: number, data: Uint8Array): number {
+    const a = this.lookup(ref, backend, offset, data.length, true);
+    if (a < 0) return a;
+    this.guest.copyIn(a, data);
+    return 0;
+  }
+
+  /** The unsigned word, or null if the access is refused (see lookup for why). */
+  read32(ref: number, backend: BackendId, offset: number): number | null {
+    const a = this.lookup(ref, backend, offset, 4, false);
+    return a < 0 ? null : this.guest.read32(a);
+  }
+
+  /** Returns 0 or a negated HC_ERR. */
+  write32(ref: number, backend: BackendId, offset: number, value: number): number {
+    const a = this.lookup(ref, backend, offset, 4, true);
+    if (a < 0) return a;
+    this.guest.write32(a, value);
+    return 0;
+  }
+}

@@ -1,0 +1,35 @@
+// The shared-info page of a PV domain: words both the guest and the VMM read and write (isa/abi.ts SHINFO).
+
+import { SHINFO } from '../../../isa/abi.js';
+import type { GuestPhys } from '../memory/guest-phys.js';
+
+/** The VMM's view of one domain's shared-info page, at a pseudo-physical address it reserved. */
+export class SharedInfo {
+  constructor(
+    private readonly guest: GuestPhys,
+    /** Pseudo-physical address of the page. */
+    readonly addr: number,
+  ) {}
+
+  get(field: keyof typeof SHINFO): number {
+    return this.guest.read32(this.addr + SHINFO[field]);
+  }
+
+  set(field: keyof typeof SHINFO, value: number): void {
+    this.guest.write32(this.addr + SHINFO[field], value >>> 0);
+  }
+
+  /** The virtual IF: events may be delivered while UPCALL_MASK is 0. A plain guest store changes it. */
+  get masked(): boolean {
+    return this.get('UPCALL_MASK') !== 0;
+  }
+
+  set masked(on: boolean) {
+    this.set('UPCALL_MASK', on ? 1 : 0);
+  }
+
+  setTime(instructions: number): void {
+    this.set('TIME_LO', instructions >>> 0);
+    this.set('TIME_HI', Math.floor(instructions / 2 ** 32) >>> 0);
+  }
+}

@@ -1,0 +1,459 @@
+// Paravirtualization: a kernel built with the SDK (`.pv` image) runs in ring 1 on the real CPU, on its own
+// page tables (direct paging), and asks the VMM for privileged work with hypercalls.
+//
+// Every trap goes to the VMM (interceptTraps) except the direct gates: a system call from ring 3 enters
+// the kernel's handler and the return gate goes back to ring 3 without the VMM (docs/vx32.md). `hcall`
+// raises #UD outside non-root mode; the VMM sees it at ring 1 and dispatches the hypercall. Other traps
+// are reflected through the virtual trap table; events arrive through the registered upcall, at defined
+// points only: after a hypercall, at each step boundary (a timer tick ends a step), and on iret/unmask.
+
+import { BY_OPCODE, OP } from '../../../isa/table.js';
+import {
+  CR0_PG,
+  EVT_BIND,
+  FLAGS,
+  FRAME,
+  HC_ERR,
+  IRQ,
+  PAGE_SIZE,
+  PIC_EOI,
+  PORT,
+  PV_FEATURE,
+  PV_KERNEL_RING,
+  PV_START_MAGIC,
+  PV_VEC,
+  START_INFO,
+  TIMER_ENABLE,
+  TIMER_PERIODIC,
+  VEC,
+  VECTOR_COUNT,
+  VIRQ,
+  type HypercallName,
+} from '../../../isa/abi.js';
+import { decode } from '../../../isa/encoding.js';
+import type { Cpu } from '../../machine/cpu.js';
+import type { IommuDomain } from '../../devices/iommu.js';
+import type { Host, VmRegion } from '../host.js';
+import { GuestFault } from '../privileged.js';
+import type { DeviceMode } from '../types.js';
+import type { Vm } from '../vm.js';
+import { backendName, type Backend, type BackendSet } from '../pv/backend.js';
+import { DirectPaging, FRAME_TYPE } from '../pv/direct.js';
+import { EventChannels } from '../pv/events.js';
+import { GrantTable, type BackendId } from '../pv/grants.js';
+import { dispatch, NO_RESULT, type Args, type HcContext, type HcResult } from '../pv/hypercalls.js';
+import { SharedInfo } from '../pv/shared-info.js';
+import { PvMemory } from '../pv/vmem.js';
+import { CpuShare } from './cpu-share.js';
+import { Runner } from './runner.js';
+
+const SP = 15;
+/** Pages at the top of RAM the VMM keeps for the domain: start info, then shared info. */
+export const PV_RESERVED_PAGES = 2;
+const LOAD_SIZE: Readonly<Record<string, 1 | 2 | 4>> = { ld: 4, ldh: 2, ldb: 1 };
+const STORE_SIZE: Readonly<Record<string, 1 | 2 | 4>> = { st: 4, sth: 2, stb: 1 };
+
+export class PvRunner extends Runner implements HcContext {
+  readonly technique = 'pv' as const;
+  readonly memory = 'direct' as const;
+  readonly cpu: Cpu;
+  readonly mem: PvMemory;
+  readonly paging: DirectPaging;
+  readonly shinfo: SharedInfo;
+  readonly events: EventChannels;
+  readonly grants: GrantTable;
+  readonly features: number;
+  /** Pseudo-physical address of the start-info page (in r1 at boot). */
+  readonly startInfo: number;
+  private readonly share: CpuShare;
+  /** The guest's virtual trap table (copied at set_trap_table) and its event upcall. */
+  private vtable = new Uint32Array(VECTOR_COUNT);
+  private upcallAt = 0;
+  /** Direct gates for the CPU: the trap table's software-interrupt entries. */
+  private readonly gates = new Uint32Array(VECTOR_COUNT);
+  private readonly connected = new Map<BackendId, Backend>();
+  /** The VM's device DMA domains that page-table pages are fenced from (--devices emulated). */
+  private readonly dma: IommuDomain[];
+  /** sched_block was called and no event has been delivered since. */
+  private blocked = false;
+  private blockRequested = false;
+
+  constructor(
+    vm: Vm,
+    private readonly host: Host,
+    region: VmRegion,
+    readonly devices: DeviceMode,
+    private readonly backends: BackendSet,
+  ) {
+    super(vm);
+    this.cpu = host.cpu;
+    const g = region.guest;
+    const reserved = g.size - PV_RESERVED_PAGES * PAGE_SIZE;
+    this.startInfo = reserved;
+    this.mem = new PvMemory(this.cpu, g);
+    this.shinfo = new SharedInfo(g, reserved + PAGE_SIZE);
+    this.events = new EventChannels(this.shinfo);
+    this.grants = new GrantTable(g, {
+      grantable: (pfn) => pfn * PAGE_SIZE < reserved && this.paging.typeOf(pfn) === FRAME_TYPE.NONE,
+    });
+    this.paging = new DirectPaging(host.words, region.pool, g, {
+      // Under --devices emulated the kernel may map the VM's device registers; each access traps to the model.
+      deviceFrame: (ma) => devices === 'emulated' && vm.platform.bus.claimsMmio(ma, 1) && !host.bus.claimsMmio(ma, 1),
+      writablyGranted: (pfn) => this.grants.writablyGranted(pfn),
+      // The emulated block device and NIC write guest RAM by DMA: never into a page table, or a guest could
+      // program a device to write the entries mmu_update would refuse.
+      typeChanged: (pfn, table) => {
+        for (const d of this.dma) d.mapPage(pfn * PAGE_SIZE, pfn * PAGE_SIZE, !table);
+      },
+    });
+    this.dma = devices === 'emulated' ? [vm.platform.iommu.domain('block'), vm.platform.iommu.domain('nic')] : [];
+    this.features =
+      PV_FEATURE.DIRECT_PAGING | PV_FEATURE.EVTCHN | PV_FEATURE.MULTICALL |
+      (Object.keys(backends).length ? PV_FEATURE.SPLIT_DEVICES : 0) |
+      (devices === 'emulated' ? PV_FEATURE.DEVICE_MMIO : 0);
+    this.share = new CpuShare(this.cpu, vm);
+  }
+
+  boot(): void {
+    const vm = this.vm;
+    const cpu = this.cpu;
+    const g = vm.guest;
+    g.raw.fill(0, this.startInfo, g.size);
+    g.write32(this.startInfo + START_INFO.MAGIC, PV_START_MAGIC);
+    g.write32(this.startInfo + START_INFO.NR_PAGES, g.size / PAGE_SIZE);
+    g.write32(this.startInfo + START_INFO.MACHINE_BASE, g.base);
+    g.write32(this.startInfo + START_INFO.SHARED_INFO, this.shinfo.addr);
+    g.write32(this.startInfo + START_INFO.RESERVED_PAGES, PV_RESERVED_PAGES);
+    // Device DMA page by page over the domain's RAM, so that a pinned table can be made read-only to it.
+    for (const d of this.dma) d.mapRange(0, 0, g.size, true);
+    // Events start masked, as IF starts at 0 on the bare machine.
+    this.shinfo.masked = true;
+    cpu.vmx = null;
+    cpu.reset(vm.image.entry, this.startInfo);
+    cpu.cpl = PV_KERNEL_RING;
+    cpu.flags = FLAGS.IF;
+    cpu.cr3 = this.paging.buildBootMap();
+    cpu.cr0 = CR0_PG;
+    cpu.r[1] = this.startInfo;
+    vm.state = cpu.save();
+  }
+
+  switchIn(): void {
+    const cpu = this.cpu;
+    this.share.load();
+    cpu.vmx = null;
+    cpu.interceptTraps = true;
+    cpu.sensitiveHook = null;
+    cpu.strict = false;
+    cpu.gates = this.gates;
+    cpu.gateCpl = PV_KERNEL_RING;
+    cpu.returnGate = PV_VEC.USER_RETURN;
+  }
+
+  switchOut(): void {
+    const cpu = this.cpu;
+    cpu.gates = null;
+    cpu.returnGate = -1;
+    cpu.interceptTraps = false;
+    this.share.save();
+  }
+
+  // A PV guest has no virtual interrupt controller: the runner takes every timer expiry and turns it into
+  // VIRQ_TIMER; whether the guest sees it now is the shared-info mask's business.
+  protected guestIf(): boolean {
+    return true;
+  }
+
+  protected guestCr8(): number {
+    return 0;
+  }
+
+  protected injectInterrupt(vector: number): void {
+    this.vm.platform.pic.eoi();
+    if (vector === VEC.IRQ_BASE + IRQ.TIMER) {
+      const port = this.events.portOf(EVT_BIND.VIRQ, VIRQ.TIMER);
+      if (port > 0) this.events.raise(port);
+    }
+    // A blocked domain sleeps on until an event it can take is pending.
+    if (this.blocked && !this.events.deliverable()) this.vm.v.halted = true;
+  }
+
+  protected step(slice: number): void {
+    const vm = this.vm;
+    const cpu = this.cpu;
+    this.shinfo.setTime(vm.guestInstructions + vm.idleInstructions);
+    if (this.events.deliverable() && this.upcallAt !== 0) {
+      this.upcall();
+      if (!vm.running) return;
+    }
+    const before = cpu.stats.instructions;
+    const stop = cpu.run(slice);
+    vm.retire(cpu.stats.instructions - before);
+    switch (stop) {
+      case 'budget':
+      case 'io':
+        return;
+      case 'trap':
+        this.trap();
+        return;
+      default:
+        this.crash(`the CPU stopped with '${stop}', which a ring-1 PV guest never causes`, cpu.pc);
+    }
+  }
+
+  crash(reason: string, pc: number, vector?: number, error?: number): void {
+    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.mem.read32(va), vector, error));
+  }
+
+  // ---- traps ----
+
+  private trap(): void {
+    const cpu = this.cpu;
+    const vm = this.vm;
+    const c = vm.counters;
+    const v = cpu.trapVector;
+    const pc = cpu.pc >>> 0;
+    c.hostTraps++;
+    if (v === VEC.UD && cpu.cpl === PV_KERNEL_RING && this.isHcall(pc)) {
+      c.exits.HCALL++;
+      vm.onExit?.({ reason: 'HCALL', pc });
+      this.hypercall(pc);
+      return;
+    }
+    c.exits.EXCEPTION++;
+    c.exceptionExits[v] = (c.exceptionExits[v] ?? 0) + 1;
+    vm.onExit?.({ reason: 'EXCEPTION', pc, vector: v, error: cpu.trapError, cr2: cpu.cr2 });
+    if (v === VEC.PF && this.devices === 'emulated' && this.deviceAccess(pc, cpu.cr2, cpu.trapError)) return;
+    // A return gate the CPU refused (a frame that is not a ring-3 one): as a bad iret, #GP.
+    if (v === PV_VEC.USER_RETURN && cpu.cpl === PV_KERNEL_RING) this.reflect(VEC.GP, 0);
+    else this.reflect(v, cpu.trapError, v === VEC.PF ? cpu.cr2 : undefined);
+  }
+
+  private isHcall(pc: number): boolean {
+    const pa = this.mem.phys(pc, false);
+    return pa >= 0 && pc % 4 === 0 && (this.vm.guest.read32(pa) & 0xff) === OP.hcall;
+  }
+
+  private hypercall(pc: number): void {
+    const cpu = this.cpu;
+    const r = cpu.r;
+    const args = [r[1]! >>> 0, r[2]! >>> 0, r[3]! >>> 0, r[4]! >>> 0, r[5]! >>> 0] as const satisfies Args;
+    let res: HcResult;
+    try {
+      res = dispatch(this, r[0]! >>> 0, args);
+    } catch (e) {
+      // A pointer that became unmapped part-way through a batch (its own mmu_update unmapped it).
+      if (!(e instanceof GuestFault)) throw e;
+      res = -HC_ERR.EFAULT;
+    }
+    if (res !== NO_RESULT) {
+      r[0] = res | 0;
+      cpu.pc = (pc + 4) >>> 0;
+    }
+    this.vm.retire(1);
+    if (this.vm.platform.poweroff.state.requested) return;
+    this.events.sync();
+    if (this.blockRequested) {
+      this.blockRequested = false;
+      this.shinfo.masked = false;
+      if (!this.events.deliverable()) {
+        this.blocked = true;
+        this.vm.v.halted = true;
+        return;
+      }
+    }
+    if (this.events.deliverable() && this.upcallAt !== 0) this.upcall();
+  }
+
+  /**
+   * Deliver a trap through the virtual trap table: a frame on the kernel stack (the stack_switch one when
+   * coming from ring 3), as the CPU builds it, with the virtual IF in its FLAGS and events masked.
+   */
+  private reflect(vector: number, error: number, cr2?: number): void {
+    if (cr2 !== undefined) this.shinfo.set('CR2', cr2);
+    if (this.enter(this.vtable[vector]!, vector, error)) {
+      this.vm.counters.reflectedTraps++;
+      return;
+    }
+    if (vector !== VEC.DF && this.enter(this.vtable[VEC.DF]!, VEC.DF, vector)) {
+      this.vm.counters.reflectedTraps++;
+      return;
+    }
+    this.crash('triple fault: the PV guest could not take a trap, nor the double fault that followed', this.cpu.pc, vector, error);
+  }
+
+  private upcall(): void {
+    this.events.sync();
+    if (!this.enter(this.upcallAt, PV_VEC.UPCALL, 0)) {
+      this.crash('the PV guest could not take its event upcall (its kernel stack is not mapped and writable)', this.cpu.pc);
+      return;
+    }
+    this.vm.counters.upcalls++;
+    this.blocked = false;
+    this.vm.v.halted = false;
+  }
+
+  private enter(handler: number, vector: number, error: number): boolean {
+    if (handler === 0) return false;
+    const cpu = this.cpu;
+    const from = cpu.cpl;
+    const oldSp = cpu.r[SP]! >>> 0;
+    const frame = ((from === 3 ? cpu.cr4 : oldSp) - FRAME.SIZE) >>> 0;
+    const flags = (cpu.flags & FLAGS.ARITH) | (this.shinfo.masked ? 0 : FLAGS.IF) | (from << FLAGS.CPL_SHIFT);
+    if (!this.mem.check(frame, FRAME.SIZE, true)) return false;
+    this.mem.write32(frame + FRAME.SP, oldSp);
+    this.mem.write32(frame + FRAME.FLAGS, flags);
+    this.mem.write32(frame + FRAME.PC, cpu.pc);
+    this.mem.write32(frame + FRAME.ERROR, error);
+    this.mem.write32(frame + FRAME.VECTOR, vector);
+    cpu.r[SP] = frame | 0;
+    cpu.cpl = PV_KERNEL_RING;
+    cpu.pc = handler >>> 0;
+    this.shinfo.masked = true;
+    return true;
+  }
+
+  /** A load or store the kernel made to a device register it mapped (--devices emulated): run it on the model. */
+  private deviceAccess(pc: number, va: number, error: number): boolean {
+    const cpu = this.cpu;
+    const bus = this.vm.platform.bus;
+    const ma = cpu.probe(va, (error & 2) !== 0, cpu.cpl === 3);
+    if (ma < 0 || this.paging.owns(ma)) return false;
+    let d;
+    try {
+      const w = this.mem.read32(pc);
+      const info = BY_OPCODE[w & 0xff];
+      d = decode(w, info && (info.form === 'rM' || info.form === 'Mr') ? this.mem.read32(pc + 4) : 0);
+    } catch {
+      return false;
+    }
+    if (d === null) return false;
+    const mn = d.info.mnemonic;
+    const size = LOAD_SIZE[mn] ?? STORE_SIZE[mn];
+    if (size === undefined || !bus.claimsMmio(ma, size)) return false;
+    if (LOAD_SIZE[mn] !== undefined) cpu.r[d.a] = bus.mmioRead(ma, size);
+    else bus.mmioWrite(ma, size, cpu.r[d.a]! >>> 0);
+    cpu.pc = (pc + d.size) >>> 0;
+    this.vm.counters.emulatedInstructions++;
+    this.vm.retire(1);
+    return true;
+  }
+
+  // ---- HcContext: what the hypercall handlers act on ----
+
+  count(name: HypercallName): void {
+    const h = this.vm.counters.hypercalls;
+    h[name] = (h[name] ?? 0) + 1;
+  }
+
+  console(bytes: Uint8Array): void {
+    for (const b of bytes) this.vm.platform.writeConsole(b);
+  }
+
+  setTrapTable(table: Uint32Array, upcall: number): void {
+    this.vtable = Uint32Array.from(table);
+    this.upcallAt = upcall >>> 0;
+    this.gates.fill(0);
+    // Software interrupts from ring 3 (system calls) go straight to the kernel: Xen's fast trap gate.
+    for (let v: number = VEC.SOFT_MIN; v < VECTOR_COUNT; v++) if (v !== PV_VEC.USER_RETURN) this.gates[v] = table[v]!;
+  }
+
+  setBase(ma: number): number {
+    const err = this.paging.setBase(ma >>> 0);
+    if (err) return err;
+    this.cpu.cr3 = ma >>> 0;
+    return 0;
+  }
+
+  setKernelStack(sp: number): void {
+    this.cpu.cr4 = sp >>> 0;
+  }
+
+  flushTlb(): void {
+    this.cpu.flushTlb();
+  }
+
+  invalidatePage(va: number): void {
+    this.cpu.invalidatePage(va);
+  }
+
+  setTimer(period: number, periodic: boolean): void {
+    const t = this.vm.platform.timer;
+    const at = (port: number) => port - PORT.TIMER_CTRL;
+    t.write(at(PORT.TIMER_CTRL), 4, 0);
+    if (period === 0) return;
+    t.write(at(PORT.TIMER_PERIOD), 4, period);
+    t.write(at(PORT.TIMER_CTRL), 4, TIMER_ENABLE | (periodic ? TIMER_PERIODIC : 0));
+  }
+
+  yieldSlice(): void {
+    this.yielded = true;
+  }
+
+  block(): void {
+    this.blockRequested = true;
+  }
+
+  hasBackend(id: BackendId): boolean {
+    return this.backends[backendName(id)] !== undefined;
+  }
+
+  connect(id: BackendId, ring: number, port: number, ring2: number): number {
+    const factory = this.backends[backendName(id)];
+    if (!factory) return -HC_ERR.ENOENT;
+    if (this.connected.has(id)) return -HC_ERR.EBUSY;
+    const b = this.events.binding(port);
+    if (b === null || b.kind !== EVT_BIND.BACKEND || b.which !== id) return -HC_ERR.EINVAL;
+    const vm = this.vm;
+    const made = factory(
+      {
+        vm: vm.name,
+        grants: this.grants,
+        platform: vm.platform,
+        raise: () => {
+          this.events.raise(port);
+          if (this.blocked && this.events.deliverable()) vm.v.halted = false;
+        },
+        console: (bytes) => this.console(bytes),
+      },
+      { backend: id, ring, port, ring2 },
+    );
+    if (typeof made === 'number') return made < 0 ? made : -HC_ERR.EINVAL;
+    this.connected.set(id, made);
+    return made.connectResult ?? 0;
+  }
+
+  notify(port: number): number {
+    const b = this.events.binding(port);
+    if (b === null) return -HC_ERR.ENOENT;
+    if (b.kind !== EVT_BIND.BACKEND) return -HC_ERR.EINVAL;
+    const backend = this.connected.get(b.which as BackendId);
+    if (!backend) return -HC_ERR.ENOENT;
+    backend.notify();
+    return 0;
+  }
+
+  shutdown(status: number): void {
+    this.vm.platform.poweroff.write(0, 4, status);
+  }
+
+  iret(): HcResult {
+    const cpu = this.cpu;
+    const at = cpu.r[SP]! >>> 0;
+    const sp = (at + 4) >>> 0;
+    if (!this.mem.check(at, FRAME.SIZE + 4, false)) return -HC_ERR.EFAULT;
+    const r0 = this.mem.read32(at);
+    const pc = this.mem.read32(sp + FRAME.PC);
+    const flags = this.mem.read32(sp + FRAME.FLAGS);
+    const newSp = this.mem.read32(sp + FRAME.SP);
+    const cpl = (flags & FLAGS.CPL_MASK) >>> FLAGS.CPL_SHIFT;
+    if ((cpl !== PV_KERNEL_RING && cpl !== 3) || pc % 4 !== 0) return -HC_ERR.EINVAL;
+    cpu.flags = (flags & FLAGS.ARITH) | FLAGS.IF;
+    this.shinfo.masked = (flags & FLAGS.IF) === 0;
+    cpu.cpl = cpl;
+    cpu.pc = pc;
+    cpu.r[SP] = newSp | 0;
+    cpu.r[0] = r0 | 0;
+    return NO_RESULT;
+  }
+}
