@@ -1,7 +1,8 @@
-// Workload phases: a kernel marks the start of a phase by printing a console line `== name ==`, and
-// reports split what was counted (exits) at those marks, so each phase's cost can be seen on its own.
+// Workload phases: a kernel marks the END of a phase by printing a console line `== name ==` (mini prints a
+// phase's report at the barrier that closes it), and reports split what was counted (exits) at those
+// marks, so each phase's cost can be seen on its own.
 
-/** Exits counted during one phase of a run. The first phase, before any mark, is `boot`. */
+/** Exits counted during one phase of a run. The first phase also holds the boot; what follows the last mark is `shutdown`. */
 export interface PhaseCount {
   readonly name: string;
   readonly exits: number;
@@ -39,17 +40,19 @@ export class PhaseLog {
     this.marks.push({ name, exits: exitsSoFar });
   }
 
-  /** Per-phase exits, given the run's final total. A run with no mark is one `boot` phase holding everything. */
+  /**
+   * Per-phase exits, given the run's final total: each mark closes the phase it names. A run with no
+   * mark is one `whole run` phase.
+   */
   phases(finalExits: number): PhaseCount[] {
+    if (this.marks.length === 0) return [{ name: 'whole run', exits: finalExits }];
     const out: PhaseCount[] = [];
-    let name = 'boot';
     let from = 0;
     for (const m of this.marks) {
-      out.push({ name, exits: m.exits - from });
-      name = m.name;
+      out.push({ name: m.name, exits: m.exits - from });
       from = m.exits;
     }
-    out.push({ name, exits: finalExits - from });
+    out.push({ name: 'shutdown', exits: finalExits - from });
     return out;
   }
 }

@@ -34,7 +34,9 @@ export function phaseGrids(rows: readonly CompareRow[]): Grid[] {
         const by = new Map(r.phases!.map((p) => [p.name, p.exits]));
         return [r.label, ...names.map((n) => (by.has(n) ? formatCount(by.get(n)!) : '—')), formatCount(r.exits)];
       }),
-      note: 'phases start where the guest printed "== name =="; an exit is every entry into the VMM (exits, host traps, hypercalls)',
+      note:
+        'a phase ends where the guest printed "== name ==" (the first one includes the boot); an exit is every ' +
+        'entry into the VMM: hardware exits, host traps, hypercalls and event upcalls',
     });
   }
   return grids;
