@@ -20,6 +20,7 @@ const pv = fakeRun({
   devices: 'split',
   exits: 7,
   exitsPerPacket: 0.25,
+  notificationsPerBatch: 1.5,
   phases: [{ name: 'boot', exits: 3 }, { name: 'phase 1: compute', exits: 2 }, { name: 'phase 2: extra', exits: 2 }],
 });
 const rows = [rowFromRun('mini', native, native), rowFromRun('mini', hw, native), rowFromRun('mini', pv, native)];
@@ -46,8 +47,8 @@ describe('deviceGrid', () => {
   it('lists runs that moved packets or blocks, with their device model', () => {
     const g = deviceGrid(rows)!;
     expect(g.body).toEqual([
-      ['mini', 'hw/nested', 'emulated', '1.50', '6.00'],
-      ['mini', 'pv', 'split', '0.25', '—'],
+      ['mini', 'hw/nested', 'emulated', '1.50', '6.00', '—'],
+      ['mini', 'pv', 'split', '0.25', '—', '1.50'],
     ]);
   });
 
@@ -63,6 +64,6 @@ describe('rendered views', () => {
     expect(text).toContain('device cost per packet and per block');
     const md = renderMarkdown(rows, { profile: 'modern' });
     expect(md).toContain('| technique | boot | compute | extra | total |');
-    expect(md).toContain('| mini | pv | split | 0.25 | — |');
+    expect(md).toContain('| mini | pv | split | 0.25 | — | 1.50 |');
   });
 });

@@ -19,6 +19,7 @@ export interface FakeRun {
   devices?: DeviceMode | null;
   exitsPerPacket?: number;
   exitsPerBlock?: number;
+  notificationsPerBatch?: number;
 }
 
 export function fakeRun(f: FakeRun = {}): VmRunResult {
@@ -27,6 +28,7 @@ export function fakeRun(f: FakeRun = {}): VmRunResult {
     exitsTotal: f.exits ?? 0,
     exitsPerPacket: f.exitsPerPacket ?? 0,
     exitsPerBlock: f.exitsPerBlock ?? 0,
+    notificationsPerBatch: f.notificationsPerBatch ?? 0,
     guestInstructions: f.instructions ?? 1000,
     idleInstructions: 0,
     modeledCycles: f.cycles ?? 1000,
