@@ -22,6 +22,8 @@ export const DEFAULT_KERNELS = [
   'guest-kernels/mini/main.s',
   ...['syscall', 'in', 'cr8wr', 'callret', 'pgfault', 'divzero', 'ptemod'].map((n) => `guest-kernels/nanobench/${n}.s`),
 ];
+/** mini's paravirtual port: under --default, pv runs it in mini's place, judged against mini's native run. */
+export const DEFAULT_PV_PORT = 'guest-kernels/mini-pv/main.s';
 /** Every technique; those this build lacks become one "n/a" note under the table. */
 export const DEFAULT_TECHNIQUES = 'native,emulate,trap,hw:nested,hw:shadow,bt,pv';
 export const DEFAULT_CHART = 'out/comparison.svg';
@@ -74,7 +76,7 @@ export interface CompareSettings {
   readonly format: 'table' | 'json' | 'csv' | 'markdown';
   readonly chart: string | null;
   readonly defines: Record<string, number>;
-  /** The paravirtual port run under `pv` in place of the (one) kernel, judged against its native run. */
+  /** The paravirtual port run under `pv` in place of the first kernel (mini under --default), judged against its native run. */
   readonly pvPort: string | null;
 }
 
@@ -123,7 +125,7 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
     format: formats[0] ?? 'table',
     chart: opts.chart ?? (opts.default ? DEFAULT_CHART : null),
     defines,
-    pvPort: opts.pv ?? null,
+    pvPort: opts.pv ?? (opts.default ? relative(process.cwd(), join(REPO, DEFAULT_PV_PORT)) || DEFAULT_PV_PORT : null),
   };
 }
 

@@ -73,6 +73,7 @@ describe('parseCompareOptions (in-process: no spawn per case)', () => {
       'native', 'emulate', 'trap', 'hw:nested', 'hw:shadow', 'bt', 'pv',
     ]);
     expect(r.chart).toBe('out/comparison.svg');
+    expect(r.pvPort).toMatch(/guest-kernels\/mini-pv\/main\.s$/);
   });
 
   it('--pv alone turns on every technique, and keeps the port for pv', () => {

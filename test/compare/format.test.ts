@@ -49,6 +49,26 @@ describe('collapseUnavailable', () => {
   });
 });
 
+describe('collapseUnavailable across kernels', () => {
+  it('says once that a technique refused several kernels for the same reason, naming them', () => {
+    const k = (kernel: string, technique: 'native' | 'pv', reason: string | null) =>
+      technique === 'native'
+        ? { ...rowFromRun(kernel, native, native), kernel }
+        : rowUnavailable({ kernel, spec: { technique, memory: null }, reason: reason! });
+    const all = [
+      k('mini', 'native', null),
+      { ...rowFromRun('mini', native, native), technique: 'pv' as const, label: 'pv' },
+      k('syscall', 'native', null),
+      k('syscall', 'pv', 'syscall is not a paravirtual kernel (no .pv directive)'),
+      k('in', 'native', null),
+      k('in', 'pv', 'in is not a paravirtual kernel (no .pv directive)'),
+    ];
+    const r = collapseUnavailable(all);
+    expect(r.notes).toEqual([{ label: 'pv', reason: 'for syscall, in: not a paravirtual kernel (no .pv directive)' }]);
+    expect(r.rows).toHaveLength(4);
+  });
+});
+
 describe('renderCsv', () => {
   const csv = renderCsv(rows, opts).trimEnd().split('\n');
   it('has a header and one line per row, unavailable included, with quoting', () => {

@@ -27,20 +27,41 @@ export interface UnavailableNote {
   readonly reason: string;
 }
 
-/** Drop `n/a` rows of techniques that are unavailable for every kernel for the same reason, as notes. */
+/** A refusal's reason with the kernel's own name taken out, so the same refusal of several kernels reads as one. */
+function sharedReason(reason: string, kernel: string): string {
+  return reason.startsWith(`${kernel} is `) ? reason.slice(kernel.length + 4) : reason.split(kernel).join('the kernel');
+}
+
+/**
+ * Drop `n/a` rows into notes under the table: a technique unavailable for every kernel for the same
+ * reason is said once; one refused by several kernels for the same reason (pv and the unported
+ * nanobenchmarks) is said once, naming them.
+ */
 export function collapseUnavailable(rows: readonly CompareRow[]): { rows: CompareRow[]; notes: UnavailableNote[] } {
   const kernels = new Set(rows.map((r) => r.kernel)).size;
   const notes: UnavailableNote[] = [];
-  const dropped = new Set<string>();
+  const dropped = new Set<CompareRow>();
   for (const label of new Set(rows.map((r) => r.label))) {
     const rs = rows.filter((r) => r.label === label);
-    const reasons = new Set(rs.map((r) => r.reason));
-    if (rs.length === kernels && rs.every((r) => r.status === 'n/a') && reasons.size === 1) {
+    const na = rs.filter((r) => r.status === 'n/a');
+    const reasons = new Set(na.map((r) => r.reason));
+    if (rs.length === kernels && na.length === rs.length && reasons.size === 1) {
       notes.push({ label, reason: rs[0]!.reason ?? 'not available' });
-      dropped.add(label);
+      for (const r of na) dropped.add(r);
+      continue;
+    }
+    const byReason = new Map<string, CompareRow[]>();
+    for (const r of na) {
+      const key = sharedReason(r.reason ?? 'not available', r.kernel);
+      byReason.set(key, [...(byReason.get(key) ?? []), r]);
+    }
+    for (const [reason, group] of byReason) {
+      if (group.length < 2) continue;
+      notes.push({ label, reason: `for ${group.map((r) => r.kernel).join(', ')}: ${reason}` });
+      for (const r of group) dropped.add(r);
     }
   }
-  return { rows: rows.filter((r) => !dropped.has(r.label)), notes };
+  return { rows: rows.filter((r) => !dropped.has(r)), notes };
 }
 
 const HEAD = ['kernel', 'technique', 'status', 'output same as native', 'guest instrs', 'exits', 'modeled cycles', 'overhead', 'wall ms'];
