@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { BLK_SECTOR_SIZE } from '../../isa/abi.js';
 import { Hypervisor } from '../../vmm/hv/hypervisor.js';
+import { formatDeviceStats } from '../../vmm/report/devices.js';
 import { fixture, spec } from '../hv/helpers.js';
 
 const SECTORS = 64;
@@ -90,5 +91,14 @@ describe('split front-end drivers (sdk/drivers) under pv', () => {
     expect(s.notificationsPerBatch).toBeLessThanOrEqual(1.5);
     expect(s.cycleBreakdown['notification']).toBeGreaterThan(0);
     expect(s.cycleBreakdown['backendRequest']).toBeGreaterThan(0);
+  });
+
+  it('--stats shows each back-end and the per-packet, per-block and per-batch figures', () => {
+    const text = formatDeviceStats(r);
+    const row = (name: string) => text.split('\n').find((l) => l.includes(` ${name} `))!.split(/[│ ]+/).filter(Boolean);
+    expect(row('block')).toEqual(['block', '9', '3', '3', String(dev.block.counters.notificationsOut), '1', '0']);
+    expect(row('net').slice(0, 4)).toEqual(['net', '14', String(dev.net.counters.batches), '6']);
+    expect(text).toContain(`per batch: ${r.stats.notificationsPerBatch}`);
+    expect(text).toContain(`${r.stats.exitsPerPacket} per packet, ${r.stats.exitsPerBlock} per block request (notifications both ways)`);
   });
 });
