@@ -1,7 +1,9 @@
 // A PV kernel boots under pv: console_write, version, the trap table, a VIRQ_TIMER event through the upcall, shutdown; wrong pairings of image and technique are refused.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { EXIT_CODE } from '../../isa/abi.js';
 import { ConfigError, runGuests } from '../../vmm/session.js';
-import { fixture, kernel, spec } from '../hv/helpers.js';
+import { fixture, kernel, REPO, spec } from '../hv/helpers.js';
 
 const run = (technique: 'pv' | 'hw' | 'trap' | 'native', rel = 'pv/hello.s') =>
   runGuests([spec('hello', fixture(rel))], { technique, maxInstructions: 1_000_000 })[0]!;
@@ -25,5 +27,15 @@ describe('the pv technique', () => {
     expect(() => runGuests([spec('mini', kernel('mini/main.s'))], { technique: 'pv', maxInstructions: 10 })).toThrow(ConfigError);
     expect(() => runGuests([spec('mini', kernel('mini/main.s'))], { technique: 'pv', maxInstructions: 10 })).toThrow(/not a paravirtual kernel/);
     for (const t of ['hw', 'trap', 'native'] as const) expect(() => run(t)).toThrow(/paravirtual kernel \(\.pv\)/);
+  });
+
+  it('vmlab run exits 6 with the reason for either mismatch', () => {
+    const vmlab = (...args: string[]) => spawnSync(process.execPath, [`${REPO}bin/vmlab.js`, 'run', ...args], { encoding: 'utf8' });
+    const a = vmlab(`${REPO}guest-kernels/mini/main.s`, '--technique', 'pv');
+    expect(a.status).toBe(EXIT_CODE.CONFIG);
+    expect(a.stderr).toContain('not a paravirtual kernel');
+    const b = vmlab(`${REPO}test/fixtures/pv/hello.s`, '--technique', 'hw');
+    expect(b.status).toBe(EXIT_CODE.CONFIG);
+    expect(b.stderr).toContain('runs only under --technique pv');
   });
 });

@@ -94,3 +94,20 @@ describe('a hostile PV guest', () => {
     expect(pair.results[0]!.stats.worldSwitches).toBeGreaterThan(10);
   });
 });
+
+describe('device DMA under --devices emulated', () => {
+  it('cannot write a pinned page table: the IOMMU maps it read-only while it is one', () => {
+    const hostile = fixture('pv/hostile.s');
+    const hv = new Hypervisor([spec('hostile', hostile, { devices: 'emulated' })], { technique: 'pv' });
+    const [r] = hv.run(50_000_000);
+    expect(r!.exitCode).toBe(0);
+    const table = hostile.symbols.find((s) => s.name === 'table')!.value;
+    const other = hostile.symbols.find((s) => s.name === 'page2')!.value;
+    const block = hv.vms[0]!.platform.iommu.domain('block');
+    const before = Buffer.from(ramOf(hv, 0).subarray(table, table + 4096));
+    expect(block.write(table, new Uint8Array(512).fill(0xee))).toBe(false);
+    expect(Buffer.from(ramOf(hv, 0).subarray(table, table + 4096)).equals(before)).toBe(true);
+    expect(block.read(table, new Uint8Array(512))).toBe(true); // reading it out is harmless
+    expect(block.write(other, new Uint8Array(512).fill(0xee))).toBe(true); // an ordinary page is DMA-writable
+  });
+});

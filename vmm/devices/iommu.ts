@@ -65,6 +65,16 @@ export class IommuDomain implements DmaPort {
     this.syncPages();
   }
 
+  /** Map [deviceAddr, deviceAddr + size) page by page onto [hostAddr, ...), as mapPage does for each. */
+  mapRange(deviceAddr: number, hostAddr: number, size: number, writable: boolean): void {
+    if ((deviceAddr | hostAddr | size) & PAGE_MASK) throw new IommuError(`${this.name}: IOMMU mappings must be page-aligned`);
+    if (hostAddr < 0 || hostAddr + size > this.mem.length)
+      throw new IommuError(`${this.name}: host range 0x${hostAddr.toString(16)}+${size} lies outside host memory`);
+    if (this.state.mode !== 'remap') this.remap();
+    for (let o = 0; o < size; o += PAGE_SIZE) this.table.set((deviceAddr + o) >>> PAGE_SHIFT, (((hostAddr + o) >>> PAGE_SHIFT) << 1) | (writable ? 1 : 0));
+    this.syncPages();
+  }
+
   unmapPage(deviceAddr: number): void {
     this.table.delete(deviceAddr >>> PAGE_SHIFT);
     this.syncPages();

@@ -16,6 +16,8 @@ export interface DirectOptions {
   readonly deviceFrame: (ma: number) => boolean;
   /** The frame has a writable grant: a back-end may write it, so it can never become a page table. */
   readonly writablyGranted: (pfn: number) => boolean;
+  /** A frame became a page table (or stopped being one): device DMA must not write it meanwhile. */
+  readonly typeChanged?: (pfn: number, table: boolean) => void;
 }
 
 export class DirectPaging {
@@ -125,6 +127,7 @@ export class DirectPaging {
     this.writableFrames(ma, 1);
     this.type[pfn] = FRAME_TYPE.L1;
     this.bootProtect(pfn, true);
+    this.opts.typeChanged?.(pfn, true);
     this.stats.pins++;
     return 0;
   }
@@ -155,6 +158,7 @@ export class DirectPaging {
     }
     this.type[pfn] = FRAME_TYPE.L2;
     this.bootProtect(pfn, true);
+    this.opts.typeChanged?.(pfn, true);
     this.stats.pins++;
     return 0;
   }
@@ -180,6 +184,7 @@ export class DirectPaging {
     }
     this.type[pfn] = FRAME_TYPE.NONE;
     this.bootProtect(pfn, false);
+    this.opts.typeChanged?.(pfn, false);
     this.stats.unpins++;
     return 0;
   }

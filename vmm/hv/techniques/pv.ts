@@ -32,6 +32,7 @@ import {
 } from '../../../isa/abi.js';
 import { decode } from '../../../isa/encoding.js';
 import type { Cpu } from '../../machine/cpu.js';
+import type { IommuDomain } from '../../devices/iommu.js';
 import type { Host, VmRegion } from '../host.js';
 import { GuestFault } from '../privileged.js';
 import type { DeviceMode } from '../types.js';
@@ -71,6 +72,8 @@ export class PvRunner extends Runner implements HcContext {
   /** Direct gates for the CPU: the trap table's software-interrupt entries. */
   private readonly gates = new Uint32Array(VECTOR_COUNT);
   private readonly connected = new Map<BackendId, Backend>();
+  /** The VM's device DMA domains that page-table pages are fenced from (--devices emulated). */
+  private readonly dma: IommuDomain[];
   /** sched_block was called and no event has been delivered since. */
   private blocked = false;
   private blockRequested = false;
@@ -97,7 +100,13 @@ export class PvRunner extends Runner implements HcContext {
       // Under --devices emulated the kernel may map the VM's device registers; each access traps to the model.
       deviceFrame: (ma) => devices === 'emulated' && vm.platform.bus.claimsMmio(ma, 1) && !host.bus.claimsMmio(ma, 1),
       writablyGranted: (pfn) => this.grants.writablyGranted(pfn),
+      // The emulated block device and NIC write guest RAM by DMA: never into a page table, or a guest could
+      // program a device to write the entries mmu_update would refuse.
+      typeChanged: (pfn, table) => {
+        for (const d of this.dma) d.mapPage(pfn * PAGE_SIZE, pfn * PAGE_SIZE, !table);
+      },
     });
+    this.dma = devices === 'emulated' ? [vm.platform.iommu.domain('block'), vm.platform.iommu.domain('nic')] : [];
     this.features =
       PV_FEATURE.DIRECT_PAGING | PV_FEATURE.EVTCHN | PV_FEATURE.MULTICALL |
       (Object.keys(backends).length ? PV_FEATURE.SPLIT_DEVICES : 0) |
@@ -115,6 +124,8 @@ export class PvRunner extends Runner implements HcContext {
     g.write32(this.startInfo + START_INFO.MACHINE_BASE, g.base);
     g.write32(this.startInfo + START_INFO.SHARED_INFO, this.shinfo.addr);
     g.write32(this.startInfo + START_INFO.RESERVED_PAGES, PV_RESERVED_PAGES);
+    // Device DMA page by page over the domain's RAM, so that a pinned table can be made read-only to it.
+    for (const d of this.dma) d.mapRange(0, 0, g.size, true);
     // Events start masked, as IF starts at 0 on the bare machine.
     this.shinfo.masked = true;
     cpu.vmx = null;
