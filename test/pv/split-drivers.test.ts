@@ -15,7 +15,7 @@ function run() {
   const injected = Uint8Array.from({ length: 100 }, (_, i) => i ^ 0x3c);
   let delivered: boolean | null = null;
   // Once all 13 packets are out, the next hypercall (the kernel waiting for a packet) sees one arrive.
-  const hv: Hypervisor = new Hypervisor([spec('fe', image, { blockImage: disk })], {
+  const hv: Hypervisor = new Hypervisor([spec('fe', image, { blockImage: disk, stdin: 'ping\n' })], {
     technique: 'pv',
     devices: 'split',
     onExit: (_vm, e) => {
@@ -28,7 +28,7 @@ function run() {
   const r = hv.run(5_000_000)[0]!;
   const at = (name: string) => image.symbols.find((s) => s.name === name)!.value;
   const word = (addr: number) => vm.guest.read32(addr) | 0;
-  const results = Array.from({ length: 14 }, (_, i) => word(at('results') + 4 * i));
+  const results = Array.from({ length: 15 }, (_, i) => word(at('results') + 4 * i));
   return { r, dev, disk, results, injected, delivered, upcalls: word(at('upcalls')), platform: vm.platform };
 }
 
@@ -44,11 +44,14 @@ describe('split front-end drivers (sdk/drivers) under pv', () => {
     expect(r.stats.privilegedExecuted).toBe(0);
   });
 
-  it('console: each message is one batch and one notification', () => {
-    expect(r.console).toBe('hello from the split console\nbye\n');
+  it('console: each message is one batch and one notification; input arrives through IN', () => {
+    expect(r.console).toBe('hello from the split console\nping\nbye\n');
     expect(results[0]).toBe(0);
     expect(results[1]).toBe(29);
-    expect(dev.console.counters).toMatchObject({ notificationsIn: 2, batches: 2, refused: 0 });
+    expect(results[14]).toBe(5);
+    // 3 writes, and the read that freed room in IN
+    expect(dev.console.counters).toMatchObject({ notificationsIn: 4, batches: 3, refused: 0, notificationsOut: 1 });
+    expect(dev.console.console).toEqual({ bytesOut: 29 + 5 + 4, bytesIn: 5 });
   });
 
   it('block: a batch of writes and a batch of reads round-trip, one notification each', () => {
@@ -83,7 +86,7 @@ describe('split front-end drivers (sdk/drivers) under pv', () => {
   it('reports notifications per batch and exits per packet and per block', () => {
     const s = r.stats;
     expect(s.hypercalls).toMatchObject({ GRANT: 11, EVTCHN_BIND: 3, DEVICE_CONNECT: 3 });
-    expect(s.hypercalls['EVTCHN_SEND']).toBe(2 + 3 + 6);
+    expect(s.hypercalls['EVTCHN_SEND']).toBe(4 + 3 + 6);
     expect(s.backends['net']).toMatchObject({ packetsTx: 13, packetsRx: 1 });
     expect(s.exitsPerPacket).toBeCloseTo((6 + dev.net.counters.notificationsOut) / 14, 2);
     expect(s.exitsPerBlock).toBeCloseTo(4 / 9, 2);
