@@ -19,7 +19,8 @@ const MINI_PV = 'guest-kernels/mini-pv/main.s';
 const golden = readFileSync('test/fixtures/golden/mini.console.txt', 'utf8');
 
 describe('vmlab run --technique pv --devices split', () => {
-  it("runs mini-pv to mini's transcript with no privileged instruction and fewer exits than mini under hw", () => {
+  // (fewer exits than mini under hw: test/pv/split-mini-pv.test.ts, in process)
+  it("runs mini-pv to mini's transcript with no privileged instruction and at least 4 hypercall kinds", () => {
     const pv = vmlab('run', MINI_PV, '--technique', 'pv', '--devices', 'split', '--json');
     expect(pv.code).toBe(EXIT_CODE.OK);
     const r = JSON.parse(pv.stdout);
@@ -27,8 +28,6 @@ describe('vmlab run --technique pv --devices split', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stats.privilegedExecuted).toBe(0);
     expect(Object.keys(r.stats.hypercalls).length).toBeGreaterThanOrEqual(4);
-    const hw = JSON.parse(vmlab('run', 'guest-kernels/mini/main.s', '--technique', 'hw', '--devices', 'emulated', '--json').stdout);
-    expect(r.stats.exitsTotal).toBeLessThan(hw.stats.exitsTotal);
     expect(r.stats.backends.block.sectorsWritten).toBe(12);
   });
 
