@@ -8,6 +8,7 @@ import { DEVICE_MODES, MEMORY_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode
 import { MachineConfigError } from '../../vmm/machine/machine.js';
 import { LoadError } from '../../vmm/machine/loader.js';
 import { formatCrash } from '../../vmm/report/crash.js';
+import { formatDeviceStats } from '../../vmm/report/devices.js';
 import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/report/exits.js';
 import { formatStatusLine } from '../../vmm/report/summary.js';
 import { ConfigError, runGuests, type GuestSpec } from '../../vmm/session.js';
@@ -211,6 +212,8 @@ function report(
     );
   if (result.crash) process.stderr.write(`${formatCrash(result.crash)}\n`);
   if (stats) process.stderr.write(`${formatExitStats(result, profile)}\n`);
+  const devices = stats ? formatDeviceStats(result) : '';
+  if (devices) process.stderr.write(`${devices}\n`);
   if (result.divergences.length > 0) process.stderr.write(`${formatDivergences(result)}\n`);
   // trap-and-emulate that silently went wrong must not pass as a success.
   const diverged = result.divergences.length > 0 && (result.status === 'poweroff' || result.status === 'halted');

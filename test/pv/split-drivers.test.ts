@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { BLK_SECTOR_SIZE } from '../../isa/abi.js';
 import { Hypervisor } from '../../vmm/hv/hypervisor.js';
+import { formatDeviceStats } from '../../vmm/report/devices.js';
 import { fixture, spec } from '../hv/helpers.js';
 
 const SECTORS = 64;
@@ -14,7 +15,7 @@ function run() {
   const injected = Uint8Array.from({ length: 100 }, (_, i) => i ^ 0x3c);
   let delivered: boolean | null = null;
   // Once all 13 packets are out, the next hypercall (the kernel waiting for a packet) sees one arrive.
-  const hv: Hypervisor = new Hypervisor([spec('fe', image, { blockImage: disk })], {
+  const hv: Hypervisor = new Hypervisor([spec('fe', image, { blockImage: disk, stdin: 'ping\n' })], {
     technique: 'pv',
     devices: 'split',
     onExit: (_vm, e) => {
@@ -27,7 +28,7 @@ function run() {
   const r = hv.run(5_000_000)[0]!;
   const at = (name: string) => image.symbols.find((s) => s.name === name)!.value;
   const word = (addr: number) => vm.guest.read32(addr) | 0;
-  const results = Array.from({ length: 14 }, (_, i) => word(at('results') + 4 * i));
+  const results = Array.from({ length: 15 }, (_, i) => word(at('results') + 4 * i));
   return { r, dev, disk, results, injected, delivered, upcalls: word(at('upcalls')), platform: vm.platform };
 }
 
@@ -43,11 +44,14 @@ describe('split front-end drivers (sdk/drivers) under pv', () => {
     expect(r.stats.privilegedExecuted).toBe(0);
   });
 
-  it('console: each message is one batch and one notification', () => {
-    expect(r.console).toBe('hello from the split console\nbye\n');
+  it('console: each message is one batch and one notification; input arrives through IN', () => {
+    expect(r.console).toBe('hello from the split console\nping\nbye\n');
     expect(results[0]).toBe(0);
     expect(results[1]).toBe(29);
-    expect(dev.console.counters).toMatchObject({ notificationsIn: 2, batches: 2, refused: 0 });
+    expect(results[14]).toBe(5);
+    // 3 writes, and the read that freed room in IN
+    expect(dev.console.counters).toMatchObject({ notificationsIn: 4, batches: 3, refused: 0, notificationsOut: 1 });
+    expect(dev.console.console).toEqual({ bytesOut: 29 + 5 + 4, bytesIn: 5 });
   });
 
   it('block: a batch of writes and a batch of reads round-trip, one notification each', () => {
@@ -82,7 +86,7 @@ describe('split front-end drivers (sdk/drivers) under pv', () => {
   it('reports notifications per batch and exits per packet and per block', () => {
     const s = r.stats;
     expect(s.hypercalls).toMatchObject({ GRANT: 11, EVTCHN_BIND: 3, DEVICE_CONNECT: 3 });
-    expect(s.hypercalls['EVTCHN_SEND']).toBe(2 + 3 + 6);
+    expect(s.hypercalls['EVTCHN_SEND']).toBe(4 + 3 + 6);
     expect(s.backends['net']).toMatchObject({ packetsTx: 13, packetsRx: 1 });
     expect(s.exitsPerPacket).toBeCloseTo((6 + dev.net.counters.notificationsOut) / 14, 2);
     expect(s.exitsPerBlock).toBeCloseTo(4 / 9, 2);
@@ -90,5 +94,14 @@ describe('split front-end drivers (sdk/drivers) under pv', () => {
     expect(s.notificationsPerBatch).toBeLessThanOrEqual(1.5);
     expect(s.cycleBreakdown['notification']).toBeGreaterThan(0);
     expect(s.cycleBreakdown['backendRequest']).toBeGreaterThan(0);
+  });
+
+  it('--stats shows each back-end and the per-packet, per-block and per-batch figures', () => {
+    const text = formatDeviceStats(r);
+    const row = (name: string) => text.split('\n').find((l) => l.includes(` ${name} `))!.split(/[│ ]+/).filter(Boolean);
+    expect(row('block')).toEqual(['block', '9', '3', '3', String(dev.block.counters.notificationsOut), '1', '0']);
+    expect(row('net').slice(0, 4)).toEqual(['net', '14', String(dev.net.counters.batches), '6']);
+    expect(text).toContain(`per batch: ${r.stats.notificationsPerBatch}`);
+    expect(text).toContain(`${r.stats.exitsPerPacket} per packet, ${r.stats.exitsPerBlock} per block request (notifications both ways)`);
   });
 });
