@@ -158,13 +158,15 @@ export class Hypervisor {
         ...(spec.stdin !== undefined ? { stdin: spec.stdin } : {}),
         ...(spec.blockImage ? { blockImage: spec.blockImage } : {}),
         ...(spec.consoleSink ? { consoleSink: spec.consoleSink } : {}),
-        ...(spec.packets ? { packets: spec.packets } : {}),
+        // Packets waiting on the wire go to whichever NIC the guest drives: the emulated one, or the split back-end's.
+        ...(spec.packets && devices !== 'split' ? { packets: spec.packets } : {}),
       });
       loadImage(region.guest.raw, spec.image);
       const vm = new Vm(id, spec.name, spec.image, region.guest, platform);
       vm.devices = devices;
       const split = devices === 'split' && !opts.backends ? SplitDevices.forPlatform(platform) : null;
       this.splitDevices.push(split);
+      if (split && spec.packets) split.net.wire.queue(spec.packets);
       const watch = opts.onExit;
       if (watch) vm.onExit = (e) => watch(spec.name, e);
       if (opts.handlers) vm.handlers = { ...HANDLERS, ...opts.handlers };
