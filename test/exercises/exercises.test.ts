@@ -51,6 +51,19 @@ const STARTER_FAILS: Record<string, Record<string, string>> = {
     'mov r1, cr5: raises #UD': 'under trap: "mov r1, cr5: raises #UD: no"',
     'mini runs under strict trap-and-emulate with your handlers exactly as natively': 'the console differs from native; the run ended crash',
   },
+  '04-pv-port': {
+    'pv runs the port to power-off with status 0': 'refused the kernel with your platform.s: "vm0 is not a paravirtual kernel (no .pv directive)',
+    'the same transcript under pv as the unmodified kernel natively': 'put `.pv` and `.include "hypercall.inc"` at the top of platform.s',
+    'no privileged or sensitive instruction executed under pv': 'Start the port (step 1)',
+    'at least 10x fewer exits under pv than the unmodified kernel under hw': '--technique pv refused the kernel',
+    'at least 6 kinds of hypercall': '--technique pv refused the kernel',
+  },
+  '05-split-net': {
+    'every packet delivered in order': 'no packet reached the wire (0 of the 16 the kernel sent in 3 batches)',
+    'at most one notification per batch': 'notifications are counted once the packets are delivered: 0 of 16',
+    'no lost packet under an injected burst': 'none of the 12 packets queued on the wire reached the kernel',
+    'the kernel powers off with status 0': 'the kernel reported: "rx: 0 of 12"',
+  },
   '06-shadow-paging': {
     'remap: one PTE changes frame': 'under trap: "remap: 310 310", natively: "remap: 310 311"',
     'alias: two directory slots share one page table': 'under trap: "alias: 310 310 310 310"',
