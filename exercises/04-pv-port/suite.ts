@@ -49,7 +49,12 @@ function pvRun(ctx: CheckContext): Run {
 /** The unmodified kernel (kernel/native/platform.s): natively, the transcript to match; under hw, the exits to beat. */
 function reference(ctx: CheckContext, technique: 'native' | 'hw'): Run {
   return ctx.memo(`reference-${technique}`, () => {
-    const r = boot(ctx.exercise('kernel/main.s'), { technique, includePaths: [ctx.exercise('kernel/native')], maxInstructions: MAX_INSTRUCTIONS });
+    const r = boot(ctx.exercise('kernel/main.s'), {
+      technique,
+      ...(technique === 'hw' ? { devices: 'emulated' as const } : {}),
+      includePaths: [ctx.exercise('kernel/native')],
+      maxInstructions: MAX_INSTRUCTIONS,
+    });
     if (r.status !== 'poweroff' || r.exitCode !== 0) throw new Error(`the unmodified kernel ended ${r.status} (exit ${r.exitCode}) under ${technique}`);
     return r;
   });
