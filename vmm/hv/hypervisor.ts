@@ -16,6 +16,7 @@ import { EmulateRunner } from './techniques/emulate.js';
 import { HwRunner } from './techniques/hw.js';
 import type { Runner } from './techniques/runner.js';
 import { TrapRunner } from './techniques/trap.js';
+import { BtRunner, type BtOptions } from './techniques/bt/runner.js';
 import { defaultMemory, TECHNIQUE_MEMORY, type DeviceMode, type MemoryMode, type Technique } from './types.js';
 import { Vm, type Divergence } from './vm.js';
 
@@ -42,6 +43,8 @@ export interface HypervisorOptions {
   readonly onExit?: (vm: string, exit: VmExit) => void;
   /** Device model for every VM that does not name its own. */
   readonly devices?: DeviceMode;
+  /** Binary translation: code-cache size. */
+  readonly bt?: BtOptions;
 }
 
 export interface VmRunResult extends RunResult {
@@ -80,7 +83,7 @@ export class Hypervisor {
       throw new ConfigError(
         `technique ${opts.technique} cannot use --memory ${memory} (it supports: ${supported.join(', ') || 'none'})`,
       );
-    if (opts.technique === 'bt' || opts.technique === 'pv')
+    if (opts.technique === 'pv')
       throw new ConfigError(`technique ${opts.technique} is not available in this build yet`);
     this.memory = memory;
     this.profile = opts.profile ?? loadProfile();
@@ -123,6 +126,8 @@ export class Hypervisor {
           ? new EmulateRunner(vm, region)
           : opts.technique === 'trap'
             ? new TrapRunner(vm, this.host, region, opts.strict ?? false)
+            : opts.technique === 'bt'
+              ? new BtRunner(vm, this.host, region, opts.bt ?? {})
             : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined);
       runner.boot();
       this.vms.push(vm);

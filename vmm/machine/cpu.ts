@@ -24,6 +24,7 @@ import type { InterruptSource, IoBus } from './io.js';
 import { ACC_READ, ACC_WRITE, MS_EPT, MS_OK, MS_PF, Mmu } from './mmu.js';
 import { WARMUP_BUS, WARMUP_PIC, WARMUP_RAM, warmUp } from './cpu-warmup.js';
 import { clearExitInfo, createExitInfo, EXIT_BIT, type ExitInfo, type VmControl } from './vmx.js';
+import { WOP, type CodeWindow } from './code-window.js';
 
 export type StopReason = 'budget' | 'io' | 'halt' | 'triple' | 'exit' | 'trap';
 
@@ -47,6 +48,8 @@ const C_HALT = 5;
 const C_EXIT = 6;
 /** Something that may unblock an interrupt (IF, cr8, ring) changed: check events. */
 const C_CHECK = 7;
+/** A window instruction retired: go on, nothing to check. */
+const C_WIN = 8;
 
 const IF = FLAGS.IF;
 const ARITH = FLAGS.ARITH;
@@ -117,6 +120,8 @@ export class Cpu {
   halted = false;
   /** Set when run() returns 'triple'. */
   tripleInfo: TripleInfo | null = null;
+  /** The code-cache window (binary translation): CPL 1 fetches come from it while set. See code-window.ts. */
+  private window: CodeWindow | null = null;
 
   private readonly mmu: Mmu;
   private readonly u8: Uint8Array;
@@ -254,6 +259,16 @@ export class Cpu {
     this.fva = 1;
   }
 
+  /** Install (or remove, with null) the code-cache window; the fetch cache forgets its page. */
+  setCodeWindow(w: CodeWindow | null): void {
+    this.window = w;
+    this.fva = 1;
+  }
+
+  get codeWindow(): CodeWindow | null {
+    return this.window;
+  }
+
   /** Translate `va` as the CPU would (no A/D update, no statistics), or -1 if the access would fault. */
   probe(va: number, write: boolean, user: boolean): number {
     const m = this.mmu;
@@ -318,6 +333,9 @@ export class Cpu {
           break;
         case C_EXIT:
           s = 'exit';
+          break;
+        case C_WIN:
+          s = null;
           break;
         default:
           s = this.events();
@@ -547,6 +565,8 @@ export class Cpu {
     const tm = mmu.mask;
     const user = this._cpl === 3;
     const mo = user ? mmu.size : 0;
+    // Only consulted when a fetch leaves its page: the native path never looks further.
+    const win = this._cpl === 1 ? this.window : null;
     let pc = this.pc | 0;
     let fva = this.fva;
     let fd = this.fd;
@@ -576,7 +596,17 @@ export class Cpu {
           const vpn = pc >>> 12;
           const ti = (vpn & tm) | mo;
           let h: number;
-          if (tR[ti] === vpn) {
+          if (win !== null) {
+            // Translated code: the window's page, never a guest mapping. Outside the cache is a VMM bug,
+            // reported as #GP at a translated pc (which the VMM recognises).
+            h = win.pageOf(pc);
+            if (h < 0) {
+              this.fv = VEC.GP;
+              this.fe = 0;
+              code = C_FAULT;
+              break;
+            }
+          } else if (tR[ti] === vpn) {
             hits++;
             h = ((pc & ~0xfff) + tA[ti]!) | 0;
           } else {
@@ -594,7 +624,16 @@ export class Cpu {
         ext = 0;
         if (LONG[w & 255] === 1) {
           if ((pc & 0xffc) !== 0xffc) ext = i32[((pc + fd) >> 2) + 1]!;
-          else {
+          else if (win !== null) {
+            const h = win.pageOf((pc + 4) | 0);
+            if (h < 0) {
+              this.fv = VEC.GP;
+              this.fe = 0;
+              code = C_FAULT;
+              break;
+            }
+            ext = i32[h >> 2]!;
+          } else {
             ext = mmu.fetchWord((pc + 4) | 0, user);
             if (mmu.status !== MS_OK) {
               code = C_MEM;
@@ -1229,6 +1268,7 @@ export class Cpu {
     const st = this.stats;
     const vm = this.vmx;
     const cls = op < OPCODE_COUNT ? CLS[op]! : 3;
+    if (op >= WOP.WLD && op <= WOP.WCALLNZ && this.window !== null && cpl === 1) return this.windowOp(w);
     if (cls === 3 || op < 74) {
       this.fv = VEC.UD;
       this.fe = 0;
@@ -1387,6 +1427,48 @@ export class Cpu {
         this.pc = next;
         return C_CHECK;
     }
+  }
+
+  /** A window instruction (only fetched from the code cache, at CPL 1): see code-window.ts. */
+  private windowOp(w: number): number {
+    const win = this.window!;
+    const d = win.data;
+    const dm = d.length - 1;
+    const a = (w >>> 8) & 15;
+    const slot = (w >>> 16) & dm;
+    const slot8 = ((w >>> 8) & 255) & dm;
+    const next = (this.pc + 4) >>> 0;
+    switch (w & 255) {
+      case WOP.WLD:
+        this.r[a] = d[slot]!;
+        break;
+      case WOP.WST:
+        d[slot] = this.r[a]!;
+        break;
+      case WOP.WLDX:
+        this.r[a] = d[(slot + (this.r[(w >>> 12) & 15]! >>> 2)) & dm]!;
+        break;
+      case WOP.WSET:
+        d[slot8] = w >> 16;
+        break;
+      case WOP.WINC:
+        d[slot] = (d[slot]! + 1) | 0;
+        break;
+      case WOP.WJMP:
+        this.pc = d[slot]! >>> 0;
+        return C_WIN;
+      case WOP.WCALL:
+        win.callout = w >>> 16;
+        return C_EXIT;
+      default:
+        // wcallnz
+        if (d[slot8] !== 0) {
+          win.callout = w >>> 16;
+          return C_EXIT;
+        }
+    }
+    this.pc = next;
+    return C_WIN;
   }
 
   private sensitive(op: number, value: number, cpl: number): void {
