@@ -93,7 +93,7 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
       return usage(`unknown device model ${JSON.stringify(opts.devices)} (choose from: ${DEVICE_MODES.join(', ')})`);
     devices = opts.devices as DeviceMode;
   }
-  const techniques = parseTechniques(opts.techniques ?? (opts.default ? DEFAULT_TECHNIQUES : 'native,emulate,trap,hw'), memory);
+  const techniques = parseTechniques(opts.techniques ?? (opts.default ? DEFAULT_TECHNIQUES : 'native,emulate,trap,hw,bt'), memory);
   if (typeof techniques === 'string') return usage(techniques);
   const maxInstructions = parseCount(opts.maxInstructions);
   if (maxInstructions === null)
@@ -184,7 +184,7 @@ export function register(program: Command): void {
     .argument('[kernel...]', '.s source files (assembled in memory) or .vxe images')
     .option(
       '-t, --techniques <list>',
-      'comma-separated techniques; hw:nested and hw:shadow pick hw\'s memory mode (default: native,emulate,trap,hw)',
+      'comma-separated techniques; hw:nested and hw:shadow pick hw\'s memory mode (default: native,emulate,trap,hw,bt)',
     )
     .option('--memory <mode>', `memory mode for hw entries that name none: shadow or nested (default nested)`)
     .option('--devices <model>', `device model for the VMM techniques: ${DEVICE_MODES.join(', ')} (default emulated)`)

@@ -145,9 +145,9 @@ describe('vmlab run', () => {
 
   it('refuses configurations it cannot run (exit 6), and gives usage errors (exit 2) for bad names, counts and missing files', () => {
     const img = vxe('hi3.vxe', hiPoweroff3());
-    const t = vmlab('run', img, '--technique', 'bt');
+    const t = vmlab('run', img, '--technique', 'pv');
     expect(t.code).toBe(6);
-    expect(t.stderr).toContain('technique bt is not available in this build yet');
+    expect(t.stderr).toContain('technique pv is not available in this build yet');
     const m = vmlab('run', img, '--technique', 'trap', '--memory', 'nested');
     expect(m.code).toBe(6);
     expect(m.stderr).toContain('technique trap cannot use --memory nested');

@@ -39,5 +39,15 @@ export function eventCounts(technique: Technique, s: RunStats): EventCounts {
   c.shadowFlush = s.shadowFlushes;
   c.worldSwitch = s.worldSwitches;
   c.hypercall = Object.values(s.hypercalls).reduce((a, b) => a + b, 0);
+  c.btCallout = s.bt.callouts;
+  c.btBlock = s.bt.translatedBlocks;
+  c.btTranslatedInstruction = s.bt.translatedInstructions;
+  c.btCacheHit = s.bt.cacheHits;
+  c.btCacheMiss = s.bt.cacheMisses;
+  c.btChain = s.bt.chainedBranches;
+  c.btIndirectLookup = s.bt.indirectLookups;
+  c.btInvalidation = s.bt.invalidations;
+  c.btAdaptive = s.bt.adaptiveRetranslations;
+  c.btCacheFlush = s.bt.cacheFlushes;
   return c;
 }

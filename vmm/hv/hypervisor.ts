@@ -5,7 +5,7 @@ import type { Image } from '../../assembler/types.js';
 import { MEMMAP, PAGE_SIZE } from '../../isa/abi.js';
 import { loadProfile, type CostProfile } from '../cost/profile.js';
 import { loadImage } from '../machine/loader.js';
-import type { RunResult } from '../machine/run-result.js';
+import { emptyBtStats, type RunResult } from '../machine/run-result.js';
 import type { Loopback, Nic } from '../devices/nic.js';
 import { Platform } from '../platform.js';
 import { buildRunStats } from '../stats.js';
@@ -216,6 +216,7 @@ export class Hypervisor {
         worldSwitches: c.worldSwitches,
         silentFailures: c.silentFailures,
         hypercalls: { ...c.hypercalls },
+        bt: runner instanceof BtRunner ? runner.counters() : emptyBtStats(),
       },
     });
     const r: VmRunResult = {
