@@ -6,6 +6,7 @@ import { loadProfile, type CostProfile } from './cost/profile.js';
 import { ConfigError, Hypervisor, type VmRunResult } from './hv/hypervisor.js';
 import type { VmExit } from './hv/exits.js';
 import type { DeviceMode, MemoryMode, Technique } from './hv/types.js';
+import type { BtOptions } from './hv/techniques/bt/runner.js';
 import { Machine } from './machine/machine.js';
 
 export interface GuestSpec {
@@ -28,6 +29,8 @@ export interface SessionOptions {
   readonly quantum?: number;
   /** Called for every exit (and every fault a trap-and-emulate guest sends to the VMM). */
   readonly onExit?: (vm: string, exit: VmExit) => void;
+  /** Binary translation's options (code-cache size, --dump-cache). */
+  readonly bt?: BtOptions;
 }
 
 export { ConfigError };
@@ -62,6 +65,7 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
     ...(opts.memory ? { memory: opts.memory } : {}),
     ...(opts.quantum ? { quantum: opts.quantum } : {}),
     ...(opts.onExit ? { onExit: opts.onExit } : {}),
+    ...(opts.bt ? { bt: opts.bt } : {}),
     devices,
   });
   return hv.run(opts.maxInstructions);

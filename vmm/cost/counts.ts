@@ -39,6 +39,7 @@ export function eventCounts(technique: Technique, s: RunStats): EventCounts {
   c.shadowFlush = s.shadowFlushes;
   c.worldSwitch = s.worldSwitches;
   c.hypercall = Object.values(s.hypercalls).reduce((a, b) => a + b, 0);
+  c.btOverheadInstruction = s.bt.overheadInstructions;
   c.btCallout = s.bt.callouts;
   c.btBlock = s.bt.translatedBlocks;
   c.btTranslatedInstruction = s.bt.translatedInstructions;

@@ -19,6 +19,7 @@ export const COST_EVENTS = {
   shadowFlush: 'a shadow discarded and rebuilt (address-space switch, directory edit)',
   worldSwitch: 'switching the CPU from one VM to another',
   hypercall: 'a hypercall dispatched by the VMM',
+  btOverheadInstruction: "an instruction of translated code beyond the guest's own (inline sequences, lookups, fall-through jumps)",
   btCallout: 'a call from translated code into the VMM and back (no fault, no privilege change)',
   btBlock: 'setting up one translated block in the code cache',
   btTranslatedInstruction: 'decoding one guest instruction and emitting its translation',

@@ -53,6 +53,8 @@ export interface VmRunResult extends RunResult {
   readonly memory: MemoryMode | null;
   /** Silent failures of sensitive instructions (trap-and-emulate), first ones first. */
   readonly divergences: readonly Divergence[];
+  /** Binary translation with `dumpCache`: the code cache, block by block beside the guest's code. */
+  readonly codeCache?: string;
 }
 
 /** A configuration the hypervisor refuses (technique and memory mode that do not go together, a PV image, …). */
@@ -68,6 +70,7 @@ export class Hypervisor {
   readonly memory: MemoryMode | null;
   readonly profile: CostProfile;
   private readonly quantum: number;
+  private readonly btOptions: BtOptions;
   private worldSwitches = 0;
   /** The VM the physical NIC is passed through to, if any. */
   private nicOwner = -1;
@@ -88,6 +91,7 @@ export class Hypervisor {
     this.memory = memory;
     this.profile = opts.profile ?? loadProfile();
     this.quantum = Math.max(1, opts.quantum ?? DEFAULT_QUANTUM);
+    this.btOptions = opts.bt ?? {};
 
     const sizes = specs.map((s) => s.ramSize ?? MEMMAP.DEFAULT_RAM);
     for (const [i, size] of sizes.entries())
@@ -231,6 +235,7 @@ export class Hypervisor {
       // popf first: it is the one that silently loses the guest's interrupts.
       divergences: [...vm.divergences].sort((a, b) => Number(b.insn === 'popf') - Number(a.insn === 'popf')),
       ...(vm.crash ? { crash: vm.crash } : {}),
+      ...(runner instanceof BtRunner && this.btOptions.dumpCache ? { codeCache: runner.dump() } : {}),
     };
     return r;
   }

@@ -32,6 +32,12 @@ export const WOP = {
   WCALL: 0xf6,
   /** wcallnz slot8, id: callout `id` if data[slot8] != 0, else go on */
   WCALLNZ: 0xf7,
+  /**
+   * wskip n: the next n instructions are the translation's own, not the guest's: they neither count as
+   * guest instructions nor use up run()'s budget (wskip itself counts as nothing). This keeps the guest's
+   * clock exact: its timer interrupts land at the same guest instruction as on bare metal.
+   */
+  WSKIP: 0xf8,
 } as const;
 
 export const WOP_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
@@ -45,6 +51,8 @@ export class CodeWindow {
   readonly data: Int32Array;
   /** The callout id of the last wcall / wcallnz that stopped the CPU. */
   callout = 0;
+  /** Instructions declared by wskip so far: executed instructions minus this are the guest's. */
+  overhead = 0;
 
   constructor(pageCount: number, dataWords: number) {
     if ((dataWords & (dataWords - 1)) !== 0) throw new Error('window data size must be a power of two');

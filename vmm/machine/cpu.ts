@@ -50,6 +50,8 @@ const C_EXIT = 6;
 const C_CHECK = 7;
 /** A window instruction retired: go on, nothing to check. */
 const C_WIN = 8;
+/** wskip: extend the budget by `skipped` and go on; counts as no instruction. */
+const C_SKIP = 9;
 
 const IF = FLAGS.IF;
 const ARITH = FLAGS.ARITH;
@@ -122,6 +124,7 @@ export class Cpu {
   tripleInfo: TripleInfo | null = null;
   /** The code-cache window (binary translation): CPL 1 fetches come from it while set. See code-window.ts. */
   private window: CodeWindow | null = null;
+  private skipped = 0;
 
   private readonly mmu: Mmu;
   private readonly u8: Uint8Array;
@@ -335,6 +338,10 @@ export class Cpu {
           s = 'exit';
           break;
         case C_WIN:
+          s = null;
+          break;
+        case C_SKIP:
+          left += this.skipped;
           s = null;
           break;
         default:
@@ -568,6 +575,16 @@ export class Cpu {
     // Only consulted when a fetch leaves its page: the native path never looks further.
     const win = this._cpl === 1 ? this.window : null;
     let pc = this.pc | 0;
+    // An unaligned pc faults on fetch. Checked once here: inside the loop the fetch test below sends an
+    // unaligned pc to the slow path, but the invalid-cache marker (fva = 1) would let one with pc & 3 = 1
+    // in page 0 through to a stale fetch.
+    if ((pc & 3) !== 0) {
+      this.fv = VEC.GP;
+      this.fe = 0;
+      this.retired = 0;
+      this.lastW = 0;
+      return C_FAULT;
+    }
     let fva = this.fva;
     let fd = this.fd;
     let fx = this.fx;
@@ -1218,7 +1235,7 @@ export class Cpu {
           this.lastW = w;
           this.commit(n, hits);
           const c = this.system(w);
-          const retired = c !== C_FAULT && c !== C_MEM && c !== C_EXIT;
+          const retired = c !== C_FAULT && c !== C_MEM && c !== C_EXIT && c !== C_SKIP;
           if (retired) this.stats.instructions++;
           this.retired = n + (retired ? 1 : 0);
           return c;
@@ -1268,7 +1285,7 @@ export class Cpu {
     const st = this.stats;
     const vm = this.vmx;
     const cls = op < OPCODE_COUNT ? CLS[op]! : 3;
-    if (op >= WOP.WLD && op <= WOP.WCALLNZ && this.window !== null && cpl === 1) return this.windowOp(w);
+    if (op >= WOP.WLD && op <= WOP.WSKIP && this.window !== null && cpl === 1) return this.windowOp(w);
     if (cls === 3 || op < 74) {
       this.fv = VEC.UD;
       this.fe = 0;
@@ -1460,6 +1477,11 @@ export class Cpu {
       case WOP.WCALL:
         win.callout = w >>> 16;
         return C_EXIT;
+      case WOP.WSKIP:
+        this.skipped = w >>> 16;
+        win.overhead += this.skipped;
+        this.pc = next;
+        return C_SKIP;
       default:
         // wcallnz
         if (d[slot8] !== 0) {

@@ -85,6 +85,8 @@ export interface BtStats {
   adaptiveRetranslations: number;
   /** Calls from translated code into the VMM. */
   callouts: number;
+  /** Instructions translated code ran beyond the guest's own (inline sequences, lookups, fall-through jumps). */
+  overheadInstructions: number;
   /** Whole-cache flushes because the cache was full. */
   cacheFlushes: number;
 }
@@ -101,6 +103,7 @@ export function emptyBtStats(): BtStats {
     invalidations: 0,
     adaptiveRetranslations: 0,
     callouts: 0,
+    overheadInstructions: 0,
     cacheFlushes: 0,
   };
 }

@@ -5,7 +5,7 @@
 // far (so a fault or a stop inside a sequence can give the guest back its own registers and pc).
 
 import { PAGE_SIZE } from '../../../../isa/abi.js';
-import { CodeWindow, WINDOW_BASE, WINDOW_PAGE } from '../../../machine/code-window.js';
+import { CodeWindow, WINDOW_BASE, WINDOW_PAGE, WOP } from '../../../machine/code-window.js';
 import type { PagePool } from '../../memory/page-pool.js';
 import { DATA_WORDS } from './layout.js';
 
@@ -49,6 +49,8 @@ export class CodeCache {
   readonly guestPc: Int32Array;
   readonly seq: Int32Array;
   readonly mask: Uint8Array;
+  /** Per word: instructions of its sequence run before it (the sequence's wskip excluded). */
+  readonly before: Uint16Array;
   readonly blocks: Block[] = [];
   readonly stubs = new Map<number, Stub>();
   /** Live blocks by guest start pc. */
@@ -71,6 +73,18 @@ export class CodeCache {
     this.guestPc = new Int32Array(limitWords);
     this.seq = new Int32Array(limitWords).fill(-1);
     this.mask = new Uint8Array(limitWords);
+    this.before = new Uint16Array(limitWords);
+  }
+
+  /**
+   * A stop inside a sequence (a fault, a callout) at word `index`: the guest instructions the CPU's count
+   * is short by, because the sequence's wskip declared instructions that did not run.
+   */
+  shortfall(index: number): number {
+    const s = this.seq[index]!;
+    if (s < 0 || s === index) return 0;
+    const w = this.read(s);
+    return (w & 255) === WOP.WSKIP ? (w >>> 16) - this.before[index]! : 0;
   }
 
   get usedWords(): number {

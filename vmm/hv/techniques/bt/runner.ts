@@ -6,7 +6,7 @@
 // only guest addresses); `enter` turns it into a translated one and `leave` maps it back, giving the
 // guest its scratch registers back when the CPU stopped inside a sequence.
 
-import { CR, CR0_PG, PF_ERR, VEC } from '../../../../isa/abi.js';
+import { CR, CR0_PG, FLAGS, PF_ERR, VEC } from '../../../../isa/abi.js';
 import { GuestFault } from '../../privileged.js';
 import { emulateInstruction, handleExit } from '../../exits.js';
 import type { Host, VmRegion } from '../../host.js';
@@ -17,6 +17,8 @@ import { CodeCache, DEFAULT_CACHE_WORDS, type Block } from './code-cache.js';
 import { createBtCounters, type BtCounters } from './counters.js';
 import { CALLOUT, EMPTY_KEY, SLOT, TABLE_ENTRIES, VIF_ON } from './layout.js';
 import { translateBlock, type TranslateEnv } from './translator.js';
+import { formatCache } from './dump.js';
+import { SingleStepper } from './single-step.js';
 import { WOP } from '../../../machine/code-window.js';
 import { ABS_FLAG } from '../../../../isa/table.js';
 
@@ -27,6 +29,8 @@ const SP = 15;
 export interface BtOptions {
   /** Code-cache size in words (default 64 Ki words = 256 KiB). */
   readonly cacheWords?: number;
+  /** Render the code cache into the run's result (`--dump-cache`). */
+  readonly dumpCache?: boolean;
 }
 
 export class BtRunner extends TrapRunner {
@@ -40,11 +44,14 @@ export class BtRunner extends TrapRunner {
   private resume: { guest: number; tpc: number; gen: number } | null = null;
   private tableGen = -1;
   private readonly env: TranslateEnv;
+  private readonly stepper: SingleStepper;
 
   constructor(vm: Vm, host: Host, region: VmRegion, opts: BtOptions = {}) {
     super(vm, host, region, false);
     this.cache = new CodeCache(host.words, region.pool, Math.max(64, opts.cacheWords ?? DEFAULT_CACHE_WORDS));
     this.shadow.writeProtect = (frame) => this.protectedFrames.has(frame);
+    // Trap frames and emulated stores the VMM writes itself can land on code too.
+    this.access.writeHook = (gpa) => this.dropFrame(gpa >>> 12);
     this.env = {
       access: this.access,
       cache: this.cache,
@@ -52,6 +59,7 @@ export class BtRunner extends TrapRunner {
       chained: () => void this.bt.chainedBranches++,
     };
     this.installMissStub();
+    this.stepper = new SingleStepper(region.guest.raw, vm.platform.bus);
   }
 
   private get data(): Int32Array {
@@ -179,6 +187,7 @@ export class BtRunner extends TrapRunner {
     this.cache.guestPc[i] = -1;
     this.cache.seq[i] = i;
     this.cache.mask[i] = 0;
+    this.cache.before[i] = 0;
     this.data[SLOT.MISS] = this.cache.tpcOf(i) | 0;
     this.clearTable();
   }
@@ -219,13 +228,18 @@ export class BtRunner extends TrapRunner {
   protected override step(slice: number): void {
     const cpu = this.cpu;
     if (!this.enter()) return;
-    const before = cpu.stats.instructions;
+    const win = this.cache.window;
+    const before = cpu.stats.instructions - win.overhead;
     let stop = cpu.run(slice);
-    // A slice may end inside a sequence: finish it, so the guest is whole when the VMM looks.
+    // wskip makes a slice end between sequences; should one still end inside a sequence, finish it, so
+    // the guest is whole when the VMM looks.
     if (cpu.cpl === 1) while ((stop === 'budget' || stop === 'io') && !this.cache.isBoundary(cpu.pc)) stop = cpu.run(1);
-    this.vm.retire(cpu.stats.instructions - before);
     const tpc = cpu.pc >>> 0;
     const translated = cpu.cpl === 1;
+    // The translation's own instructions are not the guest's; a sequence cut short by a fault or a
+    // callout declared some that never ran.
+    const at = translated ? this.cache.indexOf(tpc) : -1;
+    this.vm.retire(cpu.stats.instructions - win.overhead - before + (at >= 0 && stop !== 'budget' ? this.cache.shortfall(at) : 0));
     switch (stop) {
       case 'budget':
       case 'io':
@@ -282,15 +296,42 @@ export class BtRunner extends TrapRunner {
     return this.cache.hasCode(f) ? f : -1;
   }
 
-  /** Self-modifying code: a write to a frame holding translations. Drop them, then let the store happen. */
-  private codeWrite(g: number, va: number, user: boolean): void {
-    const f = this.codeFrameOf(va);
+  /** Drop the translations read from guest frame f (it is being written). */
+  private dropFrame(f: number): void {
+    if (!this.cache.hasCode(f)) return;
     this.bt.invalidations += this.cache.invalidatePage(f);
     this.protectedFrames.delete(f);
+  }
+
+  /** Self-modifying code: a write to a frame holding translations. Drop them, then let the store happen. */
+  private codeWrite(g: number, va: number, user: boolean): void {
+    this.dropFrame(this.codeFrameOf(va));
     // The store itself is performed by the VMM: restarting it from a fresh translation would protect
     // the frame again if the store is on the page it writes.
-    if (!user && this.emulateMemory(g)) return;
-    handleExit(this, { reason: 'EXCEPTION', pc: g, vector: VEC.PF, error: this.cpu.trapError, cr2: va });
+    if (user) {
+      handleExit(this, { reason: 'EXCEPTION', pc: g, vector: VEC.PF, error: this.cpu.trapError, cr2: va });
+      return;
+    }
+    if (this.emulateMemory(g)) return;
+    this.interpretOne(g);
+  }
+
+  /** Run the guest instruction at g in the VMM's interpreter (see single-step.ts). */
+  private interpretOne(g: number): void {
+    const cpu = this.cpu;
+    const v = this.vm.v;
+    const out = this.stepper.step(cpu.r, g, cpu.flags, v);
+    if (!out.ok) {
+      this.deliver(out.vector, out.error, out.vector === VEC.PF ? out.cr2 : undefined);
+      return;
+    }
+    cpu.pc = out.pc;
+    cpu.flags = out.arith | FLAGS.IF;
+    // It wrote guest memory directly: what it wrote may be a page table or code.
+    this.shadow.flush();
+    cpu.flushTlb();
+    this.vm.counters.emulatedInstructions++;
+    this.vm.retire(1);
   }
 
   // ---- callouts ----
@@ -298,10 +339,12 @@ export class BtRunner extends TrapRunner {
   private callout(id: number, tpc: number, g: number): void {
     const cpu = this.cpu;
     this.bt.callouts++;
+    // What the VMM does may invalidate the very block the callout came from (a trap frame written over it).
+    const gen = this.cache.generation;
     switch (id) {
       case CALLOUT.EMULATE:
         this.emulate(g);
-        this.continueAfter(tpc, g);
+        this.continueAfter(tpc, g, gen);
         return;
       case CALLOUT.MEMORY:
         if (!this.emulateMemory(g)) {
@@ -310,7 +353,7 @@ export class BtRunner extends TrapRunner {
           this.cache.invalidateAt(g);
           return;
         }
-        this.continueAfter(tpc, g);
+        this.continueAfter(tpc, g, gen);
         return;
       case CALLOUT.PENDING:
         // Nothing to emulate: the runner delivers the interrupt, or the guest goes on after the word.
@@ -345,11 +388,11 @@ export class BtRunner extends TrapRunner {
   }
 
   /** After a straight-line callout, go on with the next word of the same block if the guest went on too. */
-  private continueAfter(tpc: number, g: number): void {
+  private continueAfter(tpc: number, g: number, gen: number): void {
     const cpu = this.cpu;
     const next = (tpc + 4) >>> 0;
     const i = this.cache.indexOf(next);
-    if (cpu.cpl === 1 && i >= 0 && this.cache.seq[i] === i && this.cache.guestPc[i]! >>> 0 === cpu.pc >>> 0 && cpu.pc !== g)
+    if (gen === this.cache.generation && cpu.cpl === 1 && i >= 0 && this.cache.seq[i] === i && this.cache.guestPc[i]! >>> 0 === cpu.pc >>> 0 && cpu.pc !== g)
       this.resume = { guest: cpu.pc >>> 0, tpc: next, gen: this.cache.generation };
     else this.resume = null;
   }
@@ -372,7 +415,7 @@ export class BtRunner extends TrapRunner {
     const id = d.info.id;
     if (id === 'int' || id === 'brk') {
       const v = id === 'brk' ? VEC.BP : d.imm;
-      if (v < VEC.SOFT_MIN && id === 'int') {
+      if (id === 'int' && (v < VEC.SOFT_MIN || v > 255)) {
         this.deliver(VEC.GP, 0);
         return;
       }
@@ -383,7 +426,8 @@ export class BtRunner extends TrapRunner {
     }
     const before = { cr0: this.vm.v.cr0, cr3: this.vm.v.cr3 };
     if (!emulateInstruction(this, g)) {
-      this.crash(`the translator handed the VMM \`${id}\`, which it does not emulate`, g);
+      // The guest's code changed under its translation (a device wrote it): translate it afresh.
+      this.cache.invalidateAt(g);
       return;
     }
     // A new address space or paging mode may map other code at the addresses the cache holds.
@@ -442,11 +486,7 @@ export class BtRunner extends TrapRunner {
     if (vm.guest.contains(gpa, size)) {
       if (store) {
         const value = r[d.a]! >>> 0;
-        const f = gpa >>> 12;
-        if (this.cache.hasCode(f)) {
-          this.bt.invalidations += this.cache.invalidatePage(f);
-          this.protectedFrames.delete(f);
-        }
+        this.dropFrame(gpa >>> 12);
         if (this.shadow.isPageTable(gpa)) {
           this.shadow.guestWrite(gpa, size as 1 | 2 | 4, value);
           cpu.flushTlb();
@@ -466,8 +506,19 @@ export class BtRunner extends TrapRunner {
     return true;
   }
 
+  /** The code cache as text: each block beside the guest code and source lines it came from. */
+  dump(): string {
+    return formatCache(this.cache, this.vm.image, (va) => {
+      try {
+        return this.access.read32(va >>> 0);
+      } catch {
+        return null;
+      }
+    });
+  }
+
   /** Indirect lookups as counted by the translated code itself. */
   counters(): BtCounters {
-    return { ...this.bt, indirectLookups: this.data[SLOT.LOOKUPS]! >>> 0 };
+    return { ...this.bt, indirectLookups: this.data[SLOT.LOOKUPS]! >>> 0, overheadInstructions: this.cache.window.overhead };
   }
 }

@@ -85,11 +85,12 @@ function saveScratch(e: Emitter): void {
 function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly number[], adaptive: boolean): boolean {
   const id = d.info.id;
   const next = (pc + d.size) >>> 0;
-  e.begin(pc);
   if (adaptive) {
+    e.begin(pc, 0);
     e.win(WOP.WCALL, 0, 0, CALLOUT.MEMORY);
     return false;
   }
+  e.begin(pc);
   if (COPIED.has(id)) {
     e.copy(words);
     return false;
@@ -100,7 +101,7 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
   }
   if (JCC.has(id)) {
     e.branch(id as 'jz', next + d.imm);
-    e.begin(next);
+    e.begin(next, 0);
     e.branch('jmp', next);
     return true;
   }
@@ -111,7 +112,7 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       e.insn('li.rI', { a: 1, imm: next }, R1);
       e.insn('push', { a: 1 });
       e.restore(1, SLOT.S1);
-      e.begin(next + d.imm);
+      e.begin(next + d.imm, 0);
       e.branch('jmp', next + d.imm);
       return true;
     case 'call.r':
@@ -136,7 +137,7 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       return false;
     case 'sti':
       e.winSlot8(WOP.WSET, SLOT.VIF, VIF_ON);
-      e.begin(next);
+      e.begin(next, 0);
       e.winSlot8(WOP.WCALLNZ, SLOT.PEND, CALLOUT.PENDING);
       return false;
     case 'pushf':
@@ -160,7 +161,7 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       e.save(1, SLOT.VIF);
       e.restore(1, SLOT.S1);
       e.insn('popf');
-      e.begin(next);
+      e.begin(next, 0);
       e.winSlot8(WOP.WCALLNZ, SLOT.PEND, CALLOUT.PENDING);
       return false;
     case 'rdcpl':
@@ -183,13 +184,14 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       }
       if (d.b === 8) {
         e.win(WOP.WST, d.a, 0, SLOT.CR8);
-        e.begin(next);
+        e.begin(next, 0);
         e.winSlot8(WOP.WCALLNZ, SLOT.PEND, CALLOUT.PENDING);
         return false;
       }
       break;
   }
   // Everything else the VMM emulates: port I/O, cr0/cr3 writes, lidt, invlpg, hlt, iret, int, brk, hcall.
+  e.begin(pc, 0);
   e.win(WOP.WCALL, 0, 0, CALLOUT.EMULATE);
   return d.info.blockEnd && !(id === 'mov.cr');
 }
@@ -218,7 +220,7 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
     let d: Decoded | null = null;
     let words: number[] = [];
     if (n >= MAX_BLOCK_INSNS) {
-      e.begin(pc);
+      e.begin(pc, 0);
       e.branch('jmp', pc);
       break;
     }
@@ -234,7 +236,7 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
       if (!(err instanceof GuestFault)) throw err;
       if (n === 0) throw err;
       // The fault belongs to the instruction that is never reached unless the guest gets there: end here.
-      e.begin(pc);
+      e.begin(pc, 0);
       e.branch('jmp', pc);
       break;
     }
@@ -242,10 +244,11 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
     let end: boolean;
     if (d === null) {
       // Not an instruction: the VMM raises #UD when the guest gets here (never copy it: it could be a window op).
-      e.begin(pc);
+      e.begin(pc, 0);
       e.win(WOP.WCALL, 0, 0, CALLOUT.EMULATE);
       end = true;
     } else end = translateInsn(e, d, pc, words, env.adaptive.has(pc) && ADAPTABLE.has(d.info.id));
+    e.close();
     const size = d === null ? 4 : d.size;
     insns.push({ pc, size, from, to: e.length });
     pc = (pc + size) >>> 0;
@@ -253,11 +256,14 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
   }
   // Every exit gets a stub that asks the VMM for its target; chained exits skip it, and go back to it
   // if their target is ever invalidated.
+  e.close();
   const bodyLen = e.length;
-  for (const br of e.branches) {
-    e.begin(br.target);
+  const exits = e.branches.slice();
+  for (const br of exits) {
+    e.begin(br.target, 0);
     e.win(WOP.WCALL, 0, 0, CALLOUT.CHAIN);
   }
+  e.close();
   const first = cache.alloc(e.length);
   if (first === null) return null;
   const tpc = cache.tpcOf(first);
@@ -278,11 +284,12 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
     cache.guestPc[first + i] = e.guestPc[i]! | 0;
     cache.seq[first + i] = first + e.seq[i]!;
     cache.mask[first + i] = e.mask[i]!;
+    cache.before[first + i] = e.before[i]!;
   }
   // Registered first, so a branch back to its own start (a loop) chains at once.
   cache.register(block);
   let stubAt = bodyLen;
-  for (const br of e.branches) {
+  for (const br of exits) {
     const at = cache.tpcOf(first + br.at);
     const stub = cache.tpcOf(first + stubAt++);
     cache.stubs.set(stub, { at, target: br.target, from: block });
