@@ -262,10 +262,14 @@ export class Cpu {
     this.fva = 1;
   }
 
-  /** Install (or remove, with null) the code-cache window; the fetch cache forgets its page. */
+  /**
+   * Install (or remove, with null) the code-cache window. Supervisor fetches then come from it, through
+   * the MMU (the hot loop does not know it exists), and no translation of its address range is cached.
+   */
   setCodeWindow(w: CodeWindow | null): void {
     this.window = w;
-    this.fva = 1;
+    this.mmu.window = w;
+    this.flushTlb();
   }
 
   get codeWindow(): CodeWindow | null {
@@ -572,8 +576,6 @@ export class Cpu {
     const tm = mmu.mask;
     const user = this._cpl === 3;
     const mo = user ? mmu.size : 0;
-    // Only consulted when a fetch leaves its page: the native path never looks further.
-    const win = this._cpl === 1 ? this.window : null;
     let pc = this.pc | 0;
     // An unaligned pc faults on fetch. Checked once here: inside the loop the fetch test below sends an
     // unaligned pc to the slow path, but the invalid-cache marker (fva = 1) would let one with pc & 3 = 1
@@ -613,17 +615,7 @@ export class Cpu {
           const vpn = pc >>> 12;
           const ti = (vpn & tm) | mo;
           let h: number;
-          if (win !== null) {
-            // Translated code: the window's page, never a guest mapping. Outside the cache is a VMM bug,
-            // reported as #GP at a translated pc (which the VMM recognises).
-            h = win.pageOf(pc);
-            if (h < 0) {
-              this.fv = VEC.GP;
-              this.fe = 0;
-              code = C_FAULT;
-              break;
-            }
-          } else if (tR[ti] === vpn) {
+          if (tR[ti] === vpn) {
             hits++;
             h = ((pc & ~0xfff) + tA[ti]!) | 0;
           } else {
@@ -641,16 +633,7 @@ export class Cpu {
         ext = 0;
         if (LONG[w & 255] === 1) {
           if ((pc & 0xffc) !== 0xffc) ext = i32[((pc + fd) >> 2) + 1]!;
-          else if (win !== null) {
-            const h = win.pageOf((pc + 4) | 0);
-            if (h < 0) {
-              this.fv = VEC.GP;
-              this.fe = 0;
-              code = C_FAULT;
-              break;
-            }
-            ext = i32[h >> 2]!;
-          } else {
+          else {
             ext = mmu.fetchWord((pc + 4) | 0, user);
             if (mmu.status !== MS_OK) {
               code = C_MEM;
