@@ -171,3 +171,29 @@ describe('vmlab run', () => {
     expect(r.stderr).toMatch(/bad image/);
   });
 });
+
+describe('vmlab run --technique bt', () => {
+  const IN = join(ROOT, 'guest-kernels', 'nanobench', 'in.s');
+
+  it('--json reports the translator\'s counts; --dump-cache prints the blocks beside their source', () => {
+    const j = vmlab('run', IN, '-D', 'ITERS=5', '--technique', 'bt', '--json');
+    expect(j.code).toBe(0);
+    const out = JSON.parse(j.stdout) as { stats: { bt: { translatedBlocks: number; callouts: number } } };
+    expect(out.stats.bt.translatedBlocks).toBeGreaterThan(0);
+    expect(out.stats.bt.callouts).toBeGreaterThan(0);
+    const d = vmlab('run', IN, '-D', 'ITERS=5', '--technique', 'bt', '--dump-cache');
+    expect(d.code).toBe(0);
+    expect(d.stdout).toContain('in: 5 iterations done');
+    expect(d.stdout).toMatch(/^code cache: \d+ blocks/m);
+    expect(d.stdout).toMatch(/guest-kernels\/nanobench\/in\.s:\d+ +0x[0-9a-f]{8} +in r\d, .*\| 0xf[0-9a-f]{7} +wcall emulate/);
+  });
+
+  it('refuses --dump-cache and --code-cache for other techniques, and a cache too small to be one', () => {
+    const a = vmlab('run', IN, '--dump-cache');
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain('--dump-cache and --code-cache are for --technique bt');
+    const b = vmlab('run', IN, '--technique', 'bt', '--code-cache', '10');
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('at least 64');
+  });
+});
