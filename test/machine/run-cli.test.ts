@@ -186,6 +186,9 @@ describe('vmlab run --technique bt', () => {
     expect(d.stdout).toContain('in: 5 iterations done');
     expect(d.stdout).toMatch(/^code cache: \d+ blocks/m);
     expect(d.stdout).toMatch(/guest-kernels\/nanobench\/in\.s:\d+ +0x[0-9a-f]{8} +in r\d, .*\| 0xf[0-9a-f]{7} +wcall emulate/);
+    const st = vmlab('run', IN, '-D', 'ITERS=5', '--technique', 'bt', '--stats');
+    expect(st.stderr).toMatch(/binary translation: \d+ blocks/);
+    expect(st.stderr).toMatch(/[1-9][\d,]* callouts into the VMM/);
   });
 
   it('refuses --dump-cache and --code-cache for other techniques, and a cache too small to be one', () => {

@@ -6,7 +6,7 @@
 
 import { PAGE_SIZE } from '../../../../isa/abi.js';
 import { CodeWindow, WINDOW_BASE, WINDOW_PAGE, WOP } from '../../../machine/code-window.js';
-import type { PagePool } from '../../memory/page-pool.js';
+import { PoolExhausted, type PagePool } from '../../memory/page-pool.js';
 import { DATA_WORDS } from './layout.js';
 
 /** One guest instruction of a block and the translated words standing for it (for --dump-cache). */
@@ -105,7 +105,15 @@ export class CodeCache {
     if (this.used + n > this.limitWords) return null;
     const first = this.used;
     for (let p = Math.floor((first * 4) / WINDOW_PAGE); p <= Math.floor(((first + n) * 4 - 1) / WINDOW_PAGE); p++)
-      if (this.window.pages[p]! < 0) this.window.pages[p] = this.pool.alloc();
+      if (this.window.pages[p]! < 0) {
+        // The pool is shared with the shadow tables: when it runs dry the cache counts as full.
+        try {
+          this.window.pages[p] = this.pool.alloc();
+        } catch (e) {
+          if (e instanceof PoolExhausted) return null;
+          throw e;
+        }
+      }
     this.used += n;
     return first;
   }

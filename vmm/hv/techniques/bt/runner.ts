@@ -153,7 +153,7 @@ export class BtRunner extends TrapRunner {
       this.flushCache();
       b = translateBlock(this.env, g);
       if (b === null) {
-        this.crash(`the code cache (${this.cache.limitWords} words) cannot hold even one block`, g);
+        this.crash(`the code cache (${this.cache.limitWords} words, pages from the VMM pool) cannot hold even one block`, g);
         return null;
       }
     }
