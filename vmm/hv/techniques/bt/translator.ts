@@ -5,7 +5,7 @@
 // the privileged ones call out to the VMM. Direct branches go to their translations (chained) or to a
 // stub that asks for one; indirect jumps, calls through registers and returns look the guest target up
 // in a table, so the guest's stack holds only guest addresses. A block ends at a control transfer, a
-// callout that may move the guest elsewhere, or after MAX_BLOCK_INSNS instructions.
+// callout that may move the guest elsewhere, at a page boundary, or after MAX_BLOCK_INSNS instructions.
 
 import { FLAGS } from '../../../../isa/abi.js';
 import type { Decoded } from '../../../../isa/encoding.js';
@@ -219,7 +219,9 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
   for (let n = 0; ; n++) {
     let d: Decoded | null = null;
     let words: number[] = [];
-    if (n >= MAX_BLOCK_INSNS) {
+    // A block stays in one guest page: it reads (and sets the accessed bit of) no page the guest has
+    // not reached yet, and a write to a page drops only blocks that really came from it.
+    if (n >= MAX_BLOCK_INSNS || (n > 0 && (pc & (PAGE - 1)) === 0)) {
       e.begin(pc, 0);
       e.branch('jmp', pc);
       break;
