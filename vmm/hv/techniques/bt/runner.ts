@@ -19,12 +19,11 @@ import { CALLOUT, EMPTY_KEY, SLOT, TABLE_ENTRIES, VIF_ON } from './layout.js';
 import { translateBlock, type TranslateEnv } from './translator.js';
 import { formatCache } from './dump.js';
 import { SingleStepper } from './single-step.js';
+import { emulateMemory } from './memory-op.js';
 import { WOP } from '../../../machine/code-window.js';
-import { ABS_FLAG } from '../../../../isa/table.js';
 
 /** Faults an instruction may take (emulated page-table, code or device accesses) before it is retranslated. */
 export const ADAPT_AFTER = 2;
-const SP = 15;
 
 export interface BtOptions {
   /** Code-cache size in words (default 64 Ki words = 256 KiB). */
@@ -297,7 +296,7 @@ export class BtRunner extends TrapRunner {
   }
 
   /** Drop the translations read from guest frame f (it is being written). */
-  private dropFrame(f: number): void {
+  dropFrame(f: number): void {
     if (!this.cache.hasCode(f)) return;
     this.bt.invalidations += this.cache.invalidatePage(f);
     this.protectedFrames.delete(f);
@@ -312,7 +311,10 @@ export class BtRunner extends TrapRunner {
       handleExit(this, { reason: 'EXCEPTION', pc: g, vector: VEC.PF, error: this.cpu.trapError, cr2: va });
       return;
     }
-    if (this.emulateMemory(g)) return;
+    if (emulateMemory(this, g)) {
+      this.noteFault(g);
+      return;
+    }
     this.interpretOne(g);
   }
 
@@ -347,7 +349,7 @@ export class BtRunner extends TrapRunner {
         this.continueAfter(tpc, g, gen);
         return;
       case CALLOUT.MEMORY:
-        if (!this.emulateMemory(g)) {
+        if (!emulateMemory(this, g)) {
           // Not one the callout can do (it straddles pages): back to the faulting translation.
           this.adaptive.delete(g);
           this.cache.invalidateAt(g);
@@ -443,67 +445,6 @@ export class BtRunner extends TrapRunner {
       const w = walkGuest(this.vm.guest, v.cr3, (v.cr0 & CR0_PG) !== 0, vp << 12, { write: false, user: false, fetch: true }, false);
       if (!w.ok || w.gpa >>> 12 !== frame) this.bt.invalidations += this.cache.invalidateVaPage(vp);
     }
-  }
-
-  /**
-   * Perform the load or store at guest pc g in the VMM, with no fault: on a page table (then sync the
-   * shadow), on a frame holding code (then invalidate it), on a device register, or on plain RAM.
-   * False if the instruction is not one this does (the caller falls back to the fault path).
-   */
-  private emulateMemory(g: number): boolean {
-    const cpu = this.cpu;
-    const vm = this.vm;
-    let d;
-    try {
-      d = this.access.fetch(g);
-    } catch (err) {
-      if (!(err instanceof GuestFault)) throw err;
-      this.deliver(err.vector, err.error, err.address);
-      return true;
-    }
-    if (d === null) return false;
-    const mn = d.info.mnemonic;
-    const size = mn === 'ldh' || mn === 'sth' ? 2 : mn === 'ldb' || mn === 'stb' ? 1 : 4;
-    const store = mn === 'st' || mn === 'sth' || mn === 'stb' || mn === 'push';
-    if (!store && mn !== 'ld' && mn !== 'ldh' && mn !== 'ldb') return false;
-    const r = cpu.r;
-    const form = d.info.form;
-    const va =
-      mn === 'push'
-        ? (r[SP]! - 4) >>> 0
-        : form === 'rM' || form === 'Mr'
-          ? ((d.imm16 & ABS_FLAG ? 0 : r[d.b]!) + d.imm) >>> 0
-          : (r[d.b]! + d.imm) >>> 0;
-    if ((va & 0xfff) + size > 0x1000) return false;
-    const v = vm.v;
-    const w = walkGuest(vm.guest, v.cr3, (v.cr0 & CR0_PG) !== 0, va, { write: store, user: false, fetch: false }, true);
-    if (!w.ok) {
-      this.deliver(VEC.PF, w.error, va);
-      return true;
-    }
-    const gpa = w.gpa;
-    const bus = vm.platform.bus;
-    if (vm.guest.contains(gpa, size)) {
-      if (store) {
-        const value = r[d.a]! >>> 0;
-        this.dropFrame(gpa >>> 12);
-        if (this.shadow.isPageTable(gpa)) {
-          this.shadow.guestWrite(gpa, size as 1 | 2 | 4, value);
-          cpu.flushTlb();
-        } else vm.guest.write(gpa, size as 1 | 2 | 4, value);
-      } else r[d.a] = vm.guest.read(gpa, size as 1 | 2 | 4);
-    } else if (bus.claimsMmio(gpa, size)) {
-      if (store) bus.mmioWrite(gpa, size, r[d.a]! >>> 0);
-      else r[d.a] = bus.mmioRead(gpa, size);
-    } else {
-      this.deliver(VEC.PF, PF_ERR.P | (store ? PF_ERR.W : 0), va);
-      return true;
-    }
-    if (mn === 'push') r[SP] = va | 0;
-    cpu.pc = (g + d.size) >>> 0;
-    vm.counters.emulatedInstructions++;
-    vm.retire(1);
-    return true;
   }
 
   /** The code cache as text: each block beside the guest code and source lines it came from. */
