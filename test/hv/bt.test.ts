@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { Hypervisor } from '../../vmm/hv/hypervisor.js';
 import { BtRunner } from '../../vmm/hv/techniques/bt/runner.js';
 import { Machine } from '../../vmm/machine/machine.js';
+import { runGuests } from '../../vmm/session.js';
+import { encode } from '../../isa/encoding.js';
+import { OP } from '../../isa/table.js';
 import { BT, firstDiff, fixture, kernel, native, nativeMachine, ramOf, runVmm, source, spec, TRAP } from './helpers.js';
 
 const GOLDEN_MINI = readFileSync('test/fixtures/golden/mini.console.txt', 'utf8');
@@ -204,5 +207,20 @@ describe('random sequences of innocuous and sensitive instructions', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('code rewritten by DMA', () => {
+  it("a device's write over translated code invalidates it too", () => {
+    const img = fixture('bt/dma-smc.s');
+    const disk = new Uint8Array(2048 * 512);
+    const dv = new DataView(disk.buffer);
+    [...encode({ opcode: OP['li.ri'], a: 1, imm: 2 }), ...encode({ opcode: OP.ret })].forEach((w, i) => dv.setUint32(4 * i, w, true));
+    const n = runGuests([{ name: 'dma', image: img, blockImage: disk.slice() }], { technique: 'native', maxInstructions: 100_000 })[0]!;
+    expect(n.exitCode).toBe(18);
+    const hv = new Hypervisor([{ name: 'dma', image: img, blockImage: disk.slice() }], { technique: 'bt' });
+    const r = hv.run(100_000)[0]!;
+    expect(r.exitCode).toBe(18);
+    expect(r.stats.bt.invalidations).toBeGreaterThan(0);
   });
 });

@@ -49,8 +49,12 @@ export class BtRunner extends TrapRunner {
     super(vm, host, region, false);
     this.cache = new CodeCache(host.words, region.pool, Math.max(64, opts.cacheWords ?? DEFAULT_CACHE_WORDS));
     this.shadow.writeProtect = (frame) => this.protectedFrames.has(frame);
-    // Trap frames and emulated stores the VMM writes itself can land on code too.
+    // Trap frames and emulated stores the VMM writes itself, and device DMA, can land on code too.
     this.access.writeHook = (gpa) => this.dropFrame(gpa >>> 12);
+    for (const name of ['block', 'nic'])
+      vm.platform.iommu.domain(name).writeHook = (gpa, len) => {
+        for (let f = gpa >>> 12; f <= (gpa + len - 1) >>> 12; f++) this.dropFrame(f);
+      };
     this.env = {
       access: this.access,
       cache: this.cache,
