@@ -15,7 +15,7 @@ import type { Vm } from '../../vm.js';
 import { TrapRunner } from '../trap.js';
 import { CodeCache, DEFAULT_CACHE_WORDS, type Block } from './code-cache.js';
 import { createBtCounters, type BtCounters } from './counters.js';
-import { CALLOUT, EMPTY_KEY, SLOT, TABLE_ENTRIES, VIF_ON } from './layout.js';
+import { CALLOUT, CALLOUT_NAMES, EMPTY_KEY, SLOT, TABLE_ENTRIES, VIF_ON } from './layout.js';
 import { translateBlock, type TranslateEnv } from './translator.js';
 import { formatCache } from './dump.js';
 import { SingleStepper } from './single-step.js';
@@ -342,55 +342,56 @@ export class BtRunner extends TrapRunner {
 
   // ---- callouts ----
 
+  /** What the VMM does for each callout, at translated pc `tpc` standing for guest pc `g`. */
+  private readonly callouts = {
+    EMULATE: (tpc, g, gen) => {
+      this.emulate(g);
+      this.continueAfter(tpc, g, gen);
+    },
+    MEMORY: (tpc, g, gen) => {
+      if (!emulateMemory(this, g)) {
+        // Not one the callout can do (it straddles pages): back to the faulting translation.
+        this.adaptive.delete(g);
+        this.cache.invalidateAt(g);
+        return;
+      }
+      this.continueAfter(tpc, g, gen);
+    },
+    PENDING: (tpc, g) => {
+      // Nothing to emulate: the runner delivers the interrupt, or the guest goes on after the word.
+      this.resume = { guest: g, tpc: (tpc + 4) >>> 0, gen: this.cache.generation };
+    },
+    CHAIN: (tpc, g, gen) => {
+      const stub = this.cache.stubs.get(tpc);
+      const b = this.entry(g);
+      if (b === null) return;
+      if (stub !== undefined && stub.from.live && gen === this.cache.generation) {
+        this.cache.patchBranch(stub.at, b.tpc);
+        b.incoming.push({ at: stub.at, stub: tpc });
+        this.bt.chainedBranches++;
+      }
+      this.resume = { guest: g, tpc: b.tpc, gen: this.cache.generation };
+    },
+    MISS: (_tpc, g) => {
+      this.bt.indirectMisses++;
+      const b = this.entry(g);
+      if (b === null) return;
+      const e = (g >>> 2) & (TABLE_ENTRIES - 1);
+      this.data[SLOT.TABLE + 2 * e] = g | 0;
+      this.data[SLOT.TABLE + 2 * e + 1] = b.tpc | 0;
+      this.resume = { guest: g, tpc: b.tpc, gen: this.cache.generation };
+    },
+  } satisfies Record<keyof typeof CALLOUT, (tpc: number, g: number, gen: number) => void>;
+
   private callout(id: number, tpc: number, g: number): void {
-    const cpu = this.cpu;
     this.bt.callouts++;
-    // What the VMM does may invalidate the very block the callout came from (a trap frame written over it).
-    const gen = this.cache.generation;
-    switch (id) {
-      case CALLOUT.EMULATE:
-        this.emulate(g);
-        this.continueAfter(tpc, g, gen);
-        return;
-      case CALLOUT.MEMORY:
-        if (!emulateMemory(this, g)) {
-          // Not one the callout can do (it straddles pages): back to the faulting translation.
-          this.adaptive.delete(g);
-          this.cache.invalidateAt(g);
-          return;
-        }
-        this.continueAfter(tpc, g, gen);
-        return;
-      case CALLOUT.PENDING:
-        // Nothing to emulate: the runner delivers the interrupt, or the guest goes on after the word.
-        this.resume = { guest: g, tpc: (tpc + 4) >>> 0, gen: this.cache.generation };
-        return;
-      case CALLOUT.CHAIN: {
-        const stub = this.cache.stubs.get(tpc);
-        const gen = this.cache.generation;
-        const b = this.entry(g);
-        if (b === null) return;
-        if (stub !== undefined && stub.from.live && gen === this.cache.generation) {
-          this.cache.patchBranch(stub.at, b.tpc);
-          b.incoming.push({ at: stub.at, stub: tpc });
-          this.bt.chainedBranches++;
-        }
-        this.resume = { guest: g, tpc: b.tpc, gen: this.cache.generation };
-        return;
-      }
-      case CALLOUT.MISS: {
-        this.bt.indirectMisses++;
-        const b = this.entry(g);
-        if (b === null) return;
-        const e = (g >>> 2) & (TABLE_ENTRIES - 1);
-        this.data[SLOT.TABLE + 2 * e] = g | 0;
-        this.data[SLOT.TABLE + 2 * e + 1] = b.tpc | 0;
-        this.resume = { guest: g, tpc: b.tpc, gen: this.cache.generation };
-        return;
-      }
-      default:
-        this.crash(`unknown callout ${id}`, cpu.pc);
+    const name = CALLOUT_NAMES[id]?.toUpperCase() as keyof typeof CALLOUT | undefined;
+    if (name === undefined || !(name in this.callouts)) {
+      this.crash(`unknown callout ${id}`, tpc);
+      return;
     }
+    // What the VMM does may invalidate the very block the callout came from (a trap frame written over it).
+    this.callouts[name](tpc, g, this.cache.generation);
   }
 
   /** After a straight-line callout, go on with the next word of the same block if the guest went on too. */
