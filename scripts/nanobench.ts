@@ -22,7 +22,7 @@ const END = '<!-- nanobench:end -->';
 export const LOW = 10000;
 export const HIGH = 20000;
 export const PROFILE = 'vt-2006';
-export const TECHNIQUES = 'native,trap,hw:shadow,hw:nested';
+export const TECHNIQUES = 'native,trap,bt,hw:shadow,hw:nested';
 const COMMAND = `vmlab compare guest-kernels/nanobench/<name>.s --cost-profile ${PROFILE} --techniques ${TECHNIQUES} -D ITERS=<n>`;
 
 /** Adams & Agesen, ASPLOS 2006, Figure 4 and text: cycles per operation, native / software BT VMM / first-generation VT-x VMM. */

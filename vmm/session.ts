@@ -10,6 +10,7 @@ import type { ShadowSync } from './hv/memory/shadow-sync.js';
 import type { HandlerOverrides } from './hv/privileged.js';
 import { cpuRegisters } from './report/crash.js';
 import { defaultDevices, type DeviceMode, type MemoryMode, type Technique } from './hv/types.js';
+import type { BtOptions } from './hv/techniques/bt/runner.js';
 import { Machine } from './machine/machine.js';
 import { PhaseLog } from './phases.js';
 
@@ -41,6 +42,8 @@ export interface SessionOptions {
   readonly shadowSync?: ShadowSync;
   /** Called once per guest after the run, with its final registers, RAM, disk and sent packets (the testing API). */
   readonly inspect?: (name: string, state: GuestFinalState) => void;
+  /** Binary translation's options (code-cache size, --dump-cache). */
+  readonly bt?: BtOptions;
 }
 
 export { ConfigError };
@@ -85,6 +88,7 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
     ...(opts.onExit ? { onExit: opts.onExit } : {}),
     ...(opts.handlers ? { handlers: opts.handlers } : {}),
     ...(opts.shadowSync ? { shadowSync: opts.shadowSync } : {}),
+    ...(opts.bt ? { bt: opts.bt } : {}),
     devices,
   });
   const results = hv.run(opts.maxInstructions);

@@ -101,7 +101,7 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
   if (opts.pv !== undefined && (opts.default || kernels.length !== 1))
     return usage('--pv names the paravirtual port of one kernel: give exactly one kernel file with it (--default pairs mini with mini-pv itself)');
   const techniques = parseTechniques(
-    opts.techniques ?? (opts.default || opts.pv !== undefined ? DEFAULT_TECHNIQUES : 'native,emulate,trap,hw'),
+    opts.techniques ?? (opts.default || opts.pv !== undefined ? DEFAULT_TECHNIQUES : 'native,emulate,trap,hw,bt'),
     memory,
   );
   if (typeof techniques === 'string') return usage(techniques);
@@ -202,7 +202,7 @@ export function register(program: Command): void {
     .argument('[kernel...]', '.s source files (assembled in memory) or .vxe images')
     .option(
       '-t, --techniques <list>',
-      'comma-separated techniques; hw:nested and hw:shadow pick hw\'s memory mode (default: native,emulate,trap,hw)',
+      'comma-separated techniques; hw:nested and hw:shadow pick hw\'s memory mode (default: native,emulate,trap,hw,bt)',
     )
     .option('--memory <mode>', `memory mode for hw entries that name none: shadow or nested (default nested)`)
     .option('--devices <model>', `device model for the VMM techniques: ${DEVICE_MODES.join(', ')} (default emulated)`)

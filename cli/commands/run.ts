@@ -39,6 +39,8 @@ interface RunCliOptions {
   define?: string[];
   strict?: boolean;
   ram?: string;
+  dumpCache?: boolean;
+  codeCache?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -93,6 +95,14 @@ function runCommand(files: string[], opts: RunCliOptions): number {
   }
   const defines = definesOption(opts.define);
   if (typeof defines === 'string') return usage(defines);
+  if ((opts.dumpCache || opts.codeCache !== undefined) && technique !== 'bt')
+    return usage(`--dump-cache and --code-cache are for --technique bt (not ${technique})`);
+  let cacheWords: number | undefined;
+  if (opts.codeCache !== undefined) {
+    const n = parseCount(opts.codeCache);
+    if (n === null || n < 64) return usage(`--code-cache ${JSON.stringify(opts.codeCache)}: expected a number of words, at least 64`);
+    cacheWords = n;
+  }
   let stdin: string | Uint8Array | undefined = opts.stdin;
   if (stdin !== undefined && stdin.startsWith('@')) {
     const bytes = readInput(stdin.slice(1));
@@ -137,6 +147,7 @@ function runCommand(files: string[], opts: RunCliOptions): number {
       strict: opts.strict ?? false,
       ...(memory ? { memory } : {}),
       ...(devices ? { devices } : {}),
+      ...(technique === 'bt' ? { bt: { dumpCache: opts.dumpCache ?? false, ...(cacheWords ? { cacheWords } : {}) } } : {}),
       ...(trace === 'exits'
         ? { onExit: (vm: string, e) => process.stderr.write(`${formatExitTrace(vm, e, guests.find((g) => g.name === vm)?.image)}\n`) }
         : {}),
@@ -154,6 +165,8 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     throw e;
   }
   for (const w of writers) w.flush();
+  if (!opts.json)
+    for (const r of results) if (r.codeCache) process.stdout.write(`\n${several ? `[${r.name}] ` : ''}${r.codeCache}`);
 
   if (opts.json) {
     const json = results.map(jsonResult);
@@ -178,6 +191,7 @@ function jsonResult(r: VmRunResult) {
     wallMs,
     ...(crash ? { crash } : {}),
     ...(divergences.length ? { divergences } : {}),
+    ...(r.codeCache ? { codeCache: r.codeCache } : {}),
   };
 }
 
@@ -271,6 +285,8 @@ export function register(program: Command): void {
     .option('--block <file>', 'disk image for the block device (the file is never modified)')
     .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`)
     .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0 (classically virtualizable)')
+    .option('--dump-cache', 'bt: after the run, print each translated block beside the guest code and source lines it came from')
+    .option('--code-cache <words>', 'bt: code-cache size in 32-bit words (default 65536); a full cache is flushed')
     .option('-I, --include <dir>', 'extra include directory when assembling a .s file (repeatable)', collect)
     .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', collect)
     .addHelpText(
@@ -297,6 +313,8 @@ Examples:
   vmlab run guest-kernels/mini/main.s --technique hw --memory shadow --stats
   vmlab run guest-kernels/mini/main.s --technique trap            # shows the popf problem
   vmlab run guest-kernels/mini/main.s --technique trap --strict   # Theorem 1: now it works
+  vmlab run guest-kernels/mini/main.s --technique bt              # binary translation: works unmodified
+  vmlab run guest-kernels/nanobench/in.s --technique bt --dump-cache
   vmlab run a.vxe b.vxe --technique hw --json
   vmlab run kernel.vxe --max-instructions 5e6 --trace exits`,
     )

@@ -1,4 +1,4 @@
-// runComparison on the bundled mini kernel: hw matches native at a modeled overhead above 1; bt is n/a, not a crash.
+// runComparison on the bundled mini kernel: hw and bt match native at a modeled overhead above 1; pv is n/a, not a crash.
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assembleFile } from '../../assembler/index.js';
@@ -9,7 +9,7 @@ import { runComparison } from '../../vmm/report/run-comparison.js';
 const mini = assembleFile(fileURLToPath(new URL('../../guest-kernels/mini/main.s', import.meta.url)), {}).image!;
 
 describe('runComparison on mini', () => {
-  const techniques = parseTechniques('native,hw,bt') as TechniqueSpec[];
+  const techniques = parseTechniques('native,hw,bt,pv') as TechniqueSpec[];
   const seen: string[] = [];
   let rows: CompareRow[] = [];
   beforeAll(() => {
@@ -23,8 +23,8 @@ describe('runComparison on mini', () => {
   });
 
   it('runs native first, then each technique, reporting progress per run', () => {
-    expect(rows.map((r) => r.label)).toEqual(['native', 'hw/nested', 'bt']);
-    expect(seen).toEqual(['1/3 mini native', '2/3 mini hw/nested', '3/3 mini bt']);
+    expect(rows.map((r) => r.label)).toEqual(['native', 'hw/nested', 'bt', 'pv']);
+    expect(seen).toEqual(['1/4 mini native', '2/4 mini hw/nested', '3/4 mini bt', '4/4 mini pv']);
   });
 
   it('hw gives native\'s transcript exactly, at a modeled cost above native\'s', () => {
@@ -37,9 +37,16 @@ describe('runComparison on mini', () => {
     expect(hw!.overhead).toBeGreaterThan(1);
   });
 
+  it('bt gives native\'s transcript through translated code, at a modeled cost above native\'s', () => {
+    const bt = rows[2]!;
+    expect(bt.identical).toBe(true);
+    expect(bt.stats!.bt.translatedBlocks).toBeGreaterThan(0);
+    expect(bt.overhead).toBeGreaterThan(1);
+  });
+
   it('a technique this build lacks is an n/a row with the reason, and not a failure', () => {
-    expect(rows[2]!.status).toBe('n/a');
-    expect(rows[2]!.reason).toMatch(/bt/);
+    expect(rows[3]!.status).toBe('n/a');
+    expect(rows[3]!.reason).toMatch(/pv/);
     expect(compareExitCode(rows, false)).toBe(0);
   });
 });

@@ -15,7 +15,7 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** A way to run a guest under the hypervisor (every technique this build has, and its memory modes). */
 export interface VmmConfig {
   readonly label: string;
-  readonly technique: 'emulate' | 'trap' | 'hw';
+  readonly technique: 'emulate' | 'trap' | 'hw' | 'bt';
   readonly memory?: MemoryMode;
   readonly strict?: boolean;
 }
@@ -25,11 +25,12 @@ export const TRAP: VmmConfig = { label: 'trap', technique: 'trap' };
 export const TRAP_STRICT: VmmConfig = { label: 'trap strict', technique: 'trap', strict: true };
 export const HW_NESTED: VmmConfig = { label: 'hw nested', technique: 'hw', memory: 'nested' };
 export const HW_SHADOW: VmmConfig = { label: 'hw shadow', technique: 'hw', memory: 'shadow' };
+export const BT: VmmConfig = { label: 'bt', technique: 'bt' };
 
 /** The configurations under which an unmodified kernel must behave exactly as natively. */
-export const EQUIVALENT: readonly VmmConfig[] = [EMULATE, TRAP_STRICT, HW_NESTED, HW_SHADOW];
+export const EQUIVALENT: readonly VmmConfig[] = [EMULATE, TRAP_STRICT, HW_NESTED, HW_SHADOW, BT];
 /** Every configuration a hostile guest is tried under. */
-export const ALL: readonly VmmConfig[] = [EMULATE, TRAP, TRAP_STRICT, HW_NESTED, HW_SHADOW];
+export const ALL: readonly VmmConfig[] = [EMULATE, TRAP, TRAP_STRICT, HW_NESTED, HW_SHADOW, BT];
 
 function check(res: { image: Image | null; diagnostics: readonly Parameters<typeof formatDiagnostic>[0][] }, what: string): Image {
   if (!res.image) throw new Error(`${what} does not assemble:\n${res.diagnostics.map((d) => formatDiagnostic(d)).join('\n')}`);

@@ -2,7 +2,7 @@
 // it does alone on bare metal, with its own console and its own non-overlapping slice of host memory.
 import { describe, expect, it } from 'vitest';
 import { VM_POOL_BYTES } from '../../vmm/hv/host.js';
-import { EMULATE, firstDiff, HW_NESTED, HW_SHADOW, kernel, native, ramOf, runVmm, spec, TRAP_STRICT } from './helpers.js';
+import { BT, EMULATE, firstDiff, HW_NESTED, HW_SHADOW, kernel, native, ramOf, runVmm, spec, TRAP_STRICT } from './helpers.js';
 
 // A lighter workload than the default: every phase still runs, in a fraction of the instructions.
 const MINI = kernel('mini/main.s', { W_GETPIDS: 300, W_ROUNDS: 20, W_MAPS: 40 });
@@ -17,7 +17,7 @@ describe('two copies of mini in one hypervisor', () => {
     expect(oracle.console).toContain('mini: all tasks exited, powering off');
   });
 
-  it.each([EMULATE, HW_NESTED, HW_SHADOW, TRAP_STRICT].map((c) => [c.label, c] as const))('under %s', (_label, cfg) => {
+  it.each([EMULATE, HW_NESTED, HW_SHADOW, TRAP_STRICT, BT].map((c) => [c.label, c] as const))('under %s', (_label, cfg) => {
     const sinks = ['', ''];
     const specs = [0, 1].map((i) => spec(`mini${i}`, MINI, { consoleSink: (t: string) => (sinks[i] += t) }));
     const { hv, results } = runVmm(specs, cfg, 50_000_000, QUANTUM);

@@ -31,7 +31,7 @@ describe('a kernel that edits its page tables', () => {
       exitCode: oracle.exitCode,
       console: oracle.console,
     });
-    const shadowed = cfg.technique === 'trap' || cfg.memory === 'shadow';
+    const shadowed = cfg.technique === 'trap' || cfg.technique === 'bt' || cfg.memory === 'shadow';
     if (shadowed) {
       // Five PTE stores, each emulated and propagated; hidden faults filled the shadow.
       expect(r.stats.shadowSyncs).toBeGreaterThanOrEqual(5);

@@ -145,9 +145,9 @@ describe('vmlab run', () => {
 
   it('refuses configurations it cannot run (exit 6), and gives usage errors (exit 2) for bad names, counts and missing files', () => {
     const img = vxe('hi3.vxe', hiPoweroff3());
-    const t = vmlab('run', img, '--technique', 'bt');
+    const t = vmlab('run', img, '--technique', 'pv');
     expect(t.code).toBe(6);
-    expect(t.stderr).toContain('technique bt is not available in this build yet');
+    expect(t.stderr).toContain('is not a paravirtual kernel (no .pv directive)');
     const m = vmlab('run', img, '--technique', 'trap', '--memory', 'nested');
     expect(m.code).toBe(6);
     expect(m.stderr).toContain('technique trap cannot use --memory nested');
@@ -169,5 +169,34 @@ describe('vmlab run', () => {
     const r = vmlab('run', path);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/bad image/);
+  });
+});
+
+describe('vmlab run --technique bt', () => {
+  const IN = join(ROOT, 'guest-kernels', 'nanobench', 'in.s');
+
+  it('--json reports the translator\'s counts; --dump-cache prints the blocks beside their source', () => {
+    const j = vmlab('run', IN, '-D', 'ITERS=5', '--technique', 'bt', '--json');
+    expect(j.code).toBe(0);
+    const out = JSON.parse(j.stdout) as { stats: { bt: { translatedBlocks: number; callouts: number } } };
+    expect(out.stats.bt.translatedBlocks).toBeGreaterThan(0);
+    expect(out.stats.bt.callouts).toBeGreaterThan(0);
+    const d = vmlab('run', IN, '-D', 'ITERS=5', '--technique', 'bt', '--dump-cache');
+    expect(d.code).toBe(0);
+    expect(d.stdout).toContain('in: 5 iterations done');
+    expect(d.stdout).toMatch(/^code cache: \d+ blocks/m);
+    expect(d.stdout).toMatch(/guest-kernels\/nanobench\/in\.s:\d+ +0x[0-9a-f]{8} +in r\d, .*\| 0xf[0-9a-f]{7} +wcall emulate/);
+    const st = vmlab('run', IN, '-D', 'ITERS=5', '--technique', 'bt', '--stats');
+    expect(st.stderr).toMatch(/binary translation: \d+ blocks/);
+    expect(st.stderr).toMatch(/[1-9][\d,]* callouts into the VMM/);
+  });
+
+  it('refuses --dump-cache and --code-cache for other techniques, and a cache too small to be one', () => {
+    const a = vmlab('run', IN, '--dump-cache');
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain('--dump-cache and --code-cache are for --technique bt');
+    const b = vmlab('run', IN, '--technique', 'bt', '--code-cache', '10');
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('at least 64');
   });
 });

@@ -44,5 +44,16 @@ export function eventCounts(technique: Technique, s: RunStats): EventCounts {
     c.notification += (b['notificationsIn'] ?? 0) + (b['notificationsOut'] ?? 0);
     c.backendRequest += b['requests'] ?? 0;
   }
+  c.btOverheadInstruction = s.bt.overheadInstructions;
+  c.btCallout = s.bt.callouts;
+  c.btBlock = s.bt.translatedBlocks;
+  c.btTranslatedInstruction = s.bt.translatedInstructions;
+  c.btCacheHit = s.bt.cacheHits;
+  c.btCacheMiss = s.bt.cacheMisses;
+  c.btChain = s.bt.chainedBranches;
+  c.btIndirectLookup = s.bt.indirectLookups;
+  c.btInvalidation = s.bt.invalidations;
+  c.btAdaptive = s.bt.adaptiveRetranslations;
+  c.btCacheFlush = s.bt.cacheFlushes;
   return c;
 }

@@ -28,6 +28,8 @@ export class IommuDomain implements DmaPort {
   state: DomainState;
   /** Where the last DMA of this domain was refused (for diagnostics), or -1. */
   lastFaultAddr = -1;
+  /** Told of each host range a DMA write lands on (a binary translator drops translations of it). */
+  writeHook: ((host: number, len: number) => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -102,6 +104,7 @@ export class IommuDomain implements DmaPort {
       const host = chunks[i]!;
       const len = chunks[i + 1]!;
       this.mem.set(src.subarray(o, o + len), host);
+      this.writeHook?.(host, len);
       o += len;
     }
     this.state.bytesWritten += src.length;

@@ -292,6 +292,14 @@ function faultAddress(h: ExitHost, pc: number): number {
   }
 }
 
+/**
+ * Emulate the privileged instruction at pc for a technique that reached the VMM without a fault or an
+ * exit (a binary translator's callout). False if pc does not hold a privileged or sensitive instruction.
+ */
+export function emulateInstruction(h: ExitHost, pc: number): boolean {
+  return emulateAt(h, pc);
+}
+
 /** A guest load or store reached a device register: perform it on the VM's device model. */
 function deviceAccess(h: ExitHost, gpa: number, pc: number): boolean {
   const bus = h.vm.platform.bus;

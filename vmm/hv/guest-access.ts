@@ -22,6 +22,9 @@ const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
 const KERNEL_FETCH = { write: false, user: false, fetch: true } as const;
 
 export class GuestAccess {
+  /** Told of every store the VMM makes into guest RAM (a binary translator drops translations of that frame). */
+  writeHook: ((gpa: number) => void) | null = null;
+
   constructor(
     private readonly guest: GuestPhys,
     private readonly paging: GuestPaging,
@@ -76,6 +79,7 @@ export class GuestAccess {
   }
 
   private store(gpa: number, size: 1 | 2 | 4, value: number): void {
+    this.writeHook?.(gpa);
     if (this.shadow?.isPageTable(gpa)) this.shadow.guestWrite(gpa, size, value);
     else this.guest.write(gpa, size, value);
   }

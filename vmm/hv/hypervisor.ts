@@ -5,7 +5,7 @@ import type { Image } from '../../assembler/types.js';
 import { MEMMAP, PAGE_SIZE, VEC } from '../../isa/abi.js';
 import { loadProfile, type CostProfile } from '../cost/profile.js';
 import { loadImage } from '../machine/loader.js';
-import type { RunResult } from '../machine/run-result.js';
+import { emptyBtStats, type RunResult } from '../machine/run-result.js';
 import type { Loopback, Nic } from '../devices/nic.js';
 import { Platform } from '../platform.js';
 import type { PhaseCount } from '../phases.js';
@@ -24,6 +24,7 @@ import { PV_RESERVED_PAGES, PvRunner } from './techniques/pv.js';
 import type { BackendSet } from './pv/backend.js';
 import { SplitDevices } from './pv/backends/index.js';
 import { IMAGE_FLAG } from '../../assembler/types.js';
+import { BtRunner, type BtOptions } from './techniques/bt/runner.js';
 import { defaultMemory, TECHNIQUE_MEMORY, type DeviceMode, type MemoryMode, type Technique } from './types.js';
 import { Vm, type Divergence } from './vm.js';
 
@@ -58,6 +59,8 @@ export interface HypervisorOptions {
   readonly shadowSync?: ShadowSync;
   /** The split-driver back-ends a PV domain under `--devices split` may connect to (vmm/hv/pv/backend.ts). */
   readonly backends?: BackendSet;
+  /** Binary translation: code-cache size. */
+  readonly bt?: BtOptions;
 }
 
 /** A `.pv` image runs only under pv, and pv runs only `.pv` images; a PV image must leave the VMM's pages free. */
@@ -88,6 +91,8 @@ export interface VmRunResult extends RunResult {
   readonly divergences: readonly Divergence[];
   /** Exits per workload phase, split where the guest printed `== name ==` (see phases.ts). */
   readonly phases: readonly PhaseCount[];
+  /** Binary translation with `dumpCache`: the code cache, block by block beside the guest's code. */
+  readonly codeCache?: string;
 }
 
 /** A configuration the hypervisor refuses (technique and memory mode that do not go together, a PV image, …). */
@@ -103,6 +108,7 @@ export class Hypervisor {
   readonly memory: MemoryMode | null;
   readonly profile: CostProfile;
   private readonly quantum: number;
+  private readonly btOptions: BtOptions;
   private worldSwitches = 0;
   /** The VM the physical NIC is passed through to, if any. */
   private nicOwner = -1;
@@ -120,7 +126,6 @@ export class Hypervisor {
       throw new ConfigError(
         `technique ${opts.technique} cannot use --memory ${memory} (it supports: ${supported.join(', ') || 'none'})`,
       );
-    if (opts.technique === 'bt') throw new ConfigError(`technique ${opts.technique} is not available in this build yet`);
     for (const spec of specs) checkPvImage(spec, opts.technique);
     if (opts.handlers && opts.technique !== 'trap')
       throw new ConfigError(`replacement trap-and-emulate handlers need --technique trap, not ${opts.technique}`);
@@ -129,6 +134,7 @@ export class Hypervisor {
     this.memory = memory;
     this.profile = opts.profile ?? loadProfile();
     this.quantum = Math.max(1, opts.quantum ?? DEFAULT_QUANTUM);
+    this.btOptions = opts.bt ?? {};
 
     const sizes = specs.map((s) => s.ramSize ?? MEMMAP.DEFAULT_RAM);
     for (const [i, size] of sizes.entries())
@@ -177,7 +183,9 @@ export class Hypervisor {
             ? new TrapRunner(vm, this.host, region, opts.strict ?? false, opts.shadowSync)
             : opts.technique === 'pv'
               ? new PvRunner(vm, this.host, region, devices, devices === 'split' ? (opts.backends ?? split!.backendSet()) : {})
-              : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined, opts.shadowSync);
+              : opts.technique === 'bt'
+                ? new BtRunner(vm, this.host, region, opts.bt ?? {})
+                : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined, opts.shadowSync);
       runner.boot();
       this.vms.push(vm);
       this.runners.push(runner);
@@ -278,6 +286,7 @@ export class Hypervisor {
         silentFailures: c.silentFailures,
         hypercalls: { ...c.hypercalls },
         upcalls: c.upcalls,
+        bt: runner instanceof BtRunner ? runner.counters() : emptyBtStats(),
       },
     });
     const r: VmRunResult = {
@@ -294,6 +303,7 @@ export class Hypervisor {
       divergences: [...vm.divergences].sort((a, b) => Number(b.insn === 'popf') - Number(a.insn === 'popf')),
       phases: vm.phaseLog.phases(stats.exitsTotal),
       ...(vm.crash ? { crash: vm.crash } : {}),
+      ...(runner instanceof BtRunner && this.btOptions.dumpCache ? { codeCache: runner.dump() } : {}),
     };
     return r;
   }

@@ -24,6 +24,7 @@ import type { InterruptSource, IoBus } from './io.js';
 import { ACC_READ, ACC_WRITE, MS_EPT, MS_OK, MS_PF, Mmu } from './mmu.js';
 import { WARMUP_BUS, WARMUP_PIC, WARMUP_RAM, warmUp } from './cpu-warmup.js';
 import { clearExitInfo, createExitInfo, EXIT_BIT, type ExitInfo, type VmControl } from './vmx.js';
+import { WOP, type CodeWindow } from './code-window.js';
 
 export type StopReason = 'budget' | 'io' | 'halt' | 'triple' | 'exit' | 'trap';
 
@@ -47,6 +48,10 @@ const C_HALT = 5;
 const C_EXIT = 6;
 /** Something that may unblock an interrupt (IF, cr8, ring) changed: check events. */
 const C_CHECK = 7;
+/** A window instruction retired: go on, nothing to check. */
+const C_WIN = 8;
+/** wskip: extend the budget by `skipped` and go on; counts as no instruction. */
+const C_SKIP = 9;
 
 const IF = FLAGS.IF;
 const ARITH = FLAGS.ARITH;
@@ -125,6 +130,9 @@ export class Cpu {
   halted = false;
   /** Set when run() returns 'triple'. */
   tripleInfo: TripleInfo | null = null;
+  /** The code-cache window (binary translation): CPL 1 fetches come from it while set. See code-window.ts. */
+  private window: CodeWindow | null = null;
+  private skipped = 0;
 
   private readonly mmu: Mmu;
   private readonly u8: Uint8Array;
@@ -269,6 +277,20 @@ export class Cpu {
     this.fva = 1;
   }
 
+  /**
+   * Install (or remove, with null) the code-cache window. Supervisor fetches then come from it, through
+   * the MMU (the hot loop does not know it exists), and no translation of its address range is cached.
+   */
+  setCodeWindow(w: CodeWindow | null): void {
+    this.window = w;
+    this.mmu.window = w;
+    this.flushTlb();
+  }
+
+  get codeWindow(): CodeWindow | null {
+    return this.window;
+  }
+
   /** Translate `va` as the CPU would (no A/D update, no statistics), or -1 if the access would fault. */
   probe(va: number, write: boolean, user: boolean): number {
     const m = this.mmu;
@@ -333,6 +355,13 @@ export class Cpu {
           break;
         case C_EXIT:
           s = 'exit';
+          break;
+        case C_WIN:
+          s = null;
+          break;
+        case C_SKIP:
+          left += this.skipped;
+          s = null;
           break;
         default:
           s = this.events();
@@ -607,6 +636,16 @@ export class Cpu {
     const user = this._cpl === 3;
     const mo = user ? mmu.size : 0;
     let pc = this.pc | 0;
+    // An unaligned pc faults on fetch. Checked once here: inside the loop the fetch test below sends an
+    // unaligned pc to the slow path, but the invalid-cache marker (fva = 1) would let one with pc & 3 = 1
+    // in page 0 through to a stale fetch.
+    if ((pc & 3) !== 0) {
+      this.fv = VEC.GP;
+      this.fe = 0;
+      this.retired = 0;
+      this.lastW = 0;
+      return C_FAULT;
+    }
     let fva = this.fva;
     let fd = this.fd;
     let fx = this.fx;
@@ -1238,7 +1277,7 @@ export class Cpu {
           this.lastW = w;
           this.commit(n, hits);
           const c = this.system(w);
-          const retired = c !== C_FAULT && c !== C_MEM && c !== C_EXIT;
+          const retired = c !== C_FAULT && c !== C_MEM && c !== C_EXIT && c !== C_SKIP;
           if (retired) this.stats.instructions++;
           this.retired = n + (retired ? 1 : 0);
           return c;
@@ -1288,6 +1327,7 @@ export class Cpu {
     const st = this.stats;
     const vm = this.vmx;
     const cls = op < OPCODE_COUNT ? CLS[op]! : 3;
+    if (op >= WOP.WLD && op <= WOP.WSKIP && this.window !== null && cpl === 1) return this.windowOp(w);
     if (cls === 3 || op < 74) {
       this.fv = VEC.UD;
       this.fe = 0;
@@ -1446,6 +1486,53 @@ export class Cpu {
         this.pc = next;
         return C_CHECK;
     }
+  }
+
+  /** A window instruction (only fetched from the code cache, at CPL 1): see code-window.ts. */
+  private windowOp(w: number): number {
+    const win = this.window!;
+    const d = win.data;
+    const dm = d.length - 1;
+    const a = (w >>> 8) & 15;
+    const slot = (w >>> 16) & dm;
+    const slot8 = ((w >>> 8) & 255) & dm;
+    const next = (this.pc + 4) >>> 0;
+    switch (w & 255) {
+      case WOP.WLD:
+        this.r[a] = d[slot]!;
+        break;
+      case WOP.WST:
+        d[slot] = this.r[a]!;
+        break;
+      case WOP.WLDX:
+        this.r[a] = d[(slot + (this.r[(w >>> 12) & 15]! >>> 2)) & dm]!;
+        break;
+      case WOP.WSET:
+        d[slot8] = w >> 16;
+        break;
+      case WOP.WINC:
+        d[slot] = (d[slot]! + 1) | 0;
+        break;
+      case WOP.WJMP:
+        this.pc = d[slot]! >>> 0;
+        return C_WIN;
+      case WOP.WCALL:
+        win.callout = w >>> 16;
+        return C_EXIT;
+      case WOP.WSKIP:
+        this.skipped = w >>> 16;
+        win.overhead += this.skipped;
+        this.pc = next;
+        return C_SKIP;
+      default:
+        // wcallnz
+        if (d[slot8] !== 0) {
+          win.callout = w >>> 16;
+          return C_EXIT;
+        }
+    }
+    this.pc = next;
+    return C_WIN;
   }
 
   private sensitive(op: number, value: number, cpl: number): void {

@@ -9,6 +9,7 @@
 import { MEMMAP, PF_ERR, PTE } from '../../isa/abi.js';
 import type { CpuStats } from './cpu-state.js';
 import type { IoBus } from './io.js';
+import { WINDOW_BASE, WINDOW_PAGE, type CodeWindow } from './code-window.js';
 
 export const ACC_READ = 0;
 export const ACC_WRITE = 1;
@@ -44,6 +45,8 @@ export class Mmu {
   readonly tA: Int32Array;
 
   paging = false;
+  /** The code-cache window, while a binary translator has one installed (see code-window.ts). */
+  window: CodeWindow | null = null;
   cr3 = 0;
   /** Second-stage root (host-physical) or -1. */
   ept = -1;
@@ -186,15 +189,18 @@ export class Mmu {
     writable = writable && this.lastEptW;
     const vpn = va >>> 12;
     const i = (vpn & this.mask) + (user ? this.size : 0);
+    // Never cache a supervisor translation of the code-cache window's range: a TLB hit there would let
+    // an instruction fetch bypass the window (fetchPage is asked only on a miss).
+    const fill = real && (this.window === null || user || ((va - WINDOW_BASE) >>> 0) >= this.window.pages.length * WINDOW_PAGE);
     if (hpa < this.memSize) {
-      if (real) {
+      if (fill) {
         this.tR[i] = vpn;
         this.tW[i] = writable && dirty ? vpn : -1;
         this.tM[i] = -1;
         this.tA[i] = ((hpa & FRAME) - (va & FRAME)) | 0;
       }
     } else if (hpa >= MEMMAP.MMIO_BASE) {
-      if (real) {
+      if (fill) {
         this.tR[i] = -1;
         this.tW[i] = -1;
         this.tM[i] = vpn;
@@ -276,6 +282,11 @@ export class Mmu {
 
   /** Host-physical address of the RAM page holding instruction address `va`, or -1 (status set). */
   fetchPage(va: number, user: boolean): number {
+    if (this.window !== null && !user) {
+      // Binary translation: the kernel runs only from the code cache (code-window.ts).
+      const h = this.window.pageOf(va);
+      return h < 0 ? this.pf(va, ACC_FETCH, user, true) : h;
+    }
     const hpa = this.translate(va, ACC_FETCH, user);
     if (hpa < 0) return -1;
     if (hpa >= this.memSize) return this.pf(va, ACC_FETCH, user, true);

@@ -13,6 +13,21 @@ const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / who
 
 /** Exits by reason with count, share, and the modeled cycles they cost (exit round trip plus handling). */
 export function formatExitStats(r: VmRunResult, profile: CostProfile): string {
+  const table = exitTable(r, profile);
+  return r.technique === 'bt' ? `${table}\n${formatBtStats(r)}` : table;
+}
+
+/** The translator's side of a bt run: what it translated, and how translated code reached the VMM. */
+export function formatBtStats(r: VmRunResult): string {
+  const b = r.stats.bt;
+  return [
+    `  binary translation: ${fmt(b.translatedBlocks)} blocks (${fmt(b.translatedInstructions)} guest instructions) translated, ${fmt(b.cacheFlushes)} cache flushes`,
+    `  ${fmt(b.callouts)} callouts into the VMM (not exits: no fault), ${fmt(b.indirectLookups)} indirect lookups (${fmt(b.indirectMisses)} missed), ${fmt(b.chainedBranches)} branches chained`,
+    `  ${fmt(b.invalidations)} translations invalidated, ${fmt(b.adaptiveRetranslations)} adaptive retranslations, ${fmt(b.overheadInstructions)} instructions of the translation's own`,
+  ].join('\n');
+}
+
+function exitTable(r: VmRunResult, profile: CostProfile): string {
   const s = r.stats;
   const title = `Exits of ${r.name} under ${r.technique}${r.memory ? `/${r.memory}` : ''} (cycles modeled with the ${profile.name} profile)`;
   if (s.exitsTotal === 0) return `${title}\n  no exits: the guest never left ${r.technique === 'native' ? 'bare metal' : 'the CPU'} for the VMM`;
@@ -40,7 +55,7 @@ export function formatExitStats(r: VmRunResult, profile: CostProfile): string {
     ? 'modeled cycles per exit = the exit round trip plus the handling for its reason'
     : r.technique === 'pv'
       ? 'under pv an "exit" is a hypercall instruction, a trap the VMM handles or an event it delivers; modeled cycles per exit = one host trap, per upcall = one event delivery (the work of the hypercalls themselves is charged apart)'
-      : 'under trap-and-emulate an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap';
+      : `under ${r.technique === 'bt' ? 'binary translation' : 'trap-and-emulate'} an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap`;
   return `${title}\n${t.toString()}\n  ${note}`;
 }
 

@@ -37,6 +37,8 @@ export class ShadowPager implements ShadowView {
   /** Host-physical address of the shadow page directory: what the real cr3 holds. */
   readonly root: number;
   readonly stats: ShadowStats = { shadowFaults: 0, shadowSyncs: 0, shadowFlushes: 0 };
+  /** Guest frames the VMM keeps read-only besides page tables (a binary translator's code pages). */
+  writeProtect: ((frame: number) => boolean) | null = null;
   private guestRoot = 0;
   private paging = false;
   /** Guest frame -> the page-directory indices whose table it is (PD_SELF for the directory itself). */
@@ -114,7 +116,7 @@ export class ShadowPager implements ShadowView {
     this.stats.shadowFaults++;
     const isTable = this.tracked.has(gpaPage >>> 12);
     // Writable only once the guest's dirty bit is set, so the first write faults and sets D as hardware would.
-    const writable = w.writable && (w.dirty || access.write) && !isTable;
+    const writable = w.writable && (w.dirty || access.write) && !isTable && !(this.writeProtect?.(gpaPage >>> 12) ?? false);
     this.install(va, (hpaPage | PTE.P | (writable ? PTE.W : 0) | (w.user ? PTE.U : 0)) >>> 0);
     return access.write && isTable ? { kind: 'ptwrite', gpa: w.gpa } : FILLED;
   }

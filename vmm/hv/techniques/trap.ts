@@ -25,7 +25,7 @@ const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
 const MAX_DIVERGENCES = 32;
 
 export class TrapRunner extends Runner implements ExitHost {
-  readonly technique = 'trap' as const;
+  readonly technique: 'trap' | 'bt' = 'trap';
   readonly memory = 'shadow' as const;
   readonly cpu: Cpu;
   readonly shadow: ShadowPager;
