@@ -1,13 +1,13 @@
 // Exercise 02's checks: each probe tells the truth natively, lies under trap, tells the truth where the
-// instruction cannot escape the VMM (hw; bt once it lands); and the answers explain why.
+// instruction cannot escape the VMM (hw, bt); and the answers explain why.
 import { readFileSync } from 'node:fs';
 import { boot, CheckFailure, defineSuite, lineStartingWith, type Check, type CheckContext, type Run } from 'vmlab/testing';
 
 type Insn = 'pushf' | 'popf' | 'rdcpl' | 'sidt';
 type Technique = 'native' | 'trap' | 'hw' | 'bt';
 
-/** Techniques under which every probe must match native. Add 'bt' here when binary translation lands. */
-const BEHAVES: readonly Technique[] = ['hw'];
+/** Techniques under which every probe must match native. */
+const BEHAVES: readonly Technique[] = ['hw', 'bt'];
 
 interface Probe {
   readonly insn: Insn;
@@ -122,6 +122,17 @@ export default defineSuite({
         const why = answer(ctx, 'hw.why');
         if (!/non-?root|ring 0|own ring|real ring|VT|virtuali[sz]ation extension/i.test(why))
           throw new CheckFailure('hw.why should say where the kernel runs under hw (which ring, which mode) and why that makes the instructions honest');
+      },
+    },
+    {
+      name: 'answers: why bt gets it right',
+      points: 1,
+      run(ctx) {
+        const why = answer(ctx, 'bt.why');
+        if (!/translat|code cache|replace|rewrit|inline|virtual (IF|CPL|flag|state)/i.test(why))
+          throw new CheckFailure(
+            'bt.why should say what the translator does with these four instructions before they run (and what they then read or write instead)',
+          );
       },
     },
     {

@@ -28,14 +28,15 @@ const STARTER_FAILS: Record<string, Record<string, string>> = {
     'the whole transcript, natively and under trap and hw': 'line 3 differs: expected "hello from ring 3"',
   },
   '02-virt-holes': {
-    'probe popf: true natively, wrong under trap, right under hw': 'probe_popf printed no line starting "popf: tick delivered',
-    'probe rdcpl: true natively, wrong under trap, right under hw': 'probe_rdcpl printed no line starting "rdcpl: CPL = "',
-    'probe sidt: true natively, wrong under trap, right under hw': 'probe_sidt printed no line starting "sidt: reads back',
+    'probe popf: true natively, wrong under trap, right under hw and bt': 'probe_popf printed no line starting "popf: tick delivered',
+    'probe rdcpl: true natively, wrong under trap, right under hw and bt': 'probe_rdcpl printed no line starting "rdcpl: CPL = "',
+    'probe sidt: true natively, wrong under trap, right under hw and bt': 'probe_sidt printed no line starting "sidt: reads back',
     'answers: pushf': '`pushf.misbehaves:` is empty',
     'answers: popf': '`popf.misbehaves:` is empty',
     'answers: rdcpl': '`rdcpl.misbehaves:` is empty',
     'answers: sidt': '`sidt.misbehaves:` is empty',
     'answers: why hw gets it right': '`hw.why:` is empty',
+    'answers: why bt gets it right': '`bt.why:` is empty',
     'answers: --strict': '`strict.fixes:` is empty',
   },
   '03-trap-handlers': {
