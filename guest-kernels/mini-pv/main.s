@@ -15,7 +15,7 @@
 .entry _start
 .include "boot.s"       ; _start: start info, stack, traps, page tables, paging on, devices, tasks
 .include "trap.s"       ; vector table, trap entry/exit, dispatcher, panic
-.include "syscall.s"    ; system-call table and the simple calls
+.include "../mini/syscall.s" ; system-call table and the simple calls (mini's, unchanged)
 .include "sched.s"      ; run queue, round-robin schedule, swtch, sleep, barrier, exit
 .include "proc.s"       ; task table and each task's first kernel stack
 .include "vm.s"         ; page tables, paging on, map/unmap
@@ -27,4 +27,4 @@
 .include "../drivers/console.s" ; PV: the SDK's split front-ends (--devices split)
 .include "../drivers/block.s"
 .include "../drivers/net.s"
-.include "user.s"       ; ring-3 program (workload.s) and its library (ulib.s)
+.include "../mini/user.s" ; ring-3 program (workload.s) and its library (ulib.s): mini's, unchanged
