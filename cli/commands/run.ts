@@ -1,7 +1,7 @@
 // `vmlab run`: load an image (or assemble a .s file) and run it on the simulated machine under a technique.
 import type { Command } from 'commander';
 import { basename } from 'node:path';
-import { EXIT_CODE, MEMMAP } from '../../isa/abi.js';
+import { EXIT_CODE, MEMMAP, NIC_MAX_PACKET } from '../../isa/abi.js';
 import type { CostProfile } from '../../vmm/cost/profile.js';
 import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
 import { DEVICE_MODES, MEMORY_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode, type Technique } from '../../vmm/hv/types.js';
@@ -34,6 +34,7 @@ interface RunCliOptions {
   maxInstructions: string;
   json?: boolean;
   stdin?: string;
+  packet?: string[];
   block?: string;
   include?: string[];
   define?: string[];
@@ -116,6 +117,15 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     block = bytes;
   }
 
+  const packets: Uint8Array[] = [];
+  for (const file of opts.packet ?? []) {
+    const bytes = readInput(file);
+    if (!bytes) return EXIT_CODE.USAGE;
+    if (bytes.length === 0 || bytes.length > NIC_MAX_PACKET)
+      return usage(`--packet ${file}: a packet is 1 to ${NIC_MAX_PACKET} bytes, this file has ${bytes.length}`);
+    packets.push(bytes);
+  }
+
   const several = files.length > 1;
   const names = uniqueNames(files);
   const writers: LineWriter[] = [];
@@ -134,6 +144,7 @@ function runCommand(files: string[], opts: RunCliOptions): number {
       ...(stdin !== undefined ? { stdin } : {}),
       // A private copy per VM: guest writes change the run's disk, never the file.
       ...(block ? { blockImage: Uint8Array.from(block) } : {}),
+      ...(packets.length ? { packets: packets.map((p) => Uint8Array.from(p)) } : {}),
       ...(out ? { consoleSink: (s: string) => out.write(s) } : {}),
     });
   }
@@ -267,7 +278,7 @@ export function register(program: Command): void {
     .description('run guest kernels on the simulated machine, natively or under a virtualization technique')
     .argument('<image...>', 'a .vxe image or a .s source file; several run as VMs side by side')
     .option('-t, --technique <name>', `how to run the guest: ${TECHNIQUES.join(', ')}`, 'native')
-    .option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables); default: nested for hw, shadow for trap')
+    .option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables, hw only); default: nested for hw, shadow for trap and bt, direct for pv')
     .option(
       '--devices <model>',
       'device model: emulated (every register access goes to the VMM), passthrough (hw only: the NIC is mapped straight into the VM, its DMA fenced by the IOMMU; one VM can have it, a second is refused) or split (pv only: front-ends in the guest, back-ends in the VMM, over shared rings, one notification per batch); default: split for pv, emulated otherwise',
@@ -282,6 +293,11 @@ export function register(program: Command): void {
     .option('--stats', 'print the exits by reason (count, %, modeled cycles), like perf kvm stat')
     .option('--trace <what>', 'print events on stderr as they happen: exits')
     .option('--stdin <text|@file>', 'bytes the guest UART receives: the text itself, or @file for a file')
+    .option(
+      '--packet <file>',
+      'a packet (the file\'s bytes) waiting on the wire at boot, delivered as the guest posts receive buffers, by the emulated NIC or the split net back-end (repeatable, in order)',
+      collect,
+    )
     .option('--block <file>', 'disk image for the block device (the file is never modified)')
     .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`)
     .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0 (classically virtualizable)')

@@ -199,4 +199,20 @@ describe('vmlab run --technique bt', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('at least 64');
   });
+
+  it('--packet queues packets on the wire at boot, in order, for the split net back-end too; an empty file is a usage error', () => {
+    const files = Array.from({ length: 12 }, (_, i) => {
+      const f = join(dir, `pk${i}.bin`);
+      writeFileSync(f, Uint8Array.from({ length: 60 + i }, (_, k) => (i * 7 + k) & 0xff));
+      return f;
+    });
+    const r = vmlab('run', 'exercises/05-split-net/kernel/main.s', '-I', 'exercises/05-split-net/solution', '-t', 'pv', ...files.flatMap((f) => ['--packet', f]));
+    expect(r.stdout).toContain('rx: 12 of 12');
+    expect(r.code).toBe(0);
+    const empty = join(dir, 'empty.bin');
+    writeFileSync(empty, new Uint8Array(0));
+    const e = vmlab('run', 'exercises/05-split-net/kernel/main.s', '-I', 'exercises/05-split-net/solution', '-t', 'pv', '--packet', empty);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/--packet .*empty\.bin: a packet is 1 to 2048 bytes, this file has 0/);
+  });
 });
