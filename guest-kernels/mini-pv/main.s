@@ -17,13 +17,14 @@
 .include "trap.s"       ; vector table, trap entry/exit, dispatcher, panic
 .include "../mini/syscall.s" ; system-call table and the simple calls (mini's, unchanged)
 .include "sched.s"      ; run queue, round-robin schedule, swtch, sleep, barrier, exit
-.include "proc.s"       ; task table and each task's first kernel stack
+.include "../mini/proc.s" ; task table and each task's first kernel stack (mini's, unchanged)
 .include "vm.s"         ; page tables, paging on, map/unmap
 .include "timer.s"      ; periodic tick, wakes sleepers
 .include "console.s"    ; PV: console output through the console_write hypercall (was uart.s)
 .include "nic.s"        ; NIC transmit ring
 .include "blk.s"        ; block device
-.include "lib.s"        ; console printing, number formatting, memcpy/memzero
+.include "lib.s"        ; console printing
+.include "../mini/fmt.s" ; number formatting, memcpy/memzero (mini's, unchanged)
 .include "../drivers/console.s" ; PV: the SDK's split front-ends (--devices split)
 .include "../drivers/block.s"
 .include "../drivers/net.s"

@@ -20,5 +20,6 @@
 .include "uart.s"       ; console output
 .include "nic.s"        ; NIC transmit ring
 .include "blk.s"        ; block device
-.include "lib.s"        ; console printing, number formatting, memcpy/memzero
+.include "lib.s"        ; console printing
+.include "fmt.s"        ; number formatting, memcpy/memzero
 .include "user.s"       ; ring-3 program (workload.s) and its library (ulib.s)

@@ -43,7 +43,7 @@ task_init:
 ;   a trapframe (CPU frame: pc = user_main, FLAGS = CPL 3 | IF, sp = USER_TOP; registers 0),
 ;   under it a swtch frame whose return address is trapret.
 ; The first schedule() to pick the task swtch()es onto this stack, "returns" into trapret, and
-; trapret's iret drops to ring 3 with interrupts on.
+; trapret drops to ring 3 with interrupts on (mini: iret; mini-pv: the return gate, events on).
 task_first_frame:
     push r6
     push r7
