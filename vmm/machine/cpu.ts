@@ -67,6 +67,15 @@ for (const e of INSNS) {
   CLS[e.opcode] = CLS_OF[e.cls];
   XBIT[e.opcode] = e.exit !== null && e.exit !== 'EXCEPTION' ? EXIT_BIT[e.exit] : 0;
 }
+// Window opcodes as plain constants for windowOp's switch (OP is a large keyed object).
+const WLD = OP.wld;
+const WST = OP.wst;
+const WLDX = OP.wldx;
+const WSET = OP.wset;
+const WINC = OP.winc;
+const WJMP = OP.wjmp;
+const WCALL = OP.wcall;
+const WSKIP = OP.wskip;
 const LONG = new Uint8Array(256);
 for (const e of BY_OPCODE) LONG[e.opcode] = e.long ? 1 : 0;
 const VALID_CR = new Set<number>([0, 2, 3, 4, 8]);
@@ -1500,28 +1509,28 @@ export class Cpu {
     const slot8 = ((w >>> 8) & 255) & dm;
     const next = (this.pc + 4) >>> 0;
     switch (w & 255) {
-      case OP.wld:
+      case WLD:
         this.r[a] = d[slot]!;
         break;
-      case OP.wst:
+      case WST:
         d[slot] = this.r[a]!;
         break;
-      case OP.wldx:
+      case WLDX:
         this.r[a] = d[(slot + (this.r[(w >>> 12) & 15]! >>> 2)) & dm]!;
         break;
-      case OP.wset:
+      case WSET:
         d[slot8] = w >> 16;
         break;
-      case OP.winc:
+      case WINC:
         d[slot] = (d[slot]! + 1) | 0;
         break;
-      case OP.wjmp:
+      case WJMP:
         this.pc = d[slot]! >>> 0;
         return C_WIN;
-      case OP.wcall:
+      case WCALL:
         win.callout = w >>> 16;
         return C_EXIT;
-      case OP.wskip:
+      case WSKIP:
         this.skipped = w >>> 16;
         win.overhead += this.skipped;
         this.pc = next;
