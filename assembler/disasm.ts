@@ -36,6 +36,14 @@ export interface DisassembleOptions {
   readonly title?: string;
 }
 
+/** How window instructions name data-area slots and callout ids (the translator's layout); plain numbers by default. */
+export interface WindowNames {
+  slot(n: number): string;
+  callout(n: number): string;
+}
+
+const PLAIN_WINDOW_NAMES: WindowNames = { slot: (n) => `slot${n}`, callout: String };
+
 /** The pieces of one rendered instruction. */
 interface Rendered {
   /** Assembly text: `add r1, r2`, or `.word 0x…` when not representable. */
@@ -74,7 +82,7 @@ const NOT_ASSEMBLED = (why: string, words: readonly number[]): Rendered => ({
 });
 
 /** Renders a decoded instruction at pc, or explains why it cannot be written as assembly. */
-function render(d: Decoded, w: number, ext: number, pc: number, namer: Namer | null): Rendered {
+function render(d: Decoded, w: number, ext: number, pc: number, namer: Namer | null, wn = PLAIN_WINDOW_NAMES): Rendered {
   const { info, a, b, imm16 } = d;
   const words = info.long ? [w, ext] : [w];
   const ra = registerName(a);
@@ -145,6 +153,23 @@ function render(d: Decoded, w: number, ext: number, pc: number, namer: Namer | n
         return NOT_ASSEMBLED(`${info.id}: no control register cr${b}`, words);
       return op(info.form === 'rc' ? `${ra}, cr${b}` : `cr${b}, ${ra}`);
     }
+    // window forms: only in translated code, never in an image, so there is no round trip to keep
+    case 'rs':
+      return op(`${ra}, [${wn.slot(d.slot)}]`);
+    case 'sr':
+      return op(`[${wn.slot(d.slot)}], ${ra}`);
+    case 'rsx':
+      return op(`${ra}, [${wn.slot(d.slot)} + ${rb}]`);
+    case 's':
+      return op(`[${wn.slot(d.slot)}]`);
+    case 'si':
+      return op(`[${wn.slot(d.slot)}], ${d.imm}`);
+    case 'sc':
+      return op(`[${wn.slot(d.slot)}], ${wn.callout(d.imm)}`);
+    case 'c':
+      return op(wn.callout(d.imm));
+    case 'n':
+      return op(String(d.imm));
   }
 }
 
@@ -155,7 +180,7 @@ function render(d: Decoded, w: number, ext: number, pc: number, namer: Namer | n
 export function disassembleInsn(word: number, ext: number, pc: number, symbolLookup?: SymbolLookup): string {
   word >>>= 0;
   const d = decode(word, ext);
-  if (!d) return `.word 0x${hex8(word)} ; invalid opcode ${hex(word & 0xff)}`;
+  if (!d) return invalidWord(word);
   const namer: Namer | null = symbolLookup
     ? {
         exact: (addr) => {
@@ -171,6 +196,28 @@ export function disassembleInsn(word: number, ext: number, pc: number, symbolLoo
     : null;
   const r = render(d, word, ext >>> 0, pc >>> 0, namer);
   return r.note ? `${r.text} ${r.text.startsWith('.word') ? `; ${r.note}` : r.note}` : r.text;
+}
+
+/** Why a guest cannot execute `word`, naming the window instruction it would be in translated code. */
+function invalidNote(word: number): string {
+  const w = decode(word, 0, true);
+  const why = w ? ` (window instruction \`${w.info.mnemonic}\`: only valid in translated code)` : '';
+  return `invalid opcode ${hex(word & 0xff)}${why}`;
+}
+
+const invalidWord = (word: number) => `.word 0x${hex8(word)} ; ${invalidNote(word)}`;
+
+/**
+ * One word of translated code (the code cache) as text: window instructions included, their slots and
+ * callouts named by `names`; guest instructions as disassembleInsn prints them.
+ */
+export function disassembleTranslated(word: number, ext: number, pc: number, names?: WindowNames): string {
+  word >>>= 0;
+  const d = decode(word, ext, true);
+  if (!d) return invalidWord(word);
+  if (d.info.cls !== 'window') return disassembleInsn(word, ext, pc);
+  const r = render(d, word, ext >>> 0, pc >>> 0, null, names);
+  return r.note ? `${r.text} ${r.note}` : r.text;
 }
 
 /** A SymbolLookup over an image's labels (constants are not addresses): nearest label at or below. */
@@ -328,7 +375,7 @@ export function disassemble(image: Image, opts: DisassembleOptions = {}): string
       if (s.flags & SEG.X) {
         const size = lengthOf(w);
         if (size === 0) {
-          out.push(line(`.word 0x${hex8(w)}`, `${hex8(addr)}: invalid opcode ${hex(w & 0xff)}`));
+          out.push(line(`.word 0x${hex8(w)}`, `${hex8(addr)}: ${invalidNote(w)}`));
           addr += 4;
           continue;
         }

@@ -1,7 +1,7 @@
 // Pass 1 for instructions: resolve mnemonic and aliases, match operands to a form, choose short or long.
 import { CR_NUMBERS } from '../isa/abi.js';
 import { fitsImm16 } from '../isa/encoding.js';
-import type { OpcodeInfo } from '../isa/table.js';
+import { WINDOW_BY_MNEMONIC, type OpcodeInfo } from '../isa/table.js';
 import type { Operand, Statement } from './ast.js';
 import { entriesFor, expectsMessage, matchShape, shapeOf } from './forms.js';
 import { hex, peek, place } from './layout.js';
@@ -14,7 +14,10 @@ export function instruction(a: Assembly, unit: Unit, st: Statement): void {
   const mnemonic = head.name.toLowerCase();
   const entries = entriesFor(mnemonic);
   if (!entries) {
-    a.error(unit, st, head, `unknown instruction \`${head.name}\``);
+    // Window instructions are in the ISA table but are not guest instructions: a guest gets #UD for them.
+    if (WINDOW_BY_MNEMONIC.has(mnemonic))
+      a.error(unit, st, head, `window instruction \`${head.name}\` is only emitted by the binary translator`);
+    else a.error(unit, st, head, `unknown instruction \`${head.name}\``);
     return;
   }
   if (!checkRegisters(a, unit, st)) return;

@@ -1,14 +1,15 @@
 // Generates docs/isa.md from the ISA table (encoding overview, every instruction, the Theorem 1 verdict); registered in scripts/generated.ts.
 import { EXIT_REASONS } from './abi.js';
 import { FORM_ENCODING, FORM_OPERANDS, insnSyntax } from './syntax.js';
-import { BY_OPCODE, type Form } from './table.js';
+import { INSNS, OPCODE_COUNT, WINDOW_INSNS, WINDOW_OPCODE_BASE, type Form, type InsnClass } from './table.js';
 import { theorem1 } from './theorem1.js';
 
 const CLASS_LABEL = {
   innocuous: 'innocuous',
   privileged: 'privileged',
   sensitive: 'sensitive, unprivileged',
-} as const;
+  window: 'window (translator only)',
+} as const satisfies Record<InsnClass, string>;
 
 /** Escapes a table cell: pipes would split the cell. */
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -20,8 +21,11 @@ export function generateIsaDoc(): string {
     '',
     '<!-- GENERATED from isa/table.ts by `npm run gen` (isa/docs.ts) - do not edit; a test checks it is current. -->',
     '',
-    `VX32 has ${BY_OPCODE.length} opcodes. Semantics beyond these one-line summaries (flags, traps, paging, the`,
-    'virtualization extension) are in [vx32.md](vx32.md); `vmlab isa` prints the same table in the terminal.',
+    `VX32 has ${OPCODE_COUNT} guest opcodes (0x00..0x${(OPCODE_COUNT - 1).toString(16)}) and ${WINDOW_INSNS.length} window ` +
+      `opcodes (0x${WINDOW_OPCODE_BASE.toString(16)}..0x${(WINDOW_OPCODE_BASE + WINDOW_INSNS.length - 1).toString(16)}) that only`,
+    "the binary translator emits. Semantics beyond these one-line summaries (flags, traps, paging, the",
+    'virtualization extension, the code-cache window) are in [vx32.md](vx32.md); `vmlab isa` prints the same',
+    'table in the terminal.',
     '',
     '## Encoding',
     '',
@@ -34,11 +38,12 @@ export function generateIsaDoc(): string {
     '+--------------------+--------+--------+----------+',
     '```',
     '',
-    'The opcode is the instruction\'s index in the table below. `a` is the first register operand (the',
-    'data register of loads and stores), `b` the second (the base register of a memory operand). Forms',
-    'whose name ends in a capital letter carry a second word, `ext`, with a full 32-bit value; the',
-    'assembler picks the short form when the value is known in its first pass and fits in 16 signed',
-    'bits, the long form otherwise.',
+    'The opcode of a guest instruction is its index in the table below; window instructions are numbered',
+    `from 0x${WINDOW_OPCODE_BASE.toString(16)} in table order, so guest opcodes can grow below them. \`a\` is the first register`,
+    'operand (the data register of loads and stores), `b` the second (the base register of a memory',
+    'operand). Forms whose name ends in a capital letter carry a second word, `ext`, with a full 32-bit',
+    'value; the assembler picks the short form when the value is known in its first pass and fits in 16',
+    'signed bits, the long form otherwise. Window forms address `slot`s of the VMM-private data area.',
     '',
     '| form | operands | encoding |',
     '|---|---|---|',
@@ -53,12 +58,16 @@ export function generateIsaDoc(): string {
     'Class follows Popek & Goldberg: *privileged* instructions raise #GP outside ring 0; *sensitive,',
     'unprivileged* ones touch machine state a VMM must control yet never trap. *Block end* marks',
     'instructions that end a basic block (the binary translator stops there). *Exit* is the reason the',
-    'virtualization extension exits with when the per-VM control block asks for it.',
+    'virtualization extension exits with when the per-VM control block asks for it. *Window* instructions',
+    'are not guest instructions: the binary translator emits them into the code cache, where they reach',
+    'the VMM-private data area; a CPU runs them only in code fetched through the code-cache window, at',
+    'CPL 1, and raises #UD for them anywhere else, so no guest can execute one and the assembler refuses',
+    'them.',
     '',
     '| opcode | id | syntax | form | class | block end | exit | summary |',
     '|---:|---|---|---|---|---|---|---|',
   );
-  for (const e of BY_OPCODE) {
+  for (const e of INSNS) {
     out.push(
       `| 0x${e.opcode.toString(16).padStart(2, '0')} | \`${e.id}\` | \`${cell(insnSyntax(e))}\` | ${e.form} | ` +
         `${CLASS_LABEL[e.cls]} | ${e.blockEnd ? 'yes' : ''} | ${e.exit ?? ''} | ${cell(e.summary)} |`,
@@ -67,7 +76,7 @@ export function generateIsaDoc(): string {
   out.push(
     '',
     'Aliases accepted by the assembler: `mov ra, imm` = `li`, `je` = `jz`, `jne` = `jnz`. Other exit',
-    `reasons, raised by events rather than instructions: ${EXIT_REASONS.filter((r) => !BY_OPCODE.some((e) => e.exit === r))
+    `reasons, raised by events rather than instructions: ${EXIT_REASONS.filter((r) => !INSNS.some((e) => e.exit === r))
       .map((r) => `\`${r}\``)
       .join(', ')}.`,
   );
@@ -82,6 +91,7 @@ export function generateIsaDoc(): string {
     `- privileged: ${t.privileged.map((n) => `\`${n}\``).join(', ')}`,
     `- sensitive: ${t.sensitive.map((n) => `\`${n}\``).join(', ')}`,
     `- sensitive but unprivileged: ${t.sensitiveUnprivileged.map((n) => `\`${n}\``).join(', ') || 'none'}`,
+    `- not counted: ${t.notGuestVisible.map((n) => `\`${n}\``).join(', ')} (${t.notGuestVisibleReason})`,
     '',
     '| machine | virtualizable | why |',
     '|---|---|---|',

@@ -18,6 +18,14 @@ export const FORM_OPERANDS = {
   pr: 'port, ra',
   rc: 'ra, crN',
   cr: 'crN, ra',
+  rs: 'ra, [slot]',
+  sr: '[slot], ra',
+  rsx: 'ra, [slot + rb]',
+  s: '[slot]',
+  si: '[slot8], imm16',
+  sc: '[slot8], callout',
+  c: 'callout',
+  n: 'count',
 } as const satisfies Record<Form, string>;
 
 /** One-line description of a form's encoding, for the docs' encoding overview. */
@@ -37,6 +45,14 @@ export const FORM_ENCODING = {
   pr: 'one word; port (0..0xffff) in imm16, data register in a',
   rc: 'one word; control-register number in b',
   cr: 'one word; control-register number in b, source register in a',
+  rs: 'window only; one word; register in a, slot (0..0xffff) in imm16',
+  sr: 'window only; one word; slot (0..0xffff) in imm16, source register in a',
+  rsx: 'window only; one word; registers in a and b, slot (0..0xffff) in imm16',
+  s: 'window only; one word; slot (0..0xffff) in imm16',
+  si: 'window only; one word; slot (0..255) in bits 8-15, imm16 sign-extended',
+  sc: 'window only; one word; slot (0..255) in bits 8-15, callout id (0..0xffff) in imm16',
+  c: 'window only; one word; callout id (0..0xffff) in imm16',
+  n: 'window only; one word; count (0..0xffff) in imm16',
 } as const satisfies Record<Form, string>;
 
 /** `add ra, rb`, `ld ra, [rb + imm16]`, `ret`. */

@@ -4,12 +4,20 @@
 //   word 0: bits 0-7 opcode | bits 8-11 field a | bits 12-15 field b | bits 16-31 imm16
 //   form 'j' uses bits 8-31 as a signed 24-bit word offset from the next instruction instead.
 //   forms ending in a capital letter ('rI', 'rM', 'Mr') carry a second word, `ext`, with a 32-bit value.
-// The opcode of an entry is its index in ISA below. The table is append-only: reordering changes the encoding.
+// The opcode of a guest instruction is its index in ISA below; window instructions (class 'window', at
+// the end of the table) are numbered from WINDOW_OPCODE_BASE instead, so the guest opcode space can
+// keep growing below them. The table is append-only: reordering changes the encoding.
 
 import type { ExitReason } from './abi.js';
 
-/** Popek & Goldberg's classes. `sensitive` means sensitive but unprivileged: it does not trap outside ring 0. */
-export type InsnClass = 'innocuous' | 'privileged' | 'sensitive';
+/**
+ * Popek & Goldberg's classes. `sensitive` means sensitive but unprivileged: it does not trap outside ring 0.
+ * `window` is not theirs: translator-only instructions, valid only in code fetched through the code-cache
+ * window (vmm/machine/code-window.ts) and #UD anywhere else, so no guest can ever execute one.
+ */
+export type InsnClass = 'innocuous' | 'privileged' | 'sensitive' | 'window';
+/** The classes of instructions a guest can execute (everything but `window`). */
+export type GuestClass = Exclude<InsnClass, 'window'>;
 
 /**
  * Operand forms. Fields: a = first register operand (the data register of loads and stores),
@@ -30,10 +38,26 @@ export type Form =
   | 'rp' //    op ra, port                        (imm16 holds the port)
   | 'pr' //    op port, ra                        (imm16 holds the port)
   | 'rc' //    op ra, crN                         (b holds the control-register number)
-  | 'cr'; //   op crN, ra                         (b holds the control-register number)
+  | 'cr' //    op crN, ra                         (b holds the control-register number)
+  // window forms: `slot` indexes the VMM's window data area; imm16 is unsigned unless said otherwise
+  | 'rs' //    op ra, [slot]                      (slot in imm16)
+  | 'sr' //    op [slot], ra                      (slot in imm16)
+  | 'rsx' //   op ra, [slot + rb]                 (slot in imm16)
+  | 's' //     op [slot]                          (slot in imm16)
+  | 'si' //    op [slot8], imm16                  (slot8 in bits 8-15, imm16 sign-extended)
+  | 'sc' //    op [slot8], callout                (slot8 in bits 8-15, callout id in imm16)
+  | 'c' //     op callout                         (callout id in imm16)
+  | 'n'; //    op count                           (count in imm16)
+
+/** The forms only window instructions use. */
+export type WindowForm = 'rs' | 'sr' | 'rsx' | 's' | 'si' | 'sc' | 'c' | 'n';
+/** The forms of guest instructions: the assembler's. */
+export type GuestForm = Exclude<Form, WindowForm>;
 
 /** Forms that carry a 32-bit extension word. */
 export const LONG_FORMS: ReadonlySet<Form> = new Set<Form>(['rI', 'rM', 'Mr']);
+/** Opcode of the first window instruction; the rest follow in table order. */
+export const WINDOW_OPCODE_BASE = 0xf0;
 /** imm16 bit of 'rM'/'Mr' meaning "absolute address, no base register". */
 export const ABS_FLAG = 1;
 
@@ -78,6 +102,7 @@ function insn<const Id extends string, const C extends InsnClass>(
 const I = 'innocuous' as const;
 const P = 'privileged' as const;
 const S = 'sensitive' as const;
+const W = 'window' as const;
 const END = { blockEnd: true } as const;
 
 export const ISA = [
@@ -193,26 +218,65 @@ export const ISA = [
   insn('popf', 'none', S, 'FLAGS = pop(); outside ring 0 IF is silently left unchanged', { exit: 'INTR_FLAG' }),
   insn('rdcpl', 'r', S, 'ra = current privilege level', { exit: 'CPL_READ' }),
   insn('sidt', 'r', S, 'ra = vector-table base', { exit: 'DESC_TABLE' }),
+  // window instructions (opcodes from WINDOW_OPCODE_BASE): emitted only by the binary translator into the
+  // code cache, where they reach the VMM-private data area (virtual CPU state, scratch, branch table).
+  // Slots wrap inside the area. Guest instructions must stay above this line.
+  insn('wld', 'rs', W, 'ra = data[slot]'),
+  insn('wst', 'sr', W, 'data[slot] = ra'),
+  insn('wldx', 'rsx', W, 'ra = data[slot + (rb >>> 2)] (the index wraps inside the area)'),
+  insn('wset', 'si', W, 'data[slot8] = sign-extended imm16'),
+  insn('winc', 's', W, 'data[slot] += 1'),
+  insn('wjmp', 's', W, 'pc = data[slot]', END),
+  insn('wcall', 'c', W, 'stop and hand the VMM the callout; pc stays at the wcall, which counts as no instruction', END),
+  insn('wcallnz', 'sc', W, 'if data[slot8] != 0: the callout, as wcall; else go on', END),
+  insn(
+    'wskip',
+    'n',
+    W,
+    "the next `count` instructions are the translation's own: they count neither as guest instructions nor " +
+      "against run()'s budget (wskip counts as nothing), so the guest's timer stays exact",
+  ),
 ] as const;
 
 export type InsnId = (typeof ISA)[number]['id'];
+/** Ids of the translator-only instructions. */
+export type WindowInsnId = Extract<(typeof ISA)[number], { cls: 'window' }>['id'];
+/** Ids of the instructions a guest can execute (and the assembler accepts). */
+export type GuestInsnId = Exclude<InsnId, WindowInsnId>;
 
-/** Opcode number by id, e.g. OP['add.rr']. */
-export const OP = Object.fromEntries(ISA.map((e, i) => [e.id, i])) as { readonly [K in InsnId]: number };
-export const OPCODE_COUNT = ISA.length;
-
-/** Entries by opcode, with the opcode attached. */
+/** An entry with its opcode attached. */
 export interface OpcodeInfo extends InsnSpec {
   readonly opcode: number;
   readonly long: boolean;
 }
-export const BY_OPCODE: readonly OpcodeInfo[] = ISA.map((e, opcode) => ({
-  ...e,
-  opcode,
-  long: LONG_FORMS.has(e.form),
-}));
 
-/** All entries of a mnemonic, in table order. */
+/** Every entry, in table order, with its opcode: guest ones at their index, window ones from WINDOW_OPCODE_BASE. */
+export const INSNS: readonly OpcodeInfo[] = (() => {
+  const firstWindow = ISA.findIndex((e) => e.cls === 'window');
+  return ISA.map((e, i) => ({
+    ...e,
+    opcode: e.cls === 'window' ? WINDOW_OPCODE_BASE + i - firstWindow : i,
+    long: LONG_FORMS.has(e.form),
+  }));
+})();
+
+/** Opcode number by id, e.g. OP['add.rr'], OP.wld. */
+export const OP = Object.fromEntries(INSNS.map((e) => [e.id, e.opcode])) as { readonly [K in InsnId]: number };
+
+/** Guest instructions by opcode (0..OPCODE_COUNT-1): what a CPU decodes outside the code-cache window. */
+export const BY_OPCODE: readonly OpcodeInfo[] = INSNS.filter((e) => e.cls !== 'window');
+/** Guest opcodes are 0..OPCODE_COUNT-1; every other opcode is #UD for a guest. */
+export const OPCODE_COUNT = BY_OPCODE.length;
+/** The window instructions, in table order (opcodes WINDOW_OPCODE_BASE on). */
+export const WINDOW_INSNS: readonly OpcodeInfo[] = INSNS.filter((e) => e.cls === 'window');
+/** Every entry by opcode, window instructions included (undefined where none): for the encoder and window code. */
+export const ANY_BY_OPCODE: readonly (OpcodeInfo | undefined)[] = (() => {
+  const t = new Array<OpcodeInfo | undefined>(256).fill(undefined);
+  for (const e of INSNS) t[e.opcode] = e;
+  return t;
+})();
+
+/** Guest entries of a mnemonic, in table order (window mnemonics are not here: see WINDOW_BY_MNEMONIC). */
 export const BY_MNEMONIC: ReadonlyMap<string, readonly OpcodeInfo[]> = (() => {
   const m = new Map<string, OpcodeInfo[]>();
   for (const e of BY_OPCODE) {
@@ -222,6 +286,9 @@ export const BY_MNEMONIC: ReadonlyMap<string, readonly OpcodeInfo[]> = (() => {
   }
   return m;
 })();
+
+/** Window entries by mnemonic: the assembler refuses them by name. */
+export const WINDOW_BY_MNEMONIC: ReadonlyMap<string, OpcodeInfo> = new Map(WINDOW_INSNS.map((e) => [e.mnemonic, e]));
 
 /** Register names: r0..r15, with sp as an alias of r15. */
 export const REGISTER_COUNT = 16;

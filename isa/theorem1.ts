@@ -1,5 +1,5 @@
 // Popek & Goldberg's Theorem 1 applied to the ISA table: is VX32 classically virtualizable? Shared by `vmlab isa --classes` and docs/isa.md.
-import { BY_OPCODE, type OpcodeInfo } from './table.js';
+import { INSNS, type OpcodeInfo } from './table.js';
 
 export interface Verdict {
   readonly machine: string;
@@ -15,6 +15,9 @@ export interface Theorem1 {
   readonly sensitive: readonly string[];
   /** The set difference sensitive \ privileged; empty iff Theorem 1 applies. */
   readonly sensitiveUnprivileged: readonly string[];
+  /** Window instructions: left out of every set, since no guest can execute them. */
+  readonly notGuestVisible: readonly string[];
+  readonly notGuestVisibleReason: string;
   readonly verdicts: readonly Verdict[];
 }
 
@@ -30,16 +33,24 @@ function displayName(e: OpcodeInfo): string {
 }
 
 function names(pred: (e: OpcodeInfo) => boolean): string[] {
-  return [...new Set(BY_OPCODE.filter(pred).map(displayName))];
+  return [...new Set(INSNS.filter(pred).map(displayName))];
 }
+
+/**
+ * Why window instructions do not enter the theorem: it is about the instructions a guest can run, and a
+ * guest gets #UD for these in every ring; only the VMM's own translated code executes them.
+ */
+export const NOT_GUEST_VISIBLE_REASON =
+  'window instructions are not guest-visible: a guest gets #UD for them in any ring, only translated code ' +
+  'fetched through the code-cache window runs them, so they cannot be sensitive or privileged for a guest';
 
 /** Computes the verdicts from the table's classes and exit reasons, so editing the table updates them. */
 export function theorem1(): Theorem1 {
   const privileged = names((e) => e.cls === 'privileged');
   const holes = names((e) => e.cls === 'sensitive');
-  const sensitive = names((e) => e.cls !== 'innocuous');
+  const sensitive = names((e) => e.cls === 'privileged' || e.cls === 'sensitive');
   const classic = holes.length === 0;
-  const unexited = names((e) => e.cls !== 'innocuous' && e.exit === null);
+  const unexited = names((e) => (e.cls === 'privileged' || e.cls === 'sensitive') && e.exit === null);
   const verdicts: Verdict[] = [
     {
       machine: 'VX32',
@@ -68,5 +79,13 @@ export function theorem1(): Theorem1 {
           : `${unexited.join(', ')} have no exit reason, so the extension cannot intercept them`,
     },
   ];
-  return { statement: THEOREM1_STATEMENT, privileged, sensitive, sensitiveUnprivileged: holes, verdicts };
+  return {
+    statement: THEOREM1_STATEMENT,
+    privileged,
+    sensitive,
+    sensitiveUnprivileged: holes,
+    notGuestVisible: names((e) => e.cls === 'window'),
+    notGuestVisibleReason: NOT_GUEST_VISIBLE_REASON,
+    verdicts,
+  };
 }

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { insnSyntax } from '../../isa/syntax.js';
-import { BY_OPCODE, type InsnClass, type OpcodeInfo } from '../../isa/table.js';
+import { INSNS, type InsnClass, type OpcodeInfo } from '../../isa/table.js';
 import { theorem1, type Theorem1 } from '../../isa/theorem1.js';
 
 export interface InsnJson {
@@ -36,6 +36,7 @@ const CLASS_TITLE: Record<InsnClass, string> = {
   innocuous: 'innocuous (behave the same in any ring)',
   privileged: 'privileged (raise #GP outside ring 0)',
   sensitive: 'sensitive but unprivileged (never trap: the holes in VX32)',
+  window: 'window (translator only: valid only in code fetched through the code-cache window, #UD elsewhere)',
 };
 
 function table(rows: readonly OpcodeInfo[], color: boolean): string {
@@ -66,6 +67,8 @@ export function formatTheorem1(t: Theorem1, color: boolean): string {
   lines.push(`  privileged:                  ${t.privileged.join(', ')}`);
   lines.push(`  sensitive:                   ${t.sensitive.join(', ')}`);
   lines.push(`  sensitive but unprivileged:  ${t.sensitiveUnprivileged.join(', ') || 'none'}`);
+  lines.push(`  not counted:                 ${t.notGuestVisible.join(', ')}`);
+  lines.push(`    (${t.notGuestVisibleReason})`);
   lines.push('');
   for (const v of t.verdicts) {
     const verdict = v.virtualizable ? c.green('virtualizable') : c.red('NOT classically virtualizable');
@@ -87,7 +90,8 @@ export function register(program: Command): void {
 JSON shape:
   --json              an array of {id, mnemonic, syntax, form, opcode, class, blockEnd, exit, summary}
   --json --classes    {instructions: [...as above], theorem1: {statement, privileged, sensitive,
-                       sensitiveUnprivileged, verdicts: [{machine, virtualizable, reason}]}}
+                       sensitiveUnprivileged, notGuestVisible, notGuestVisibleReason,
+                       verdicts: [{machine, virtualizable, reason}]}}
 
 Examples:
   vmlab isa                      the whole table
@@ -96,19 +100,19 @@ Examples:
     )
     .action((opts: { classes?: boolean; json?: boolean }) => {
       if (opts.json) {
-        const instructions = BY_OPCODE.map(insnJson);
+        const instructions = INSNS.map(insnJson);
         const value = opts.classes ? { instructions, theorem1: theorem1() } : instructions;
         process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
         return;
       }
       const color = Boolean(process.stdout.isTTY) && pc.isColorSupported;
       if (!opts.classes) {
-        process.stdout.write(`${table(BY_OPCODE, color)}\n`);
+        process.stdout.write(`${table(INSNS, color)}\n`);
         return;
       }
       const parts: string[] = [];
-      for (const cls of ['innocuous', 'privileged', 'sensitive'] as const) {
-        const rows = BY_OPCODE.filter((e) => e.cls === cls);
+      for (const cls of ['innocuous', 'privileged', 'sensitive', 'window'] as const) {
+        const rows = INSNS.filter((e) => e.cls === cls);
         parts.push(`${color ? pc.bold(CLASS_TITLE[cls]) : CLASS_TITLE[cls]}: ${rows.length}\n${table(rows, color)}`);
       }
       parts.push(formatTheorem1(theorem1(), color));

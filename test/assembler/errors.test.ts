@@ -6,6 +6,8 @@ import { asm, errs } from './helpers.js';
 /** [source, expected `line:col: message` of the one diagnostic]. */
 const CASES: readonly (readonly [string, string])[] = [
   ['foo r1', '1:1: unknown instruction `foo`'],
+  ['nop\n  wld r1, 3', '2:3: window instruction `wld` is only emitted by the binary translator'],
+  ['WCALL 1', '1:1: window instruction `WCALL` is only emitted by the binary translator'],
   ['  .foo 1', '1:3: unknown directive `.foo`'],
   ['add r1', '1:1: `add` expects `add rA, rB` or `add rA, imm`'],
   ['ld r1, r2', '1:1: `ld` expects `ld rA, [mem]`'],

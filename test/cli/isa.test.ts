@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { insnJson } from '../../cli/commands/isa.js';
 import { generateIsaDoc } from '../../isa/docs.js';
-import { BY_OPCODE } from '../../isa/table.js';
+import { INSNS } from '../../isa/table.js';
 import { theorem1 } from '../../isa/theorem1.js';
 
 describe('Theorem 1 for VX32', () => {
@@ -23,23 +23,34 @@ describe('Theorem 1 for VX32', () => {
     expect([...t.sensitive].sort()).toEqual([...t.privileged, ...t.sensitiveUnprivileged].sort());
   });
 
+  it('leaves the window class out of every set, as not guest-visible', () => {
+    const windowIds = INSNS.filter((e) => e.cls === 'window').map((e) => e.mnemonic);
+    expect(t.notGuestVisible).toEqual(windowIds);
+    for (const n of windowIds) {
+      expect(t.sensitive).not.toContain(n);
+      expect(t.privileged).not.toContain(n);
+    }
+    expect(t.notGuestVisibleReason).toMatch(/#UD/);
+    expect(t.verdicts.map((v) => v.virtualizable)).toEqual([false, true, true]);
+  });
+
   it('docs/isa.md states the same verdict and lists every opcode', () => {
     const doc = generateIsaDoc();
     expect(doc).toMatch(/\| VX32 \| \*\*no\*\* \|/);
     expect(doc).toMatch(/\| strict VX32 \| yes \|/);
-    for (const e of BY_OPCODE) expect(doc).toContain(`| \`${e.id}\` |`);
+    for (const e of INSNS) expect(doc).toContain(`| \`${e.id}\` |`);
   });
 });
 
 describe('vmlab isa --json rows', () => {
   it('carry every documented field for every opcode', () => {
-    for (const e of BY_OPCODE) {
+    for (const e of INSNS) {
       const j = insnJson(e);
       expect(Object.keys(j).sort()).toEqual(
         ['blockEnd', 'class', 'exit', 'form', 'id', 'mnemonic', 'opcode', 'summary', 'syntax'].sort(),
       );
       expect(j.syntax.startsWith(e.mnemonic)).toBe(true);
     }
-    expect(insnJson(BY_OPCODE.find((e) => e.id === 'ld.rm')!).syntax).toBe('ld ra, [rb + imm16]');
+    expect(insnJson(INSNS.find((e) => e.id === 'ld.rm')!).syntax).toBe('ld ra, [rb + imm16]');
   });
 });

@@ -1,10 +1,10 @@
-// disassembleInsn: every opcode renders in the pinned syntax; invalid and non-canonical words come back as `.word`.
+// disassembleInsn: every opcode renders in the pinned syntax; invalid and non-canonical words come back as `.word`; window instructions only in translated code.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { disassemble, disassembleInsn, labelLookup } from '../../assembler/disasm.js';
+import { disassemble, disassembleInsn, disassembleTranslated, labelLookup } from '../../assembler/disasm.js';
 import { SEG, type Image } from '../../assembler/types.js';
-import { encode } from '../../isa/encoding.js';
-import { BY_OPCODE, OP, OPCODE_COUNT } from '../../isa/table.js';
+import { encode, type EncodeFields } from '../../isa/encoding.js';
+import { BY_OPCODE, OP, OPCODE_COUNT, WINDOW_INSNS } from '../../isa/table.js';
 
 const enc = (id: keyof typeof OP, f: { a?: number; b?: number; imm?: number; imm16?: number } = {}) =>
   encode({ opcode: OP[id], ...f });
@@ -78,6 +78,25 @@ describe('disassembleInsn', () => {
       const text = disassembleInsn(e.opcode, 0, 0x1000);
       expect(text.startsWith(e.mnemonic), e.id).toBe(true);
     }
+    for (const e of WINDOW_INSNS) expect(disassembleTranslated(e.opcode, 0, 0xf000_0000).startsWith(e.mnemonic), e.id).toBe(true);
+  });
+
+  it('shows a window instruction as invalid guest code, and by name in translated code', () => {
+    const wld = encode({ opcode: OP.wld, a: 2, slot: 7 });
+    expect(dis(wld)).toBe('.word 0x000702f0 ; invalid opcode 0xf0 (window instruction `wld`: only valid in translated code)');
+    expect(disassembleTranslated(wld[0]!, 0, 0xf000_0000)).toBe('wld r2, [slot7]');
+    const names = { slot: (n: number) => (n === 3 ? 'vif' : `s${n}`), callout: (n: number) => (n === 1 ? 'emulate' : String(n)) };
+    const t = (id: keyof typeof OP, f: Omit<EncodeFields, 'opcode'>) => disassembleTranslated(encode({ opcode: OP[id], ...f })[0]!, 0, 0xf000_0000, names);
+    expect(t('wst', { a: 15, slot: 3 })).toBe('wst [vif], sp');
+    expect(t('wldx', { a: 1, b: 2, slot: 9 })).toBe('wldx r1, [s9 + r2]');
+    expect(t('wset', { slot: 3, imm: -2 })).toBe('wset [vif], -2');
+    expect(t('winc', { slot: 4 })).toBe('winc [s4]');
+    expect(t('wjmp', { slot: 4 })).toBe('wjmp [s4]');
+    expect(t('wcall', { imm: 1 })).toBe('wcall emulate');
+    expect(t('wcallnz', { slot: 3, imm: 7 })).toBe('wcallnz [vif], 7');
+    expect(t('wskip', { imm: 2 })).toBe('wskip 2');
+    // Guest instructions in translated code print as the disassembler always prints them.
+    expect(disassembleTranslated(enc('add.rr', { a: 1, b: 2 })[0]!, 0, 0xf000_0000)).toBe('add r1, r2');
   });
 });
 

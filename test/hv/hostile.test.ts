@@ -49,6 +49,8 @@ const HOSTILES: readonly Hostile[] = [
   { name: 'DMA outside its RAM', image: hostile('dma.s'), max: 100_000, defined: true },
   { name: 'exit flood', image: hostile('flood.s'), max: 60_000, defined: true },
   { name: 'trap frames on its own page table', image: hostile('ptstack.s'), max: 100_000, defined: true },
+  // Translator-only instructions as guest code: #UD each, never run (bt runs this kernel from the code cache).
+  { name: 'window instructions as guest code', image: hostile('winops.s'), max: 100_000, defined: true },
   ...[0, 1, 2, 3].map((m) => ({
     name: `undeliverable trap (mode ${m})`,
     image: hostile('badstack.s', { MODE: m }),
@@ -76,6 +78,10 @@ function baseline(cfg: VmmConfig, at: 0 | 1, max: number) {
 }
 
 const innocentAlone = native(INNOCENT);
+
+it('window instructions are #UD for a guest on bare metal (the oracle for winops.s)', () => {
+  expect(native(hostile('winops.s'), { max: 100_000 }).console).toBe('winops: traps 9, check 4660\n');
+});
 
 describe.each(ALL.map((c) => [c.label, c] as const))('under %s', (_label, cfg) => {
   it('the innocent kernel beside an idle VM runs as it does natively (the baseline is sound)', () => {

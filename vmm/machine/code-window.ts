@@ -4,7 +4,7 @@
 // pages (host-physical pages the VMM owns, reached at "translated addresses" from WINDOW_BASE on),
 // never through the page tables. So the guest kernel, which runs at ring 1, executes only what the
 // translator put there, and no guest mapping can ever reach the code cache. Translated code, and only
-// it, may also use the window instructions (opcodes 0xf0..0xf7, #UD anywhere else) on a small
+// it, may also use the window instructions (class 'window' in isa/table.ts, #UD anywhere else) on a small
 // VMM-private data area: the virtual CPU state, scratch slots and the indirect-branch table. A guest
 // cannot emit them: its own instructions are copied by the translator, which never copies an invalid
 // opcode. Nothing here runs for a CPU with no window (native, trap, hw): the hot loop only asks for
@@ -13,36 +13,6 @@
 /** Translated address of the first word of the window. */
 export const WINDOW_BASE = 0xf000_0000;
 export const WINDOW_PAGE = 4096;
-
-/** Window instructions. Fields as the ISA's: a = bits 8-11, b = bits 12-15, imm16 = bits 16-31. */
-export const WOP = {
-  /** wld ra, slot: ra = data[slot] */
-  WLD: 0xf0,
-  /** wst ra, slot: data[slot] = ra */
-  WST: 0xf1,
-  /** wldx ra, rb, slot: ra = data[slot + (rb >>> 2)] (index wraps inside the area) */
-  WLDX: 0xf2,
-  /** wset slot8, imm16: data[slot8] = sign-extended imm16 (slot8 in bits 8-15) */
-  WSET: 0xf3,
-  /** winc slot: data[slot] += 1 */
-  WINC: 0xf4,
-  /** wjmp slot: pc = data[slot] */
-  WJMP: 0xf5,
-  /** wcall id: stop and hand the VMM callout `id` (pc stays at the wcall) */
-  WCALL: 0xf6,
-  /** wcallnz slot8, id: callout `id` if data[slot8] != 0, else go on */
-  WCALLNZ: 0xf7,
-  /**
-   * wskip n: the next n instructions are the translation's own, not the guest's: they neither count as
-   * guest instructions nor use up run()'s budget (wskip itself counts as nothing). This keeps the guest's
-   * clock exact: its timer interrupts land at the same guest instruction as on bare metal.
-   */
-  WSKIP: 0xf8,
-} as const;
-
-export const WOP_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
-  Object.entries(WOP).map(([k, v]) => [v, k.toLowerCase()]),
-);
 
 export class CodeWindow {
   /** Host-physical byte address of each window page, -1 where none is allocated. */

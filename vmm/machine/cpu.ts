@@ -16,7 +16,7 @@
 //   EXT_INTERRUPT exits leave the interrupt pending at the controller; setting A/D bits in a guest
 //   table needs second-stage write permission; `interceptTraps` applies in root mode only.
 
-import { BY_OPCODE, OPCODE_COUNT, SP } from '../../isa/table.js';
+import { BY_OPCODE, INSNS, OP, SP, type InsnClass } from '../../isa/table.js';
 import { CR0_PG, EXIT_REASONS, FLAGS, VEC, type ExitReason } from '../../isa/abi.js';
 import { lengthOf } from '../../isa/encoding.js';
 import { createStats, type CpuState, type CpuStats, type TripleInfo } from './cpu-state.js';
@@ -24,7 +24,7 @@ import type { InterruptSource, IoBus } from './io.js';
 import { ACC_READ, ACC_WRITE, MS_EPT, MS_OK, MS_PF, Mmu } from './mmu.js';
 import { WARMUP_BUS, WARMUP_PIC, WARMUP_RAM, warmUp } from './cpu-warmup.js';
 import { clearExitInfo, createExitInfo, EXIT_BIT, type ExitInfo, type VmControl } from './vmx.js';
-import { WOP, type CodeWindow } from './code-window.js';
+import type { CodeWindow } from './code-window.js';
 
 export type StopReason = 'budget' | 'io' | 'halt' | 'triple' | 'exit' | 'trap';
 
@@ -57,14 +57,25 @@ const IF = FLAGS.IF;
 const ARITH = FLAGS.ARITH;
 const KEEP = ARITH | IF;
 
-// Per-opcode tables for the system path: class (0 innocuous, 1 privileged, 2 sensitive, 3 invalid)
-// and the exit bit of instruction exits (EXCEPTION is decided at delivery, HCALL always exits).
+// Per-opcode tables for the system path: class (0 innocuous, 1 privileged, 2 sensitive, 3 invalid,
+// 4 window: invalid too unless fetched through the code-cache window) and the exit bit of instruction
+// exits (EXCEPTION is decided at delivery, HCALL always exits).
 const CLS = new Uint8Array(256).fill(3);
+const CLS_OF = { innocuous: 0, privileged: 1, sensitive: 2, window: 4 } as const satisfies Record<InsnClass, number>;
 const XBIT = new Int32Array(256);
-for (const e of BY_OPCODE) {
-  CLS[e.opcode] = e.cls === 'innocuous' ? 0 : e.cls === 'privileged' ? 1 : 2;
+for (const e of INSNS) {
+  CLS[e.opcode] = CLS_OF[e.cls];
   XBIT[e.opcode] = e.exit !== null && e.exit !== 'EXCEPTION' ? EXIT_BIT[e.exit] : 0;
 }
+// Window opcodes as plain constants for windowOp's switch (OP is a large keyed object).
+const WLD = OP.wld;
+const WST = OP.wst;
+const WLDX = OP.wldx;
+const WSET = OP.wset;
+const WINC = OP.winc;
+const WJMP = OP.wjmp;
+const WCALL = OP.wcall;
+const WSKIP = OP.wskip;
 const LONG = new Uint8Array(256);
 for (const e of BY_OPCODE) LONG[e.opcode] = e.long ? 1 : 0;
 const VALID_CR = new Set<number>([0, 2, 3, 4, 8]);
@@ -1326,9 +1337,9 @@ export class Cpu {
     const cpl = this._cpl;
     const st = this.stats;
     const vm = this.vmx;
-    const cls = op < OPCODE_COUNT ? CLS[op]! : 3;
-    if (op >= WOP.WLD && op <= WOP.WSKIP && this.window !== null && cpl === 1) return this.windowOp(w);
-    if (cls === 3 || op < 74) {
+    const cls = CLS[op]!;
+    if (cls === 4 && this.window !== null && cpl === 1) return this.windowOp(w);
+    if (cls >= 3 || op < 74) {
       this.fv = VEC.UD;
       this.fe = 0;
       return C_FAULT;
@@ -1488,7 +1499,7 @@ export class Cpu {
     }
   }
 
-  /** A window instruction (only fetched from the code cache, at CPL 1): see code-window.ts. */
+  /** A window instruction (only fetched from the code cache, at CPL 1): see code-window.ts and isa/table.ts. */
   private windowOp(w: number): number {
     const win = this.window!;
     const d = win.data;
@@ -1498,28 +1509,28 @@ export class Cpu {
     const slot8 = ((w >>> 8) & 255) & dm;
     const next = (this.pc + 4) >>> 0;
     switch (w & 255) {
-      case WOP.WLD:
+      case WLD:
         this.r[a] = d[slot]!;
         break;
-      case WOP.WST:
+      case WST:
         d[slot] = this.r[a]!;
         break;
-      case WOP.WLDX:
+      case WLDX:
         this.r[a] = d[(slot + (this.r[(w >>> 12) & 15]! >>> 2)) & dm]!;
         break;
-      case WOP.WSET:
+      case WSET:
         d[slot8] = w >> 16;
         break;
-      case WOP.WINC:
+      case WINC:
         d[slot] = (d[slot]! + 1) | 0;
         break;
-      case WOP.WJMP:
+      case WJMP:
         this.pc = d[slot]! >>> 0;
         return C_WIN;
-      case WOP.WCALL:
+      case WCALL:
         win.callout = w >>> 16;
         return C_EXIT;
-      case WOP.WSKIP:
+      case WSKIP:
         this.skipped = w >>> 16;
         win.overhead += this.skipped;
         this.pc = next;

@@ -5,7 +5,8 @@
 // far (so a fault or a stop inside a sequence can give the guest back its own registers and pc).
 
 import { PAGE_SIZE } from '../../../../isa/abi.js';
-import { CodeWindow, WINDOW_BASE, WINDOW_PAGE, WOP } from '../../../machine/code-window.js';
+import { OP } from '../../../../isa/table.js';
+import { CodeWindow, WINDOW_BASE, WINDOW_PAGE } from '../../../machine/code-window.js';
 import { PoolExhausted, type PagePool } from '../../memory/page-pool.js';
 import { DATA_WORDS } from './layout.js';
 
@@ -84,7 +85,7 @@ export class CodeCache {
     const s = this.seq[index]!;
     if (s < 0 || s === index) return 0;
     const w = this.read(s);
-    return (w & 255) === WOP.WSKIP ? (w >>> 16) - this.before[index]! : 0;
+    return (w & 255) === OP.wskip ? (w >>> 16) - this.before[index]! : 0;
   }
 
   get usedWords(): number {

@@ -1,9 +1,8 @@
 // `--dump-cache`: each translated guest block beside its translation, with the guest's source lines.
 
 import type { Image } from '../../../../assembler/types.js';
-import { disassembleInsn, labelLookup } from '../../../../assembler/disasm.js';
+import { disassembleInsn, disassembleTranslated, labelLookup, type WindowNames } from '../../../../assembler/disasm.js';
 import { lengthOf } from '../../../../isa/encoding.js';
-import { WOP, WOP_NAMES } from '../../../machine/code-window.js';
 import { lineFor } from '../../../report/crash.js';
 import type { Block, CodeCache } from './code-cache.js';
 import { CALLOUT_NAMES, SLOT } from './layout.js';
@@ -12,33 +11,12 @@ const SLOT_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.e
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const slotName = (s: number) => SLOT_NAMES[s] ?? (s >= SLOT.TABLE ? `table+${s - SLOT.TABLE}` : `slot${s}`);
 
-/** One translated word as text: a window instruction by name, else the ISA's disassembly. */
+/** Slots and callouts by their layout.ts names. */
+const NAMES: WindowNames = { slot: slotName, callout: (n) => CALLOUT_NAMES[n] ?? String(n) };
+
+/** One translated word as text: window instructions with the layout's names, guest ones as the disassembler prints them. */
 export function formatTranslated(w: number, ext: number, tpc: number): string {
-  const op = w & 255;
-  const name = WOP_NAMES[op];
-  if (name === undefined) return disassembleInsn(w, ext, tpc);
-  const a = (w >>> 8) & 15;
-  const b = (w >>> 12) & 15;
-  const imm = w >>> 16;
-  switch (op) {
-    case WOP.WLD:
-      return `${name} r${a}, [${slotName(imm)}]`;
-    case WOP.WST:
-      return `${name} [${slotName(imm)}], r${a}`;
-    case WOP.WLDX:
-      return `${name} r${a}, [${slotName(imm)} + r${b}]`;
-    case WOP.WSET:
-      return `${name} [${slotName((w >>> 8) & 255)}], ${(w >> 16).toString()}`;
-    case WOP.WINC:
-    case WOP.WJMP:
-      return `${name} [${slotName(imm)}]`;
-    case WOP.WCALL:
-      return `${name} ${CALLOUT_NAMES[imm] ?? imm}`;
-    case WOP.WCALLNZ:
-      return `${name} [${slotName((w >>> 8) & 255)}], ${CALLOUT_NAMES[imm] ?? imm}`;
-    default:
-      return `${name} ${imm}`;
-  }
+  return disassembleTranslated(w, ext, tpc, NAMES);
 }
 
 /** Read the guest's instruction words for the dump (through the VMM's view of guest memory). */
@@ -49,7 +27,7 @@ function translatedLines(cache: CodeCache, from: number, to: number): string[] {
   for (let tpc = from; tpc < to; ) {
     const i = cache.indexOf(tpc);
     const w = cache.read(i);
-    const long = lengthOf(w) === 8;
+    const long = lengthOf(w, true) === 8;
     const ext = long ? cache.read(i + 1) : 0;
     out.push(`${hex(tpc)}  ${formatTranslated(w, ext, tpc)}`);
     tpc += long ? 8 : 4;

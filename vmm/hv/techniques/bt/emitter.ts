@@ -5,8 +5,15 @@
 // `wskip k` so the CPU's count of guest instructions, and so the guest's timer, stays exact.
 
 import { encode } from '../../../../isa/encoding.js';
-import { OP } from '../../../../isa/table.js';
-import { WOP } from '../../../machine/code-window.js';
+import { OP, type GuestInsnId, type WindowInsnId } from '../../../../isa/table.js';
+
+/** Operands of a window instruction, as isa/encoding.ts takes them for its form. */
+export interface WindowFields {
+  readonly a?: number;
+  readonly b?: number;
+  readonly slot?: number;
+  readonly imm?: number;
+}
 
 export class Emitter {
   readonly words: number[] = [];
@@ -38,7 +45,7 @@ export class Emitter {
     this.counted = 0;
     this.dirty = 0;
     this.open = true;
-    this.push(WOP.WSKIP, false); // filled in by close(), or removed
+    this.push(encode({ opcode: OP.wskip })[0]!, false); // filled in by close(), or removed
   }
 
   /** End the open sequence: declare its overhead, or drop the wskip if it has none. */
@@ -47,7 +54,7 @@ export class Emitter {
     this.open = false;
     const k = this.counted - this.guest;
     if (k > 0) {
-      this.words[this.start] = (WOP.WSKIP | (k << 16)) >>> 0;
+      this.words[this.start] = encode({ opcode: OP.wskip, imm: k })[0]!;
       return;
     }
     const s = this.start;
@@ -69,7 +76,7 @@ export class Emitter {
   }
 
   /** Emit an instruction of the ISA (1 or 2 words). `clobbers`: scratch registers it overwrites. */
-  insn(id: keyof typeof OP, f: { a?: number; b?: number; imm?: number; imm16?: number } = {}, clobbers = 0): void {
+  insn(id: GuestInsnId, f: { a?: number; b?: number; imm?: number; imm16?: number } = {}, clobbers = 0): void {
     encode({ opcode: OP[id], ...f }).forEach((w, i) => this.push(w, i === 0));
     this.dirty |= clobbers;
   }
@@ -79,28 +86,23 @@ export class Emitter {
     words.forEach((w, i) => this.push(w, i === 0));
   }
 
-  /** A window instruction: op | a << 8 | b << 12 | imm16 << 16. wcall counts as no instruction. */
-  win(op: number, a: number, b: number, imm: number, clobbers = 0): void {
-    this.push((op | ((a & 15) << 8) | ((b & 15) << 12) | ((imm & 0xffff) << 16)) >>> 0, op !== WOP.WCALL);
+  /** A window instruction, encoded by the ISA table. wcall counts as no instruction (the VMM's callout runs it). */
+  win(id: WindowInsnId, f: WindowFields, clobbers = 0): void {
+    this.push(encode({ opcode: OP[id], ...f })[0]!, id !== 'wcall');
     this.dirty |= clobbers;
   }
 
-  /** wset / wcallnz: the slot in bits 8-15. */
-  winSlot8(op: number, slot: number, imm: number): void {
-    this.push((op | ((slot & 255) << 8) | ((imm & 0xffff) << 16)) >>> 0);
-  }
-
   save(reg: number, slot: number): void {
-    this.win(WOP.WST, reg, 0, slot);
+    this.win('wst', { a: reg, slot });
   }
 
   restore(reg: number, slot: number): void {
-    this.win(WOP.WLD, reg, 0, slot);
+    this.win('wld', { a: reg, slot });
     this.dirty &= ~(1 << reg);
   }
 
   /** A direct branch (jmp / jcc) to guest address `target`, chained when the block is placed. */
-  branch(id: keyof typeof OP, target: number): void {
+  branch(id: GuestInsnId, target: number): void {
     this.branches.push({ at: this.words.length, target: target >>> 0 });
     this.push(encode({ opcode: OP[id], imm: 0 })[0]!);
   }

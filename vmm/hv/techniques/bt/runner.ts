@@ -7,6 +7,8 @@
 // guest its scratch registers back when the CPU stopped inside a sequence.
 
 import { CR, CR0_PG, FLAGS, PF_ERR, VEC } from '../../../../isa/abi.js';
+import { encode } from '../../../../isa/encoding.js';
+import { OP } from '../../../../isa/table.js';
 import { GuestFault } from '../../privileged.js';
 import { emulateInstruction, handleExit } from '../../exits.js';
 import type { Host, VmRegion } from '../../host.js';
@@ -20,7 +22,6 @@ import { translateBlock, type TranslateEnv } from './translator.js';
 import { formatCache } from './dump.js';
 import { SingleStepper } from './single-step.js';
 import { emulateMemory } from './memory-op.js';
-import { WOP } from '../../../machine/code-window.js';
 
 /** Faults an instruction may take (emulated page-table, code or device accesses) before it is retranslated. */
 export const ADAPT_AFTER = 2;
@@ -186,7 +187,7 @@ export class BtRunner extends TrapRunner {
 
   private installMissStub(): void {
     const i = this.cache.alloc(1)!;
-    this.cache.write(i, (WOP.WCALL | (CALLOUT.MISS << 16)) >>> 0);
+    this.cache.write(i, encode({ opcode: OP.wcall, imm: CALLOUT.MISS })[0]!);
     this.cache.guestPc[i] = -1;
     this.cache.seq[i] = i;
     this.cache.mask[i] = 0;

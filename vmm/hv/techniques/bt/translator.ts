@@ -9,7 +9,6 @@
 
 import { FLAGS } from '../../../../isa/abi.js';
 import type { Decoded } from '../../../../isa/encoding.js';
-import { WOP } from '../../../machine/code-window.js';
 import type { GuestAccess } from '../../guest-access.js';
 import { GuestFault } from '../../privileged.js';
 import type { Block, BlockInsn, CodeCache } from './code-cache.js';
@@ -54,23 +53,23 @@ function lookupTail(e: Emitter): void {
   e.insn('shr.ri', { a: 2, imm: 2 });
   e.insn('and.ri', { a: 2, imm: TABLE_ENTRIES - 1 });
   e.insn('shl.ri', { a: 2, imm: 3 }); // byte offset of the entry: 2 words each
-  e.win(WOP.WLDX, 3, 2, SLOT.TABLE, 1 << 3); // key
+  e.win('wldx', { a: 3, b: 2, slot: SLOT.TABLE }, 1 << 3); // key
   e.insn('xor.rr', { a: 3, b: 1 }); // 0 exactly on a hit
   e.insn('mov', { a: 1, b: 3 });
   e.insn('neg', { a: 1 });
   e.insn('or.rr', { a: 3, b: 1 });
   e.insn('sar.ri', { a: 3, imm: 31 }); // -1 on a miss, 0 on a hit: no flag is touched
-  e.win(WOP.WLDX, 2, 2, SLOT.TABLE + 1); // the translation
-  e.win(WOP.WLD, 1, 0, SLOT.MISS);
+  e.win('wldx', { a: 2, b: 2, slot: SLOT.TABLE + 1 }); // the translation
+  e.win('wld', { a: 1, slot: SLOT.MISS });
   e.insn('xor.rr', { a: 1, b: 2 });
   e.insn('and.rr', { a: 1, b: 3 });
   e.insn('xor.rr', { a: 2, b: 1 }); // hit ? translation : miss stub
   e.save(2, SLOT.JT);
-  e.win(WOP.WINC, 0, 0, SLOT.LOOKUPS);
+  e.win('winc', { slot: SLOT.LOOKUPS });
   e.restore(1, SLOT.S1);
   e.restore(2, SLOT.S2);
   e.restore(3, SLOT.S3);
-  e.win(WOP.WJMP, 0, 0, SLOT.JT);
+  e.win('wjmp', { slot: SLOT.JT });
 }
 
 function saveScratch(e: Emitter): void {
@@ -87,7 +86,7 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
   const next = (pc + d.size) >>> 0;
   if (adaptive) {
     e.begin(pc, 0);
-    e.win(WOP.WCALL, 0, 0, CALLOUT.MEMORY);
+    e.win('wcall', { imm: CALLOUT.MEMORY });
     return false;
   }
   e.begin(pc);
@@ -133,12 +132,12 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       lookupTail(e);
       return true;
     case 'cli':
-      e.winSlot8(WOP.WSET, SLOT.VIF, 0);
+      e.win('wset', { slot: SLOT.VIF, imm: 0 });
       return false;
     case 'sti':
-      e.winSlot8(WOP.WSET, SLOT.VIF, VIF_ON);
+      e.win('wset', { slot: SLOT.VIF, imm: VIF_ON });
       e.begin(next, 0);
-      e.winSlot8(WOP.WCALLNZ, SLOT.PEND, CALLOUT.PENDING);
+      e.win('wcallnz', { slot: SLOT.PEND, imm: CALLOUT.PENDING });
       return false;
     case 'pushf':
       // The real pushf gives the condition bits; the virtual IF and the virtual CPL 0 replace the rest.
@@ -147,7 +146,7 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       e.insn('pushf');
       e.insn('ld.rm', { a: 1, b: SP, imm: 0 }, R1);
       e.insn('and.ri', { a: 1, imm: FLAGS.ARITH });
-      e.win(WOP.WLD, 2, 0, SLOT.VIF, R2);
+      e.win('wld', { a: 2, slot: SLOT.VIF }, R2);
       e.insn('or.rr', { a: 1, b: 2 });
       e.insn('st.mr', { a: 1, b: SP, imm: 0 });
       e.restore(1, SLOT.S1);
@@ -162,37 +161,37 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       e.restore(1, SLOT.S1);
       e.insn('popf');
       e.begin(next, 0);
-      e.winSlot8(WOP.WCALLNZ, SLOT.PEND, CALLOUT.PENDING);
+      e.win('wcallnz', { slot: SLOT.PEND, imm: CALLOUT.PENDING });
       return false;
     case 'rdcpl':
       e.insn('li.ri', { a: d.a, imm: 0 }); // the virtual ring: the guest kernel believes it is in ring 0
       return false;
     case 'sidt':
-      e.win(WOP.WLD, d.a, 0, SLOT.IVTB);
+      e.win('wld', { a: d.a, slot: SLOT.IVTB });
       return false;
     case 'mov.rc': {
       const slot = CR_SLOT[d.b];
       if (slot === undefined) break; // #UD, raised by the VMM
-      e.win(WOP.WLD, d.a, 0, slot);
+      e.win('wld', { a: d.a, slot });
       if (d.b === 8) e.insn('and.ri', { a: d.a, imm: 15 });
       return false;
     }
     case 'mov.cr':
       if (d.b === 2 || d.b === 4) {
-        e.win(WOP.WST, d.a, 0, CR_SLOT[d.b]!);
+        e.win('wst', { a: d.a, slot: CR_SLOT[d.b]! });
         return false;
       }
       if (d.b === 8) {
-        e.win(WOP.WST, d.a, 0, SLOT.CR8);
+        e.win('wst', { a: d.a, slot: SLOT.CR8 });
         e.begin(next, 0);
-        e.winSlot8(WOP.WCALLNZ, SLOT.PEND, CALLOUT.PENDING);
+        e.win('wcallnz', { slot: SLOT.PEND, imm: CALLOUT.PENDING });
         return false;
       }
       break;
   }
   // Everything else the VMM emulates: port I/O, cr0/cr3 writes, lidt, invlpg, hlt, iret, int, brk, hcall.
   e.begin(pc, 0);
-  e.win(WOP.WCALL, 0, 0, CALLOUT.EMULATE);
+  e.win('wcall', { imm: CALLOUT.EMULATE });
   return d.info.blockEnd && !(id === 'mov.cr');
 }
 
@@ -247,7 +246,7 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
     if (d === null) {
       // Not an instruction: the VMM raises #UD when the guest gets here (never copy it: it could be a window op).
       e.begin(pc, 0);
-      e.win(WOP.WCALL, 0, 0, CALLOUT.EMULATE);
+      e.win('wcall', { imm: CALLOUT.EMULATE });
       end = true;
     } else end = translateInsn(e, d, pc, words, env.adaptive.has(pc) && ADAPTABLE.has(d.info.id));
     e.close();
@@ -263,7 +262,7 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
   const exits = e.branches.slice();
   for (const br of exits) {
     e.begin(br.target, 0);
-    e.win(WOP.WCALL, 0, 0, CALLOUT.CHAIN);
+    e.win('wcall', { imm: CALLOUT.CHAIN });
   }
   e.close();
   const first = cache.alloc(e.length);
