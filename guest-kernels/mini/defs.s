@@ -70,7 +70,7 @@
 .equ SWTCH_REGS, 9
 .equ SWTCH_FRAME, SWTCH_REGS * 4 + 4
 
-; FLAGS of a task's first iret: CPL 3, interrupts on
+; FLAGS of a task's first return to ring 3: CPL 3, interrupts (mini-pv: events) on
 .equ USER_FLAGS, (3 << FLAG_CPL_SHIFT) | FLAG_IF
 
 ; --- system calls: int 0x80, number in r0, arguments r1..r3, result in r0 (-1 = error) ---
