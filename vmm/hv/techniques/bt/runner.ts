@@ -14,7 +14,7 @@ import { emulateInstruction, handleExit } from '../../exits.js';
 import type { Host, VmRegion } from '../../host.js';
 import { walkGuest } from '../../memory/guest-walk.js';
 import type { Vm } from '../../vm.js';
-import { TrapRunner } from '../trap.js';
+import { TrapRunner } from '../trap/runner.js';
 import { CodeCache, DEFAULT_CACHE_WORDS, type Block } from './code-cache.js';
 import { createBtCounters, type BtCounters } from './counters.js';
 import { CALLOUT, CALLOUT_NAMES, EMPTY_KEY, SLOT, TABLE_ENTRIES, VIF_ON } from './layout.js';

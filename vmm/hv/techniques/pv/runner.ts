@@ -7,7 +7,7 @@
 // are reflected through the virtual trap table; events arrive through the registered upcall, at defined
 // points only: after a hypercall, at each step boundary (a timer tick ends a step), and on iret/unmask.
 
-import { BY_OPCODE, OP } from '../../../isa/table.js';
+import { BY_OPCODE, OP } from '../../../../isa/table.js';
 import {
   CR0_PG,
   EVT_BIND,
@@ -29,23 +29,23 @@ import {
   VECTOR_COUNT,
   VIRQ,
   type HypercallName,
-} from '../../../isa/abi.js';
-import { decode } from '../../../isa/encoding.js';
-import type { Cpu } from '../../machine/cpu.js';
-import type { IommuDomain } from '../../devices/iommu.js';
-import type { Host, VmRegion } from '../host.js';
-import { GuestFault } from '../privileged.js';
-import type { DeviceMode } from '../types.js';
-import type { Vm } from '../vm.js';
-import { backendName, type Backend, type BackendSet } from '../pv/backend.js';
-import { DirectPaging, FRAME_TYPE } from '../pv/direct.js';
-import { EventChannels } from '../pv/events.js';
-import { GrantTable, type BackendId } from '../pv/grants.js';
-import { dispatch, NO_RESULT, type Args, type HcContext, type HcResult } from '../pv/hypercalls.js';
-import { SharedInfo } from '../pv/shared-info.js';
-import { PvMemory } from '../pv/vmem.js';
-import { CpuShare } from './cpu-share.js';
-import { Runner } from './runner.js';
+} from '../../../../isa/abi.js';
+import { decode } from '../../../../isa/encoding.js';
+import type { Cpu } from '../../../machine/cpu.js';
+import type { IommuDomain } from '../../../devices/iommu.js';
+import type { Host, VmRegion } from '../../host.js';
+import { GuestFault } from '../../privileged.js';
+import type { DeviceMode } from '../../types.js';
+import type { Vm } from '../../vm.js';
+import { backendName, type Backend, type BackendSet } from '../../pv/backend.js';
+import { DirectPaging, FRAME_TYPE } from '../../pv/direct.js';
+import { EventChannels } from '../../pv/events.js';
+import { GrantTable, type BackendId } from '../../pv/grants.js';
+import { dispatch, NO_RESULT, type Args, type HcContext, type HcResult } from '../../pv/hypercalls.js';
+import { SharedInfo } from '../../pv/shared-info.js';
+import { PvMemory } from '../../pv/vmem.js';
+import { CpuShare } from '../cpu-share.js';
+import { Runner } from '../runner.js';
 
 const SP = 15;
 /** Pages at the top of RAM the VMM keeps for the domain: start info, then shared info. */

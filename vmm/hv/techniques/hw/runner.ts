@@ -5,20 +5,20 @@
 // (as first-generation VT-x, which had no second stage) control-register accesses, `invlpg` and page
 // faults exit too, and the VMM keeps the shadow in sync exactly as under trap-and-emulate.
 
-import { CR, CR0_PG, FLAGS, FRAME, MEMMAP, PIC_EOI, VEC } from '../../../isa/abi.js';
-import type { Cpu } from '../../machine/cpu.js';
-import { createVmControl, exitMask, type VmControl } from '../../machine/vmx.js';
-import { fromExitInfo, handleExit, type ExitHost } from '../exits.js';
-import { GuestAccess } from '../guest-access.js';
-import type { Host, VmRegion } from '../host.js';
-import { buildSecondStage } from '../memory/second-stage.js';
-import { ShadowPager } from '../memory/shadow.js';
-import type { ShadowSync } from '../memory/shadow-sync.js';
-import { GuestFault, guestServices, type EmulationContext } from '../privileged.js';
-import type { VirtualCpu } from '../vcpu.js';
-import type { Vm } from '../vm.js';
-import { CpuShare } from './cpu-share.js';
-import { Runner } from './runner.js';
+import { CR, CR0_PG, FLAGS, FRAME, MEMMAP, PIC_EOI, VEC } from '../../../../isa/abi.js';
+import type { Cpu } from '../../../machine/cpu.js';
+import { createVmControl, exitMask, type VmControl } from '../../../machine/vmx.js';
+import { fromExitInfo, handleExit, type ExitHost } from '../../exits.js';
+import { GuestAccess } from '../../guest-access.js';
+import type { Host, VmRegion } from '../../host.js';
+import { buildSecondStage } from '../../memory/second-stage.js';
+import { ShadowPager } from '../../memory/shadow.js';
+import type { ShadowSync } from '../../memory/shadow-sync.js';
+import { GuestFault, guestServices, type EmulationContext } from '../../privileged.js';
+import type { VirtualCpu } from '../../vcpu.js';
+import type { Vm } from '../../vm.js';
+import { CpuShare } from '../cpu-share.js';
+import { Runner } from '../runner.js';
 
 const SP = 15;
 const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;

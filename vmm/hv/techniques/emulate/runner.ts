@@ -4,12 +4,12 @@
 // Nothing of the guest runs on the real CPU, so nothing traps or exits: every device access goes straight
 // to the VMM's device model and every instruction costs an interpretation (see the cost profile).
 
-import { FLAGS } from '../../../isa/abi.js';
-import { Cpu } from '../../machine/cpu.js';
-import type { VmRegion } from '../host.js';
-import type { Vm } from '../vm.js';
-import { CpuShare } from './cpu-share.js';
-import { Runner } from './runner.js';
+import { FLAGS } from '../../../../isa/abi.js';
+import { Cpu } from '../../../machine/cpu.js';
+import type { VmRegion } from '../../host.js';
+import type { Vm } from '../../vm.js';
+import { CpuShare } from '../cpu-share.js';
+import { Runner } from '../runner.js';
 
 export class EmulateRunner extends Runner {
   readonly technique = 'emulate' as const;

@@ -5,19 +5,19 @@
 // IF alone, `pushf` shows the real IF. The simulator, which can see what a real VMM cannot, records each
 // such silent failure with its source line. Under strict VX32 they trap and are emulated like the others.
 
-import { CR, CR0_PG, FLAGS, FRAME, VEC } from '../../../isa/abi.js';
-import { BY_OPCODE } from '../../../isa/table.js';
-import type { Cpu } from '../../machine/cpu.js';
-import { handleExit, type ExitHost } from '../exits.js';
-import { GuestAccess } from '../guest-access.js';
-import type { Host, VmRegion } from '../host.js';
-import { ShadowPager } from '../memory/shadow.js';
-import type { ShadowSync } from '../memory/shadow-sync.js';
-import { GuestFault, guestFlags, guestServices, type EmulationContext } from '../privileged.js';
-import { guestCpl, realCpl } from '../vcpu.js';
-import type { Vm } from '../vm.js';
-import { Runner } from './runner.js';
-import { CpuShare } from './cpu-share.js';
+import { CR, CR0_PG, FLAGS, FRAME, VEC } from '../../../../isa/abi.js';
+import { BY_OPCODE } from '../../../../isa/table.js';
+import type { Cpu } from '../../../machine/cpu.js';
+import { handleExit, type ExitHost } from '../../exits.js';
+import { GuestAccess } from '../../guest-access.js';
+import type { Host, VmRegion } from '../../host.js';
+import { ShadowPager } from '../../memory/shadow.js';
+import type { ShadowSync } from '../../memory/shadow-sync.js';
+import { GuestFault, guestFlags, guestServices, type EmulationContext } from '../../privileged.js';
+import { guestCpl, realCpl } from '../../vcpu.js';
+import type { Vm } from '../../vm.js';
+import { Runner } from '../runner.js';
+import { CpuShare } from '../cpu-share.js';
 
 const SP = 15;
 const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
