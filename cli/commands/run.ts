@@ -4,8 +4,9 @@ import { basename } from 'node:path';
 import { EXIT_CODE, MEMMAP, NIC_MAX_PACKET } from '../../isa/abi.js';
 import type { CostProfile } from '../../vmm/cost/profile.js';
 import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
-import { DEVICE_MODES, MEMORY_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode, type Technique } from '../../vmm/hv/types.js';
-import { MachineConfigError } from '../../vmm/machine/machine.js';
+import { DEVICE_MODES, MEMORY_MODES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
+import { findTechnique, techniqueNames, techniques } from '../../vmm/hv/techniques/registry.js';
+import { MachineConfigError } from '../../vmm/machine/ram.js';
 import { LoadError } from '../../vmm/machine/loader.js';
 import { formatCrash } from '../../vmm/report/crash.js';
 import { formatDeviceStats } from '../../vmm/report/devices.js';
@@ -13,7 +14,7 @@ import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/r
 import { formatStatusLine } from '../../vmm/report/summary.js';
 import { ConfigError, runGuests, type GuestSpec } from '../../vmm/session.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
-import { definesOption, profileOption } from '../options.js';
+import { definesOption, profileOption, techniqueHelp } from '../options.js';
 
 /** What `--trace` can show. */
 const TRACE_KINDS = ['exits'] as const;
@@ -40,8 +41,13 @@ interface RunCliOptions {
   define?: string[];
   strict?: boolean;
   ram?: string;
-  dumpCache?: boolean;
-  codeCache?: string;
+  /** Options of the techniques' own (their descriptors' `options`), by commander's camel-cased name. */
+  [technique: string]: unknown;
+}
+
+/** Commander's property name for a flag: `--code-cache <words>` → codeCache. */
+function optionProperty(flags: string): string {
+  return flags.split(' ')[0]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -75,7 +81,7 @@ function oneOf<T extends string>(what: string, value: string | undefined, choice
 }
 
 function runCommand(files: string[], opts: RunCliOptions): number {
-  const technique = oneOf<Technique>('technique', opts.technique, TECHNIQUES);
+  const technique = oneOf<string>('technique', opts.technique, techniqueNames());
   if (technique === null || technique === undefined) return EXIT_CODE.USAGE;
   const memory = oneOf<MemoryMode>('memory mode', opts.memory, MEMORY_MODES);
   if (memory === null) return EXIT_CODE.USAGE;
@@ -96,14 +102,18 @@ function runCommand(files: string[], opts: RunCliOptions): number {
   }
   const defines = definesOption(opts.define);
   if (typeof defines === 'string') return usage(defines);
-  if ((opts.dumpCache || opts.codeCache !== undefined) && technique !== 'bt')
-    return usage(`--dump-cache and --code-cache are for --technique bt (not ${technique})`);
-  let cacheWords: number | undefined;
-  if (opts.codeCache !== undefined) {
-    const n = parseCount(opts.codeCache);
-    if (n === null || n < 64) return usage(`--code-cache ${JSON.stringify(opts.codeCache)}: expected a number of words, at least 64`);
-    cacheWords = n;
-  }
+  // A technique's own options apply to that technique only.
+  const techniqueOptions: Record<string, unknown> = {};
+  for (const t of techniques())
+    for (const o of t.options ?? []) {
+      const given = opts[optionProperty(o.flags)];
+      if (given === undefined) continue;
+      const flag = o.flags.split(' ')[0]!;
+      if (t.name !== technique) return usage(`${flag} is for --technique ${t.name} (not ${technique})`);
+      const value = o.parse ? o.parse(String(given)) : given === true;
+      if (typeof value === 'object' && value !== null && 'error' in value) return usage(String((value as { error: unknown }).error));
+      techniqueOptions[o.key] = value;
+    }
   let stdin: string | Uint8Array | undefined = opts.stdin;
   if (stdin !== undefined && stdin.startsWith('@')) {
     const bytes = readInput(stdin.slice(1));
@@ -158,7 +168,7 @@ function runCommand(files: string[], opts: RunCliOptions): number {
       strict: opts.strict ?? false,
       ...(memory ? { memory } : {}),
       ...(devices ? { devices } : {}),
-      ...(technique === 'bt' ? { bt: { dumpCache: opts.dumpCache ?? false, ...(cacheWords ? { cacheWords } : {}) } } : {}),
+      ...(Object.keys(techniqueOptions).length ? { techniqueOptions } : {}),
       ...(trace === 'exits'
         ? { onExit: (vm: string, e) => process.stderr.write(`${formatExitTrace(vm, e, guests.find((g) => g.name === vm)?.image)}\n`) }
         : {}),
@@ -177,7 +187,7 @@ function runCommand(files: string[], opts: RunCliOptions): number {
   }
   for (const w of writers) w.flush();
   if (!opts.json)
-    for (const r of results) if (r.codeCache) process.stdout.write(`\n${several ? `[${r.name}] ` : ''}${r.codeCache}`);
+    for (const r of results) if (r.dump) process.stdout.write(`\n${several ? `[${r.name}] ` : ''}${r.dump}`);
 
   if (opts.json) {
     const json = results.map(jsonResult);
@@ -194,7 +204,7 @@ function runCommand(files: string[], opts: RunCliOptions): number {
 function jsonResult(r: VmRunResult) {
   const { status, exitCode, console, stats, wallMs, crash, divergences } = r;
   return {
-    ...(r.technique !== 'native' ? { name: r.name, technique: r.technique, memory: r.memory } : {}),
+    ...(!findTechnique(r.technique)?.oracle ? { name: r.name, technique: r.technique, memory: r.memory } : {}),
     status,
     exitCode,
     console,
@@ -202,7 +212,7 @@ function jsonResult(r: VmRunResult) {
     wallMs,
     ...(crash ? { crash } : {}),
     ...(divergences.length ? { divergences } : {}),
-    ...(r.codeCache ? { codeCache: r.codeCache } : {}),
+    ...(r.dump ? { dump: r.dump } : {}),
   };
 }
 
@@ -272,12 +282,12 @@ class LineWriter {
 }
 
 export function register(program: Command): void {
-  const techniques = TECHNIQUES.map((t) => `  ${t.padEnd(8)} ${TECHNIQUE_HELP[t]}`).join('\n');
-  program
+  const help = techniqueHelp();
+  const command = program
     .command('run')
     .description('run guest kernels on the simulated machine, natively or under a virtualization technique')
     .argument('<image...>', 'a .vxe image or a .s source file; several run as VMs side by side')
-    .option('-t, --technique <name>', `how to run the guest: ${TECHNIQUES.join(', ')}`, 'native')
+    .option('-t, --technique <name>', `how to run the guest: ${techniqueNames().join(', ')}`, 'native')
     .option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables, hw only); default: nested for hw, shadow for trap and bt, direct for pv')
     .option(
       '--devices <model>',
@@ -301,15 +311,13 @@ export function register(program: Command): void {
     .option('--block <file>', 'disk image for the block device (the file is never modified)')
     .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`)
     .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0 (classically virtualizable)')
-    .option('--dump-cache', 'bt: after the run, print each translated block beside the guest code and source lines it came from')
-    .option('--code-cache <words>', 'bt: code-cache size in 32-bit words (default 65536); a full cache is flushed')
     .option('-I, --include <dir>', 'extra include directory when assembling a .s file (repeatable)', collect)
     .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', collect)
     .addHelpText(
       'after',
       `
 Techniques:
-${techniques}
+${help}
 
 The guest's console goes to stdout as it is produced (with several VMs, each line starts with
 its VM's name); the status line, warnings and reports go to stderr.
@@ -337,4 +345,5 @@ Examples:
     .action((files: string[], opts: RunCliOptions) => {
       process.exitCode = runCommand(files, opts);
     });
+  for (const t of techniques()) for (const o of t.options ?? []) command.option(o.flags, o.help);
 }

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { assembleFile, formatDiagnostic } from '../../assembler/index.js';
 import type { Image } from '../../assembler/types.js';
-import { Machine } from '../../vmm/machine/machine.js';
+import { Machine } from '../../vmm/bare-metal.js';
 import type { RunResult } from '../../vmm/machine/run-result.js';
 
 /** Absolute path of a file under guest-kernels/. */

@@ -56,6 +56,8 @@ export class CpuShare {
     read32: (va: number) => number,
     vector?: number,
     error?: number,
+    /** The fault address the guest sees (default: the virtual CPU's). */
+    cr2: number = this.vm.v.cr2,
   ): CrashReport {
     const cpu = this.cpu;
     const v = this.vm.v;
@@ -69,7 +71,7 @@ export class CpuShare {
       reason,
       pc,
       words,
-      fault: vector === undefined ? null : { vector, error: error ?? 0, cr2: v.cr2 >>> 0 },
+      fault: vector === undefined ? null : { vector, error: error ?? 0, cr2: cr2 >>> 0 },
       registers: cpuRegisters(cpu),
       image: this.vm.image,
     });

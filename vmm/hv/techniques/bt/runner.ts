@@ -25,6 +25,8 @@ import { emulateMemory } from './memory-op.js';
 
 /** Faults an instruction may take (emulated page-table, code or device accesses) before it is retranslated. */
 export const ADAPT_AFTER = 2;
+/** The smallest code cache that still holds a block and its lookup table. */
+export const MIN_CACHE_WORDS = 64;
 
 export interface BtOptions {
   /** Code-cache size in words (default 64 Ki words = 256 KiB). */
@@ -46,9 +48,12 @@ export class BtRunner extends TrapRunner {
   private readonly env: TranslateEnv;
   private readonly stepper: SingleStepper;
 
+  private readonly dumpCache: boolean;
+
   constructor(vm: Vm, host: Host, region: VmRegion, opts: BtOptions = {}) {
     super(vm, host, region, false);
-    this.cache = new CodeCache(host.words, region.pool, Math.max(64, opts.cacheWords ?? DEFAULT_CACHE_WORDS));
+    this.dumpCache = opts.dumpCache ?? false;
+    this.cache = new CodeCache(host.words, region.pool, Math.max(MIN_CACHE_WORDS, opts.cacheWords ?? DEFAULT_CACHE_WORDS));
     this.shadow.writeProtect = (frame) => this.protectedFrames.has(frame);
     // Trap frames and emulated stores the VMM writes itself, and device DMA, can land on code too.
     this.access.writeHook = (gpa) => this.dropFrame(gpa >>> 12);
@@ -453,8 +458,17 @@ export class BtRunner extends TrapRunner {
     }
   }
 
+  /** The code cache as text, where `--dump-cache` asked for it. */
+  override dump(): string | null {
+    return this.dumpCache ? this.formatCache() : null;
+  }
+
+  override techniqueCounts(): Record<string, number> {
+    return { ...this.counters() };
+  }
+
   /** The code cache as text: each block beside the guest code and source lines it came from. */
-  dump(): string {
+  formatCache(): string {
     return formatCache(this.cache, this.vm.image, (va) => {
       try {
         return this.access.read32(va >>> 0);

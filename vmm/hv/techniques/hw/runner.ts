@@ -10,6 +10,7 @@ import type { Cpu } from '../../../machine/cpu.js';
 import { createVmControl, exitMask, type VmControl } from '../../../machine/vmx.js';
 import { fromExitInfo, handleExit, type ExitHost } from '../../exits.js';
 import { GuestAccess } from '../../guest-access.js';
+import { savedRegisters, type GuestRegisters } from '../../guest-state.js';
 import type { Host, VmRegion } from '../../host.js';
 import { buildSecondStage } from '../../memory/second-stage.js';
 import { ShadowPager } from '../../memory/shadow.js';
@@ -18,7 +19,7 @@ import { GuestFault, guestServices, type EmulationContext } from '../../privileg
 import type { VirtualCpu } from '../../vcpu.js';
 import type { Vm } from '../../vm.js';
 import { CpuShare } from '../cpu-share.js';
-import { Runner } from '../runner.js';
+import { Runner, type MemoryCounts } from '../runner.js';
 
 const SP = 15;
 const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
@@ -130,6 +131,17 @@ export class HwRunner extends Runner implements ExitHost {
       default:
         this.crash(`the CPU stopped with '${stop}', which non-root mode never expects here`, cpu.pc);
     }
+  }
+
+  /** Non-root mode runs the guest at its own ring 0; only under shadow paging are cr0 and cr3 virtual. */
+  override guestRegisters(): GuestRegisters {
+    const real = savedRegisters(this.vm);
+    return this.shadow ? { ...real, cr0: this.vm.v.cr0, cr3: this.vm.v.cr3 >>> 0 } : real;
+  }
+
+  override memoryCounts(): MemoryCounts {
+    const s = this.shadow?.stats;
+    return { shadowFaults: s?.shadowFaults ?? 0, shadowSyncs: s?.shadowSyncs ?? 0, shadowFlushes: s?.shadowFlushes ?? 0 };
   }
 
   // ---- ExitHost ----

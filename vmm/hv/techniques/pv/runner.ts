@@ -201,6 +201,11 @@ export class PvRunner extends Runner implements HcContext {
     }
   }
 
+  /** A PV guest's hypercalls are #UD traps the VMM took as requests, not deliveries. */
+  override adjustDeliveries(delivered: Uint32Array): void {
+    delivered[VEC.UD] = Math.max(0, delivered[VEC.UD]! - this.vm.counters.exits.HCALL);
+  }
+
   crash(reason: string, pc: number, vector?: number, error?: number): void {
     this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.mem.read32(va), vector, error));
   }

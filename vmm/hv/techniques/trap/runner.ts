@@ -16,7 +16,7 @@ import type { ShadowSync } from '../../memory/shadow-sync.js';
 import { GuestFault, guestFlags, guestServices, type EmulationContext } from '../../privileged.js';
 import { guestCpl, realCpl } from '../../vcpu.js';
 import type { Vm } from '../../vm.js';
-import { Runner } from '../runner.js';
+import { Runner, type MemoryCounts } from '../runner.js';
 import { CpuShare } from '../cpu-share.js';
 
 const SP = 15;
@@ -106,6 +106,11 @@ export class TrapRunner extends Runner implements ExitHost {
         // Ring 1 cannot halt, exit or triple-fault the real CPU: everything traps to us first.
         this.crash(`the CPU stopped with '${stop}', which trap-and-emulate never expects`, cpu.pc);
     }
+  }
+
+  override memoryCounts(): MemoryCounts {
+    const s = this.shadow.stats;
+    return { shadowFaults: s.shadowFaults, shadowSyncs: s.shadowSyncs, shadowFlushes: s.shadowFlushes };
   }
 
   // ---- ExitHost ----
