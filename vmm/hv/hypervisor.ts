@@ -9,13 +9,13 @@ import { loadImage } from '../machine/loader.js';
 import { MachineConfigError, ramSizeError } from '../machine/ram.js';
 import type { RunResult } from '../machine/run-result.js';
 import type { Loopback, Nic } from '../devices/nic.js';
-import { Platform } from '../platform.js';
+import { Platform, type PlatformState } from '../platform.js';
 import type { PhaseCount } from '../phases.js';
 import { buildRunStats } from '../stats.js';
 import { exitsTotal } from './counters.js';
 import type { VmExit } from './exits.js';
 import { finalState, type GuestFinalState } from './guest-state.js';
-import { Host } from './host.js';
+import { Host, type HostState } from './host.js';
 import type { ShadowSync } from './memory/shadow-sync.js';
 import { HANDLERS, type HandlerOverrides } from './privileged.js';
 import type { TechniqueDescriptor } from './techniques/descriptor.js';
@@ -24,7 +24,7 @@ import type { Runner } from './techniques/runner.js';
 import type { BackendSet } from './pv/backend.js';
 import { SplitDevices } from './pv/backends/index.js';
 import type { DeviceMode, MemoryMode } from './types.js';
-import { Vm, type Divergence } from './vm.js';
+import { Vm, type Divergence, type VmState } from './vm.js';
 
 export interface VmSpec {
   readonly name: string;
@@ -99,6 +99,50 @@ export interface VmRunResult extends RunResult {
 /** A configuration the hypervisor refuses (technique and memory mode that do not go together, a PV image, …). */
 export class ConfigError extends Error {}
 
+/** Saved state that cannot be put back on this machine (a layout or count that does not match). */
+export class SnapshotStateError extends Error {}
+
+/** A whole run as plain data (JSON-able), for snapshots and migration. */
+export interface HypervisorState {
+  technique: string;
+  memory: MemoryMode | null;
+  strict: boolean;
+  quantum: number;
+  profile: CostProfile;
+  techniqueOptions: Record<string, unknown>;
+  sched: SchedulerState;
+  worldSwitches: number;
+  host: HostState;
+  vms: {
+    name: string;
+    ramSize: number;
+    /** Host-physical address of the VM's RAM: a paravirtual guest's page tables hold machine addresses. */
+    base: number;
+    devices: DeviceMode;
+    vm: VmState;
+    platform: PlatformState;
+    /** The technique's own state (its runner's saveState). */
+    technique: unknown;
+    /** The split back-ends' state, where the VM has them. */
+    split: unknown;
+  }[];
+}
+
+/** A saved run: its state, and each VM's RAM and disk as bytes (kept out of the JSON: they are large). */
+export interface SavedRun {
+  state: HypervisorState;
+  ram: Uint8Array[];
+  disks: Uint8Array[];
+}
+
+export interface RestoreOptions {
+  /** Each VM's console sink from the restore on (text produced before is not sent again). */
+  consoleSinks?: readonly (((text: string) => void) | undefined)[];
+  onExit?: (vm: string, exit: VmExit) => void;
+  /** Model cycles with another profile than the saved run's. */
+  profile?: CostProfile;
+}
+
 export const DEFAULT_QUANTUM = 50_000;
 
 /** The round-robin scheduler's position: plain data, saved with the VMs. */
@@ -122,6 +166,7 @@ export class Hypervisor {
   readonly profile: CostProfile;
   private readonly quantum: number;
   private worldSwitches = 0;
+  private readonly opts: HypervisorOptions;
   /** The VM the physical NIC is passed through to, if any. */
   private nicOwner = -1;
   /** Each VM's split back-ends (`--devices split` without test back-ends), else null: tests reach `net.wire` here. */
@@ -134,6 +179,7 @@ export class Hypervisor {
     if (!t) throw new ConfigError(`unknown technique ${JSON.stringify(opts.technique)} (choose from: ${techniqueNames().join(', ')})`);
     this.descriptor = t;
     this.technique = t.name;
+    this.opts = opts;
     if (specs.length === 0) throw new ConfigError('no VM to run');
     if (t.maxVms !== undefined && specs.length > t.maxVms)
       throw new ConfigError(`${t.name} runs ${t.maxVms === 1 ? 'one kernel alone on the machine' : `at most ${t.maxVms} kernels`}; use a VMM technique to run several`);
@@ -285,6 +331,82 @@ export class Hypervisor {
         s.quantumLeft = this.quantum;
       }
     }
+  }
+
+  /**
+   * Every VM of the run as plain data plus its RAM and disk, taken between time slices (every VM is
+   * switched out). Derived state is left out; `Hypervisor.restore` rebuilds it. Options that are code
+   * (replacement handlers, a shadow-sync policy, test back-ends, exit watchers) cannot be saved.
+   */
+  save(): SavedRun {
+    const o = this.opts;
+    if (o.handlers || o.shadowSync || o.backends)
+      throw new ConfigError('a run with replacement handlers, a shadow-sync policy or its own back-ends cannot be saved: they are code, not state');
+    const state: HypervisorState = {
+      technique: this.technique,
+      memory: this.memory,
+      strict: o.strict ?? false,
+      quantum: this.quantum,
+      profile: this.profile,
+      techniqueOptions: JSON.parse(JSON.stringify(o.techniqueOptions ?? {})) as Record<string, unknown>,
+      sched: { ...this.sched, used: [...this.sched.used] },
+      worldSwitches: this.worldSwitches,
+      host: this.host.save(),
+      vms: this.vms.map((vm, i) => ({
+        name: vm.name,
+        ramSize: vm.guest.size,
+        base: vm.guest.base,
+        devices: vm.devices,
+        vm: vm.save(),
+        platform: vm.platform.save(),
+        technique: this.runners[i]!.saveState(),
+        split: null as unknown,
+      })),
+    };
+    return { state, ram: this.vms.map((vm) => vm.guest.raw), disks: this.vms.map((vm) => vm.platform.block.disk) };
+  }
+
+  /**
+   * A run saved by `save()`, rebuilt: the same VMs at the same host addresses, each booted and then
+   * given back its RAM, disk, devices, counters and technique state, with derived state rebuilt.
+   * `images` are the VMs' kernels (for source lines and reports), `sinks` their consoles from here on.
+   */
+  static restore(saved: SavedRun, images: readonly Image[], attach: RestoreOptions = {}): Hypervisor {
+    const s = saved.state;
+    if (images.length !== s.vms.length || saved.ram.length !== s.vms.length || saved.disks.length !== s.vms.length)
+      throw new SnapshotStateError(`the snapshot has ${s.vms.length} VMs but ${images.length} images, ${saved.ram.length} RAMs and ${saved.disks.length} disks`);
+    const hv = new Hypervisor(
+      s.vms.map((v, i) => ({
+        name: v.name,
+        image: images[i]!,
+        ramSize: v.ramSize,
+        devices: v.devices,
+        blockImage: Uint8Array.from(saved.disks[i]!),
+        ...(attach.consoleSinks?.[i] ? { consoleSink: attach.consoleSinks[i] } : {}),
+      })),
+      {
+        technique: s.technique,
+        ...(s.memory ? { memory: s.memory } : {}),
+        strict: s.strict,
+        quantum: s.quantum,
+        profile: attach.profile ?? s.profile,
+        ...(Object.keys(s.techniqueOptions).length ? { techniqueOptions: s.techniqueOptions } : {}),
+        ...(attach.onExit ? { onExit: attach.onExit } : {}),
+      },
+    );
+    hv.host.restore(s.host);
+    s.vms.forEach((v, i) => {
+      const vm = hv.vms[i]!;
+      if (vm.guest.base !== v.base || vm.guest.size !== v.ramSize || saved.ram[i]!.length !== v.ramSize)
+        throw new SnapshotStateError(`${v.name}: the snapshot's memory layout does not match this machine's`);
+      vm.guest.raw.set(saved.ram[i]!);
+      vm.restore(v.vm);
+      vm.platform.restore(v.platform);
+      hv.runners[i]!.restoreState(v.technique);
+    });
+    hv.sched = { ...s.sched, used: [...s.sched.used] };
+    hv.worldSwitches = s.worldSwitches;
+    return hv;
   }
 
   /** VM i's registers, RAM, disk and sent packets as its guest sees them (after `run`). */

@@ -81,6 +81,22 @@ export abstract class Runner {
     void delivered;
   }
 
+  /**
+   * The technique's own guest-visible state, as plain data, taken while the VM is switched out (a
+   * snapshot). Derived state (shadow tables, code caches, second-stage tables, TLBs) is never in it.
+   */
+  saveState(): unknown {
+    return null;
+  }
+
+  /**
+   * Put back what saveState() returned, after the VM's own state and RAM are back, and rebuild every
+   * derived structure from them (a fresh shadow for the guest's cr3, an empty code cache, ...).
+   */
+  restoreState(saved: unknown): void {
+    void saved;
+  }
+
   /** The technique's state as text, where the user asked for it (bt's `--dump-cache`), else null. */
   dump(): string | null {
     return null;

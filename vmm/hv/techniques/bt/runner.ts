@@ -49,6 +49,8 @@ export class BtRunner extends TrapRunner {
   private readonly stepper: SingleStepper;
 
   private readonly dumpCache: boolean;
+  /** Counts of the code cache's own from before a restore (the cache is rebuilt, its counts start at 0). */
+  private carried = { indirectLookups: 0, overheadInstructions: 0 };
 
   constructor(vm: Vm, host: Host, region: VmRegion, opts: BtOptions = {}) {
     super(vm, host, region, false);
@@ -463,6 +465,20 @@ export class BtRunner extends TrapRunner {
     return this.dumpCache ? this.formatCache() : null;
   }
 
+  /** The translator's counters; the code cache is derived and starts empty again. */
+  override saveState(): unknown {
+    return { trap: super.saveState(), counters: this.counters() };
+  }
+
+  override restoreState(saved: unknown): void {
+    const s = saved as { trap: unknown; counters: BtCounters };
+    super.restoreState(s.trap);
+    const { indirectLookups, overheadInstructions, ...rest } = s.counters;
+    Object.assign(this.bt, rest);
+    // The cache's own counts start again from zero: carry what was counted before on top of them.
+    this.carried = { indirectLookups: indirectLookups - (this.data[SLOT.LOOKUPS]! >>> 0), overheadInstructions: overheadInstructions - this.cache.window.overhead };
+  }
+
   override techniqueCounts(): Record<string, number> {
     return { ...this.counters() };
   }
@@ -480,6 +496,10 @@ export class BtRunner extends TrapRunner {
 
   /** Indirect lookups as counted by the translated code itself. */
   counters(): BtCounters {
-    return { ...this.bt, indirectLookups: this.data[SLOT.LOOKUPS]! >>> 0, overheadInstructions: this.cache.window.overhead };
+    return {
+      ...this.bt,
+      indirectLookups: this.carried.indirectLookups + (this.data[SLOT.LOOKUPS]! >>> 0),
+      overheadInstructions: this.carried.overheadInstructions + this.cache.window.overhead,
+    };
   }
 }

@@ -139,6 +139,30 @@ export class HwRunner extends Runner implements ExitHost {
     return this.shadow ? { ...real, cr0: this.vm.v.cr0, cr3: this.vm.v.cr3 >>> 0 } : real;
   }
 
+  /**
+   * What the control block holds for the guest (an event waiting to be injected, an interrupt window
+   * asked for) and the shadow's counters. The second stage and the shadow are derived and rebuilt.
+   */
+  override saveState(): unknown {
+    return {
+      inject: this.vmcs.inject ? { ...this.vmcs.inject } : null,
+      interruptWindowExit: this.vmcs.interruptWindowExit,
+      shadow: this.shadow ? { ...this.shadow.stats } : null,
+    };
+  }
+
+  override restoreState(saved: unknown): void {
+    const s = saved as { inject: { vector: number; error: number } | null; interruptWindowExit: boolean; shadow: MemoryCounts | null };
+    this.vmcs.inject = s.inject ? { ...s.inject } : null;
+    this.vmcs.interruptWindowExit = s.interruptWindowExit;
+    if (this.shadow) {
+      const v = this.vm.v;
+      this.shadow.setGuestRoot(v.cr3, (v.cr0 & CR0_PG) !== 0);
+      if (s.shadow) Object.assign(this.shadow.stats, s.shadow);
+      if (this.vm.state) this.vm.state = { ...this.vm.state, cr0: CR0_PG, cr3: this.shadow.root };
+    }
+  }
+
   override memoryCounts(): MemoryCounts {
     const s = this.shadow?.stats;
     return { shadowFaults: s?.shadowFaults ?? 0, shadowSyncs: s?.shadowSyncs ?? 0, shadowFlushes: s?.shadowFlushes ?? 0 };

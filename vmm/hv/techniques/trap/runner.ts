@@ -108,6 +108,20 @@ export class TrapRunner extends Runner implements ExitHost {
     }
   }
 
+  /** The shadow's counters; the shadow itself is derived from the guest's tables and rebuilt. */
+  override saveState(): unknown {
+    return { shadow: { ...this.shadow.stats } };
+  }
+
+  override restoreState(saved: unknown): void {
+    const s = saved as { shadow: MemoryCounts };
+    const v = this.vm.v;
+    // A fresh shadow of the guest's address space; the real CPU runs on it, at the guest's own pc.
+    this.shadow.setGuestRoot(v.cr3, (v.cr0 & CR0_PG) !== 0);
+    Object.assign(this.shadow.stats, s.shadow);
+    if (this.vm.state) this.vm.state = { ...this.vm.state, cr0: CR0_PG, cr3: this.shadow.root };
+  }
+
   override memoryCounts(): MemoryCounts {
     const s = this.shadow.stats;
     return { shadowFaults: s.shadowFaults, shadowSyncs: s.shadowSyncs, shadowFlushes: s.shadowFlushes };
