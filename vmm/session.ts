@@ -47,8 +47,16 @@ export { ConfigError };
 
 /** Run one or more guests to completion (or their instruction limit). */
 export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): VmRunResult[] {
+  const hv = createRun(guests, opts);
+  const results = hv.run(opts.maxInstructions);
+  if (opts.inspect) results.forEach((r, i) => opts.inspect!(r.name, hv.finalState(i)));
+  return results;
+}
+
+/** The hypervisor for a run, booted and not yet started (to run part of the way, then save it). */
+export function createRun(guests: readonly GuestSpec[], opts: Omit<SessionOptions, 'maxInstructions' | 'inspect'>): Hypervisor {
   const profile = opts.profile ?? loadProfile();
-  const hv = new Hypervisor(guests, {
+  return new Hypervisor(guests, {
     technique: opts.technique,
     profile,
     strict: opts.strict ?? false,
@@ -60,7 +68,4 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
     ...(opts.techniqueOptions ? { techniqueOptions: opts.techniqueOptions } : {}),
     ...(opts.devices ? { devices: opts.devices } : {}),
   });
-  const results = hv.run(opts.maxInstructions);
-  if (opts.inspect) results.forEach((r, i) => opts.inspect!(r.name, hv.finalState(i)));
-  return results;
 }

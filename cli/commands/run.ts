@@ -1,5 +1,6 @@
 // `vmlab run`: load an image (or assemble a .s file) and run it on the simulated machine under a technique.
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EXIT_CODE, MEMMAP, NIC_MAX_PACKET } from '../../isa/abi.js';
 import type { CostProfile } from '../../vmm/cost/profile.js';
@@ -12,7 +13,9 @@ import { formatCrash } from '../../vmm/report/crash.js';
 import { formatDeviceStats } from '../../vmm/report/devices.js';
 import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/report/exits.js';
 import { formatStatusLine } from '../../vmm/report/summary.js';
-import { ConfigError, runGuests, type GuestSpec } from '../../vmm/session.js';
+import { ConfigError, createRun, type GuestSpec } from '../../vmm/session.js';
+import type { Hypervisor } from '../../vmm/hv/hypervisor.js';
+import { encodeSnapshot } from '../../vmm/snapshot/format.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
 import { definesOption, profileOption, techniqueHelp } from '../options.js';
 
@@ -26,6 +29,8 @@ const TRACE_KINDS = ['exits'] as const;
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
 
 interface RunCliOptions {
+  snapshotAt?: string;
+  snapshot?: string;
   technique: string;
   memory?: string;
   devices?: string;
@@ -159,11 +164,20 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     });
   }
 
-  let results: VmRunResult[];
+  let snapshotAt: number | undefined;
+  if (opts.snapshotAt !== undefined || opts.snapshot !== undefined) {
+    if (opts.snapshotAt === undefined || opts.snapshot === undefined)
+      return usage('--snapshot-at <n> and --snapshot <file> go together: when to take the snapshot, and where to write it');
+    const n = parseCount(opts.snapshotAt);
+    if (n === null) return usage(`--snapshot-at ${JSON.stringify(opts.snapshotAt)}: expected a positive instruction count, e.g. 250000`);
+    if (n >= maxInstructions) return usage(`--snapshot-at ${n} is not before the instruction limit (${maxInstructions})`);
+    snapshotAt = n;
+  }
+
+  let hv: Hypervisor;
   try {
-    results = runGuests(guests, {
+    hv = createRun(guests, {
       technique,
-      maxInstructions,
       profile,
       strict: opts.strict ?? false,
       ...(memory ? { memory } : {}),
@@ -185,17 +199,66 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     }
     throw e;
   }
+  if (snapshotAt !== undefined) {
+    hv.runUntil(snapshotAt);
+    if (hv.vms.some((vm) => vm.running)) return writeSnapshot(hv, snapshotAt, maxInstructions, opts.snapshot!, writers, opts.json ?? false);
+    process.stderr.write(`vmlab: every VM stopped before instruction ${snapshotAt}: no snapshot written\n`);
+  }
+  const results = hv.run(maxInstructions);
+  return finishRun(results, writers, { json: opts.json ?? false, several, stats: opts.stats ?? false, profile, maxInstructions });
+}
+
+/** Save the run to `file` (every VM stands between two slices at `at`), after printing its console so far. */
+function writeSnapshot(hv: Hypervisor, at: number, maxInstructions: number, file: string, writers: readonly LineWriter[], json: boolean): number {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeSnapshot({ run: hv.save(), images: hv.vms.map((vm) => vm.image), maxInstructions });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      cliError(e.message);
+      return EXIT_CODE.CONFIG;
+    }
+    throw e;
+  }
   for (const w of writers) w.flush();
-  if (!opts.json)
+  try {
+    writeFileSync(file, bytes);
+  } catch (e) {
+    return usage(`cannot write the snapshot to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const results = hv.results();
+  if (json) {
+    const out = results.map((r) => ({ name: r.name, technique: r.technique, status: 'snapshot', at, snapshot: file, console: r.console, stats: r.stats }));
+    process.stdout.write(`${JSON.stringify(out.length > 1 ? out : out[0], null, 2)}\n`);
+  }
+  process.stderr.write(
+    `vmlab: snapshot at instruction ${at} of ${results.length === 1 ? 'the VM' : `${results.length} VMs`} written to ${file} (${bytes.length.toLocaleString('en-US')} bytes); vmlab resume ${file} goes on from there\n`,
+  );
+  return EXIT_CODE.OK;
+}
+
+export interface FinishOptions {
+  readonly json: boolean;
+  readonly several: boolean;
+  readonly stats: boolean;
+  readonly profile: CostProfile;
+  readonly maxInstructions: number;
+}
+
+/** Print what a finished run owes the user (dumps, JSON, reports, status lines); returns the exit code. */
+export function finishRun(results: readonly VmRunResult[], writers: readonly LineWriter[], o: FinishOptions): number {
+  const { json: asJson, several, stats, profile, maxInstructions } = o;
+  for (const w of writers) w.flush();
+  if (!asJson)
     for (const r of results) if (r.dump) process.stdout.write(`\n${several ? `[${r.name}] ` : ''}${r.dump}`);
 
-  if (opts.json) {
+  if (asJson) {
     const json = results.map(jsonResult);
     process.stdout.write(`${JSON.stringify(several ? json : json[0], null, 2)}\n`);
   }
   let code: number = EXIT_CODE.OK;
   for (const r of results) {
-    const c = report(r, maxInstructions, opts.json ?? false, several, opts.stats ?? false, profile);
+    const c = report(r, maxInstructions, asJson, several, stats, profile);
     if (code === EXIT_CODE.OK) code = c;
   }
   return code;
@@ -258,7 +321,7 @@ function report(
 }
 
 /** Passes console text on a line at a time, so a chatty guest does not cost a write per byte. */
-class LineWriter {
+export class LineWriter {
   private pending = '';
   constructor(
     private readonly sink: (s: string) => void,
@@ -313,6 +376,8 @@ export function register(program: Command): void {
     .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0 (classically virtualizable)')
     .option('-I, --include <dir>', 'extra include directory when assembling a .s file (repeatable)', collect)
     .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', collect)
+    .option('--snapshot-at <n>', 'stop every VM once it has used n instructions of simulated time (as -n counts them) and save the run (with --snapshot)')
+    .option('--snapshot <file>', 'where --snapshot-at writes the run; `vmlab resume <file>` goes on from there in a new process')
     .addHelpText(
       'after',
       `
