@@ -13,7 +13,7 @@ import type { GuestFinalState, GuestRegisters } from '../vmm/hv/guest-state.js';
 import type { ShadowSync } from '../vmm/hv/memory/shadow-sync.js';
 import type { HandlerOverrides } from '../vmm/hv/privileged.js';
 import type { DeviceMode, MemoryMode } from '../vmm/hv/types.js';
-import type { RunStats, RunStatus } from '../vmm/machine/run-result.js';
+import type { RunStats, RunStatus } from '../vmm/run-result.js';
 import type { CrashReport } from '../vmm/report/crash.js';
 import { runGuests } from '../vmm/session.js';
 import { CheckFailure } from './failure.js';

@@ -10,7 +10,7 @@ import { Hypervisor } from './hv/hypervisor.js';
 import { oracle } from './hv/techniques/registry.js';
 import type { Cpu } from './machine/cpu.js';
 import { MachineConfigError, ramSizeError } from './machine/ram.js';
-import type { RunResult, RunStats } from './machine/run-result.js';
+import type { RunResult, RunStats } from './run-result.js';
 import type { Platform, PlatformOptions } from './platform.js';
 
 export { MachineConfigError };

@@ -15,7 +15,7 @@ import { Timer, TIMER_PORT_COUNT } from './devices/timer.js';
 import { Uart, UART_PORT_COUNT } from './devices/uart.js';
 import type { BusStats } from './devices/bus.js';
 import type { LoopbackState } from './devices/nic.js';
-import type { DeviceStats } from './machine/run-result.js';
+import type { DeviceStats } from './run-result.js';
 import { fromBase64, toBase64 } from './snapshot/bytes.js';
 import { PhaseWatcher } from './phases.js';
 

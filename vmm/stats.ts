@@ -3,7 +3,7 @@
 import { eventCounts, type Accounting } from './cost/counts.js';
 import { modelCycles } from './cost/model.js';
 import type { CostProfile } from './cost/profile.js';
-import { emptyVirtStats, type RunStats, type VirtStats } from './machine/run-result.js';
+import { emptyVirtStats, type RunStats, type VirtStats } from './run-result.js';
 import type { Platform } from './platform.js';
 
 /** The CPU's counters for one guest (a whole CPU's, or the share a VM was credited with). */

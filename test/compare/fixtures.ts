@@ -3,7 +3,7 @@ import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
 import type { DeviceMode, MemoryMode } from '../../vmm/hv/types.js';
 import type { PhaseCount } from '../../vmm/phases.js';
 import type { Divergence } from '../../vmm/hv/vm.js';
-import { emptyVirtStats, type RunStats, type RunStatus } from '../../vmm/machine/run-result.js';
+import { emptyVirtStats, type RunStats, type RunStatus } from '../../vmm/run-result.js';
 
 export interface FakeRun {
   technique?: string;

@@ -5,7 +5,7 @@ import { eventCounts } from '../../vmm/cost/counts.js';
 import { COST_EVENT_NAMES, zeroCounts } from '../../vmm/cost/events.js';
 import { modelCycles } from '../../vmm/cost/model.js';
 import { loadProfile, ProfileError, validateProfile } from '../../vmm/cost/profile.js';
-import { emptyVirtStats, type RunStats } from '../../vmm/machine/run-result.js';
+import { emptyVirtStats, type RunStats } from '../../vmm/run-result.js';
 
 function stats(over: Partial<RunStats> = {}): RunStats {
   return {

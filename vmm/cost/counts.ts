@@ -1,6 +1,6 @@
 // Turning a run's statistics into the cost model's event counts, the same way for every technique.
 
-import type { RunStats } from '../machine/run-result.js';
+import type { RunStats } from '../run-result.js';
 import { zeroCounts, type EventCounts } from './events.js';
 
 /** How a technique's work is charged: data its descriptor carries, so the cost model names no technique. */

@@ -3,7 +3,7 @@
 // The testing API reads it after a run to inspect registers and memory, packets sent and blocks written.
 
 import { FLAGS } from '../../isa/abi.js';
-import type { CrashRegisters } from '../report/crash.js';
+import type { CrashRegisters } from './crash.js';
 import { guestCpl } from './vcpu.js';
 import type { Vm } from './vm.js';
 

@@ -7,7 +7,7 @@ import { EXIT_CODE, MEMMAP, PAGE_SIZE } from '../../isa/abi.js';
 import { loadProfile, type CostProfile } from '../cost/profile.js';
 import { loadImage } from '../machine/loader.js';
 import { MachineConfigError, ramSizeError } from '../machine/ram.js';
-import type { RunResult } from '../machine/run-result.js';
+import type { RunResult } from '../run-result.js';
 import type { Loopback, Nic } from '../devices/nic.js';
 import { Platform, type PlatformState } from '../platform.js';
 import type { PhaseCount } from '../phases.js';

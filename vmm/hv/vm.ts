@@ -3,10 +3,10 @@
 import type { Image } from '../../assembler/types.js';
 import { EXIT_CODE, VECTOR_COUNT } from '../../isa/abi.js';
 import type { CpuState } from '../machine/cpu-state.js';
-import type { RunStatus } from '../machine/run-result.js';
+import type { RunStatus } from '../run-result.js';
 import type { Platform } from '../platform.js';
 import type { CpuCounts } from '../stats.js';
-import { lineFor, type CrashReport } from '../report/crash.js';
+import { lineFor, type CrashReport } from './crash.js';
 import { PhaseLog } from '../phases.js';
 import { createCounters, exitsTotal, type VirtCounters } from './counters.js';
 import type { VmExit } from './exits.js';

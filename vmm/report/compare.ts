@@ -3,7 +3,7 @@
 import { EXIT_CODE } from '../../isa/abi.js';
 import type { Divergence } from '../hv/vm.js';
 import type { VmRunResult } from '../hv/hypervisor.js';
-import type { RunStats, RunStatus } from '../machine/run-result.js';
+import type { RunStats, RunStatus } from '../run-result.js';
 import type { PhaseCount } from '../phases.js';
 import { findTechnique, oracle, techniqueNames } from '../hv/techniques/registry.js';
 import { MEMORY_MODES, type DeviceMode, type MemoryMode } from '../hv/types.js';

@@ -2,7 +2,7 @@
 // CPU's event counters to the VM that was running.
 
 import type { Cpu } from '../../machine/cpu.js';
-import { buildCrashReport, cpuRegisters, type CrashReport } from '../../report/crash.js';
+import { buildCrashReport, cpuRegisters, type CrashReport } from '../crash.js';
 import type { Vm } from '../vm.js';
 
 type Scalars = 'instructions' | 'privilegedExecuted' | 'tlbHits' | 'tlbMisses' | 'pageWalkRefs' | 'nestedWalkRefs' | 'interrupts';

@@ -6,7 +6,7 @@
 
 import type { Image } from '../../../assembler/types.js';
 import type { Accounting } from '../../cost/counts.js';
-import type { RunStats } from '../../machine/run-result.js';
+import type { RunStats } from '../../run-result.js';
 import type { Host, VmRegion } from '../host.js';
 import type { BackendSet } from '../pv/backend.js';
 import type { HypervisorOptions } from '../hypervisor.js';

@@ -5,7 +5,7 @@
 // the VM's controller at its own instruction boundaries. They differ only in what the work is charged as.
 
 import { FLAGS, VEC } from '../../../isa/abi.js';
-import { vectorName } from '../../report/crash.js';
+import { vectorName } from '../crash.js';
 import { Cpu } from '../../machine/cpu.js';
 import { savedRegisters, type GuestRegisters } from '../guest-state.js';
 import type { VmRegion } from '../host.js';

@@ -1,6 +1,6 @@
 // What a run of the machine produces: status, exit code, console text, counted events and, on a crash, a report.
-import type { TestCaseResult } from '../devices/testport.js';
-import type { CrashReport } from '../report/crash.js';
+import type { TestCaseResult } from './devices/testport.js';
+import type { CrashReport } from './hv/crash.js';
 
 /**
  * - `poweroff`: the guest wrote its exit status to PORT.POWEROFF.
