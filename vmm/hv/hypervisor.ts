@@ -15,7 +15,6 @@ import type { VmExit } from './exits.js';
 import { finalState, type GuestFinalState } from './guest-state.js';
 import { Host, type VmRegion } from './host.js';
 import { PoolExhausted } from './memory/page-pool.js';
-import { VM_LIMITS } from '../limits.js';
 import type { ShadowSync } from './memory/shadow-sync.js';
 import { HANDLERS, type HandlerOverrides } from './privileged.js';
 import { EmulateRunner } from './techniques/emulate.js';
@@ -226,10 +225,7 @@ export class Hypervisor {
           if (!(e instanceof PoolExhausted)) throw e;
           // Each user of the pool flushes what it holds and refills on demand; should that still not free a
           // page, this VM stops with a reason, and the VMM and the other VMs go on.
-          runner.crash(
-            `the VMM's page pool for this VM (${VM_LIMITS.VM_POOL_PAGES} pages for its shadow or second-stage tables and code cache) ran out, and flushing them freed none`,
-            runner.cpu.pc >>> 0,
-          );
+          runner.crash(`${(e as Error).message}, and flushing what the VMM keeps there freed none`, runner.cpu.pc >>> 0);
         }
         runner.switchOut();
         vm.wallMs += performance.now() - start;

@@ -33,7 +33,7 @@ export class PagePool {
   /** A zeroed page's host-physical address. */
   alloc(): number {
     const a = this.free.pop();
-    if (a === undefined) throw new PoolExhausted('VMM page pool exhausted');
+    if (a === undefined) throw new PoolExhausted(`the VMM's page pool for this VM (${this.size / PAGE_SIZE} pages) is exhausted`);
     this.words.fill(0, a >>> 2, (a + PAGE_SIZE) >>> 2);
     return a;
   }
