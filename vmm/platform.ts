@@ -13,7 +13,8 @@ import { PowerOff } from './devices/poweroff.js';
 import { TEST_PORT_COUNT, TestPort } from './devices/testport.js';
 import { Timer, TIMER_PORT_COUNT } from './devices/timer.js';
 import { Uart, UART_PORT_COUNT } from './devices/uart.js';
-import type { DeviceStats } from './machine/run-result.js';
+import { VM_LIMITS } from './limits.js';
+import type { DeviceStats, DroppedStats } from './machine/run-result.js';
 import { PhaseWatcher } from './phases.js';
 
 /** The disk a platform gets when none is given: zeroed, the same for every technique. */
@@ -47,7 +48,11 @@ export class Platform {
   readonly nic: Nic;
   /** The NIC's far end: tests read `wire.sent` and `wire.inject()` packets. */
   readonly wire: Loopback;
-  private readonly consoleBytes: number[] = [];
+  /** The transcript: the first VM_LIMITS.CONSOLE_TRANSCRIPT_BYTES console bytes, in a buffer that grows to at most that. */
+  private transcript = new Uint8Array(4096);
+  private transcriptLength = 0;
+  /** Console bytes past the transcript's limit: streamed to the sink and watched for phase marks, not kept. */
+  consoleDropped = 0;
   private readonly consoleSink: ((text: string) => void) | undefined;
   private readonly consoleDecoder = new TextDecoder('utf-8');
   private readonly phaseWatcher = new PhaseWatcher((name) => this.onPhase?.(name));
@@ -90,7 +95,7 @@ export class Platform {
    */
   writeConsole(byte: number): void {
     const b = byte & 0xff;
-    this.consoleBytes.push(b);
+    this.keep(b);
     this.phaseWatcher.feed(b);
     if (this.consoleSink) {
       const s = this.consoleDecoder.decode(Uint8Array.of(b), { stream: true });
@@ -98,9 +103,29 @@ export class Platform {
     }
   }
 
-  /** Console text so far. */
+  private keep(b: number): void {
+    const n = this.transcriptLength;
+    if (n === this.transcript.length) {
+      if (n >= VM_LIMITS.CONSOLE_TRANSCRIPT_BYTES) {
+        this.consoleDropped++;
+        return;
+      }
+      const bigger = new Uint8Array(Math.min(2 * n, VM_LIMITS.CONSOLE_TRANSCRIPT_BYTES));
+      bigger.set(this.transcript);
+      this.transcript = bigger;
+    }
+    this.transcript[n] = b;
+    this.transcriptLength = n + 1;
+  }
+
+  /** Console text so far (its first VM_LIMITS.CONSOLE_TRANSCRIPT_BYTES bytes). */
   get console(): string {
-    return new TextDecoder('utf-8').decode(Uint8Array.from(this.consoleBytes));
+    return new TextDecoder('utf-8').decode(this.transcript.subarray(0, this.transcriptLength));
+  }
+
+  /** What the platform's devices stopped keeping at their per-VM limits. */
+  dropped(): Pick<DroppedStats, 'consoleBytes' | 'wirePackets' | 'testResults'> {
+    return { consoleBytes: this.consoleDropped, wirePackets: this.wire.capture.dropped, testResults: this.testport.state.dropped };
   }
 
   deviceStats(): DeviceStats {
@@ -112,7 +137,7 @@ export class Platform {
       timer: { ticks: this.timer.state.ticks },
       pic: { delivered: this.pic.state.delivered, eois: this.pic.state.eois },
       block: { commands: b.commands, sectorsRead: b.sectorsRead, sectorsWritten: b.sectorsWritten, errors: b.errors },
-      nic: { packetsTx: n.packetsTx, packetsRx: n.packetsRx, doorbells: n.doorbells, rxDrops: n.rxDrops, dmaErrors: n.dmaErrors },
+      nic: { packetsTx: n.packetsTx, packetsRx: n.packetsRx, doorbells: n.doorbells, rxDrops: n.rxDrops, txDrops: n.txDrops, dmaErrors: n.dmaErrors },
       iommu: { faults: this.iommu.faults },
       tests: { passed: t.passed, failed: t.failed, results: t.state.results.map((x) => ({ ...x })) },
     };

@@ -76,6 +76,7 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
     const log = new PhaseLog();
     m.platform.onPhase = (phase) => log.mark(phase, 0);
     const r = m.run({ maxInstructions: opts.maxInstructions });
+    r.stats.dropped.phaseMarks = log.dropped;
     opts.inspect?.(g.name, { registers: cpuRegisters(m.cpu), ram: m.mem, disk: m.block.disk, packetsSent: m.wire.sent });
     return [{ ...r, name: g.name, technique: 'native', memory: null, devices: null, divergences: [], phases: log.phases(0) }];
   }

@@ -4,7 +4,7 @@ import { eventCounts } from './cost/counts.js';
 import { modelCycles } from './cost/model.js';
 import type { CostProfile } from './cost/profile.js';
 import type { Technique } from './hv/types.js';
-import { emptyVirtStats, type RunStats, type VirtStats } from './machine/run-result.js';
+import { emptyDroppedStats, emptyVirtStats, type DroppedStats, type RunStats, type VirtStats } from './machine/run-result.js';
 import type { Platform } from './platform.js';
 
 /** The CPU's counters for one guest (a whole CPU's, or the share a VM was credited with). */
@@ -26,6 +26,8 @@ export interface StatsInput {
   idleInstructions: number;
   platform: Platform;
   virt?: Partial<VirtStats>;
+  /** What the VMM (not the platform's devices) dropped at a per-VM limit. */
+  dropped?: Partial<DroppedStats>;
   profile: CostProfile;
 }
 
@@ -63,6 +65,7 @@ export function buildRunStats(i: StatsInput): RunStats {
       byDevice: { ...io.byDevice },
     },
     devices: i.platform.deviceStats(),
+    dropped: { ...emptyDroppedStats(), ...i.dropped, ...i.platform.dropped() },
   };
   const m = modelCycles(eventCounts(i.technique, stats), i.technique === 'hw' ? stats.exits : {}, i.profile);
   stats.modeledCycles = m.total;

@@ -11,6 +11,8 @@ import { formatCrash } from '../../vmm/report/crash.js';
 import { formatDeviceStats } from '../../vmm/report/devices.js';
 import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/report/exits.js';
 import { formatStatusLine } from '../../vmm/report/summary.js';
+import { VM_LIMITS } from '../../vmm/limits.js';
+import { MAX_CACHE_WORDS } from '../../vmm/hv/techniques/bt/code-cache.js';
 import { ConfigError, runGuests, type GuestSpec } from '../../vmm/session.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
 import { definesOption, profileOption } from '../options.js';
@@ -101,7 +103,8 @@ function runCommand(files: string[], opts: RunCliOptions): number {
   let cacheWords: number | undefined;
   if (opts.codeCache !== undefined) {
     const n = parseCount(opts.codeCache);
-    if (n === null || n < 64) return usage(`--code-cache ${JSON.stringify(opts.codeCache)}: expected a number of words, at least 64`);
+    if (n === null || n < 64 || n > MAX_CACHE_WORDS)
+      return usage(`--code-cache ${JSON.stringify(opts.codeCache)}: expected a number of words, at least 64 and at most ${MAX_CACHE_WORDS} (what the VMM's page pool per VM can hold)`);
     cacheWords = n;
   }
   let stdin: string | Uint8Array | undefined = opts.stdin;
@@ -247,27 +250,40 @@ function report(
   return code;
 }
 
-/** Passes console text on a line at a time, so a chatty guest does not cost a write per byte. */
+/**
+ * Passes console text on a line at a time, so a chatty guest does not cost a write per byte. A line longer
+ * than VM_LIMITS.CONSOLE_LINE_BYTES is written out in pieces: a guest that never prints a newline must not
+ * make vmlab hold its output.
+ */
 class LineWriter {
   private pending = '';
+  /** The last text written out did not end its line (a long line went out in pieces). */
+  private midLine = false;
   constructor(
     private readonly sink: (s: string) => void,
     private readonly prefix = '',
   ) {}
   write(s: string): void {
-    this.pending += s;
-    const nl = this.pending.lastIndexOf('\n');
+    // Only the new text can hold a newline: looking through all of `pending` each time would be quadratic.
+    const nl = s.lastIndexOf('\n');
     if (nl >= 0) {
-      this.emit(this.pending.slice(0, nl + 1));
-      this.pending = this.pending.slice(nl + 1);
-    }
+      this.emit(this.pending + s.slice(0, nl + 1));
+      this.pending = s.slice(nl + 1);
+    } else this.pending += s;
+    if (this.pending.length >= VM_LIMITS.CONSOLE_LINE_BYTES) this.flush();
   }
   flush(): void {
     if (this.pending) this.emit(this.pending);
     this.pending = '';
   }
   private emit(text: string): void {
-    this.sink(this.prefix ? text.replace(/^(?=.)/gm, this.prefix) : text);
+    let out = text;
+    if (this.prefix) {
+      out = text.replace(/\n(?=.)/g, `\n${this.prefix}`);
+      if (!this.midLine && !text.startsWith('\n')) out = this.prefix + out;
+    }
+    this.midLine = !text.endsWith('\n');
+    this.sink(out);
   }
 }
 

@@ -13,7 +13,8 @@ import { buildRunStats } from '../stats.js';
 import { exitsTotal } from './counters.js';
 import type { VmExit } from './exits.js';
 import { finalState, type GuestFinalState } from './guest-state.js';
-import { Host } from './host.js';
+import { Host, type VmRegion } from './host.js';
+import { PoolExhausted } from './memory/page-pool.js';
 import type { ShadowSync } from './memory/shadow-sync.js';
 import { HANDLERS, type HandlerOverrides } from './privileged.js';
 import { EmulateRunner } from './techniques/emulate.js';
@@ -104,6 +105,8 @@ export class Hypervisor {
   readonly host: Host;
   readonly vms: Vm[] = [];
   readonly runners: Runner[] = [];
+  /** Each VM's slice of host memory: the VMM's page pool for it, then its RAM. */
+  readonly regions: VmRegion[] = [];
   readonly technique: Exclude<Technique, 'native'>;
   readonly memory: MemoryMode | null;
   readonly profile: CostProfile;
@@ -144,6 +147,7 @@ export class Hypervisor {
 
     specs.forEach((spec, id) => {
       const region = this.host.allocate(sizes[id]!);
+      this.regions.push(region);
       const devices = spec.devices ?? opts.devices ?? 'emulated';
       if (devices === 'split' && opts.technique !== 'pv')
         throw new ConfigError(`--devices split needs a paravirtual kernel (.pv) under --technique pv, not ${opts.technique}`);
@@ -215,7 +219,14 @@ export class Hypervisor {
         const start = performance.now();
         runner.switchIn();
         const slice = single ? budget - used[i]! : Math.min(this.quantum, budget - used[i]!);
-        used[i]! += runner.run(slice);
+        try {
+          used[i]! += runner.run(slice);
+        } catch (e) {
+          if (!(e instanceof PoolExhausted)) throw e;
+          // Each user of the pool flushes what it holds and refills on demand; should that still not free a
+          // page, this VM stops with a reason, and the VMM and the other VMs go on.
+          runner.crash(`${(e as Error).message}, and flushing what the VMM keeps there freed none`, runner.cpu.pc >>> 0);
+        }
         runner.switchOut();
         vm.wallMs += performance.now() - start;
         if (vm.running && used[i]! >= budget) vm.stop('limit');
@@ -263,6 +274,7 @@ export class Hypervisor {
       idleInstructions: vm.idleInstructions,
       platform: vm.platform,
       profile: this.profile,
+      dropped: { phaseMarks: vm.phaseLog.dropped, divergences: vm.divergencesDropped },
       virt: {
         exits,
         exceptionExits: { ...c.exceptionExits },
