@@ -178,7 +178,14 @@ export const NIC_ICR_RXT = 1 << 1; // a packet was received
 /** Descriptor layout: addr u32, len u16, cmd u8, status u8, then 8 reserved bytes. */
 export const NIC_DESC = { ADDR: 0, LEN: 4, CMD: 6, STATUS: 7, SIZE: 16 } as const;
 export const NIC_DESC_STATUS_DD = 1 << 0; // descriptor done
+/**
+ * TX: the packet this descriptor belongs to was dropped, not sent: together with the fragments before it
+ * it was longer than NIC_MAX_PACKET, or one of its buffers could not be read. Every descriptor from the
+ * one where the drop was seen up to the packet's end-of-packet descriptor gets it (with DD).
+ */
+export const NIC_DESC_STATUS_ERR = 1 << 1;
 export const NIC_DESC_CMD_EOP = 1 << 0;
+/** Longest packet the NIC sends or receives; also what it buffers of a packet whose end has not come yet. */
 export const NIC_MAX_PACKET = 2048;
 
 /**

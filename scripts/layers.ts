@@ -30,8 +30,8 @@ export const RULES: readonly Rule[] = [
   {
     from: 'vmm/devices/',
     forbid: ['vmm/', 'assembler/', 'cli/'],
-    allow: ['vmm/devices/', 'vmm/machine/io.ts'],
-    why: "devices see only the machine's I/O interfaces (vmm/machine/io.ts)",
+    allow: ['vmm/devices/', 'vmm/machine/io.ts', 'vmm/limits.ts'],
+    why: "devices see only the machine's I/O interfaces (vmm/machine/io.ts) and the per-VM limits (vmm/limits.ts)",
   },
   { from: 'vmm/cost/', forbid: ['vmm/hv/', 'vmm/report/', 'vmm/session.ts', 'cli/'], why: 'the cost model reads counts, never the hypervisor' },
   { from: 'vmm/hv/', forbid: ['vmm/session.ts', 'vmm/comparison.ts', 'vmm/bare-metal.ts', 'vmm/report/', 'cli/'], typesOk: true, why: 'the hypervisor sits below the session, the reports and the CLI' },

@@ -60,6 +60,7 @@ const SINGLES: ReadonlyArray<[string, number]> = [
   ['NIC_ICR_TXDW', abi.NIC_ICR_TXDW],
   ['NIC_ICR_RXT', abi.NIC_ICR_RXT],
   ['NIC_DESC_STATUS_DD', abi.NIC_DESC_STATUS_DD],
+  ['NIC_DESC_STATUS_ERR', abi.NIC_DESC_STATUS_ERR],
   ['NIC_DESC_CMD_EOP', abi.NIC_DESC_CMD_EOP],
   ['NIC_MAX_PACKET', abi.NIC_MAX_PACKET],
   ['HC_COUNT', abi.HC_COUNT],

@@ -1,6 +1,7 @@
 // Workload phases: a kernel marks the END of a phase by printing a console line `== name ==` (mini prints a
 // phase's report at the barrier that closes it), and reports split what was counted (exits) at those
 // marks, so each phase's cost can be seen on its own.
+import { VM_LIMITS } from './limits.js';
 
 /** Exits counted during one phase of a run. The first phase also holds the boot; what follows the last mark is `shutdown`. */
 export interface PhaseCount {
@@ -41,12 +42,17 @@ export class PhaseWatcher {
   }
 }
 
-/** Marks taken while a run goes, turned into per-phase counts at the end. */
+/**
+ * Marks taken while a run goes, turned into per-phase counts at the end. At most VM_LIMITS.PHASE_MARKS are
+ * kept; later ones are counted in `dropped` and their exits fall in the closing `shutdown` phase.
+ */
 export class PhaseLog {
   private readonly marks: { name: string; exits: number }[] = [];
+  dropped = 0;
 
   mark(name: string, exitsSoFar: number): void {
-    this.marks.push({ name, exits: exitsSoFar });
+    if (this.marks.length < VM_LIMITS.PHASE_MARKS) this.marks.push({ name, exits: exitsSoFar });
+    else this.dropped++;
   }
 
   save(): { name: string; exits: number }[] {

@@ -15,7 +15,8 @@ import { Timer, TIMER_PORT_COUNT } from './devices/timer.js';
 import { Uart, UART_PORT_COUNT } from './devices/uart.js';
 import type { BusStats } from './devices/bus.js';
 import type { LoopbackState } from './devices/nic.js';
-import type { DeviceStats } from './run-result.js';
+import { VM_LIMITS } from './limits.js';
+import type { DeviceStats, DroppedStats } from './run-result.js';
 import { fromBase64, toBase64 } from './snapshot/bytes.js';
 import { PhaseWatcher } from './phases.js';
 
@@ -50,7 +51,11 @@ export class Platform {
   readonly nic: Nic;
   /** The NIC's far end: tests read `wire.sent` and `wire.inject()` packets. */
   readonly wire: Loopback;
-  private readonly consoleBytes: number[] = [];
+  /** The transcript: the first VM_LIMITS.CONSOLE_TRANSCRIPT_BYTES console bytes, in a buffer that grows to at most that. */
+  private transcript = new Uint8Array(4096);
+  private transcriptLength = 0;
+  /** Console bytes past the transcript's limit: streamed to the sink and watched for phase marks, not kept. */
+  consoleDropped = 0;
   /** The NIC is this platform's (not a physical one passed through from the host). */
   private readonly ownsNic: boolean;
   private readonly consoleSink: ((text: string) => void) | undefined;
@@ -96,7 +101,7 @@ export class Platform {
    */
   writeConsole(byte: number): void {
     const b = byte & 0xff;
-    this.consoleBytes.push(b);
+    this.keep(b);
     this.phaseWatcher.feed(b);
     if (this.consoleSink) {
       const s = this.consoleDecoder.decode(Uint8Array.of(b), { stream: true });
@@ -121,7 +126,8 @@ export class Platform {
       wire: this.ownsNic ? this.wire.save() : null,
       iommu: this.iommu.snapshot(),
       bus: this.bus.saveStats(),
-      console: toBase64(Uint8Array.from(this.consoleBytes)),
+      console: toBase64(this.transcript.subarray(0, this.transcriptLength)),
+      consoleDropped: this.consoleDropped,
       phase: this.phaseWatcher.save(),
     };
   }
@@ -140,13 +146,37 @@ export class Platform {
     }
     this.iommu.restore(s.iommu);
     this.bus.restoreStats(s.bus);
-    this.consoleBytes.splice(0, this.consoleBytes.length, ...fromBase64(s.console));
+    const kept = fromBase64(s.console);
+    this.transcript = new Uint8Array(Math.max(4096, kept.length));
+    this.transcript.set(kept);
+    this.transcriptLength = kept.length;
+    this.consoleDropped = s.consoleDropped;
     this.phaseWatcher.restore(s.phase);
   }
 
-  /** Console text so far. */
+  private keep(b: number): void {
+    const n = this.transcriptLength;
+    if (n === this.transcript.length) {
+      if (n >= VM_LIMITS.CONSOLE_TRANSCRIPT_BYTES) {
+        this.consoleDropped++;
+        return;
+      }
+      const bigger = new Uint8Array(Math.min(2 * n, VM_LIMITS.CONSOLE_TRANSCRIPT_BYTES));
+      bigger.set(this.transcript);
+      this.transcript = bigger;
+    }
+    this.transcript[n] = b;
+    this.transcriptLength = n + 1;
+  }
+
+  /** Console text so far (its first VM_LIMITS.CONSOLE_TRANSCRIPT_BYTES bytes). */
   get console(): string {
-    return new TextDecoder('utf-8').decode(Uint8Array.from(this.consoleBytes));
+    return new TextDecoder('utf-8').decode(this.transcript.subarray(0, this.transcriptLength));
+  }
+
+  /** What the platform's devices stopped keeping at their per-VM limits. */
+  dropped(): Pick<DroppedStats, 'consoleBytes' | 'wirePackets' | 'testResults'> {
+    return { consoleBytes: this.consoleDropped, wirePackets: this.wire.capture.dropped, testResults: this.testport.state.dropped };
   }
 
   deviceStats(): DeviceStats {
@@ -158,7 +188,7 @@ export class Platform {
       timer: { ticks: this.timer.state.ticks },
       pic: { delivered: this.pic.state.delivered, eois: this.pic.state.eois },
       block: { commands: b.commands, sectorsRead: b.sectorsRead, sectorsWritten: b.sectorsWritten, errors: b.errors },
-      nic: { packetsTx: n.packetsTx, packetsRx: n.packetsRx, doorbells: n.doorbells, rxDrops: n.rxDrops, dmaErrors: n.dmaErrors },
+      nic: { packetsTx: n.packetsTx, packetsRx: n.packetsRx, doorbells: n.doorbells, rxDrops: n.rxDrops, txDrops: n.txDrops, dmaErrors: n.dmaErrors },
       iommu: { faults: this.iommu.faults },
       tests: { passed: t.passed, failed: t.failed, results: t.state.results.map((x) => ({ ...x })) },
     };
@@ -178,7 +208,8 @@ export interface PlatformState {
   wire: LoopbackState | null;
   iommu: ReturnType<Iommu['snapshot']>;
   bus: BusStats;
-  /** The console bytes so far, base64. */
+  /** The console bytes kept so far, base64, and how many past the transcript's limit were not kept. */
   console: string;
+  consoleDropped: number;
   phase: { line: string; overflow: boolean };
 }

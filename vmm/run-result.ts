@@ -24,7 +24,8 @@ export interface DeviceStats {
   timer: { ticks: number };
   pic: { delivered: number; eois: number };
   block: { commands: number; sectorsRead: number; sectorsWritten: number; errors: number };
-  nic: { packetsTx: number; packetsRx: number; doorbells: number; rxDrops: number; dmaErrors: number };
+  /** txDrops: packets dropped on transmit, longer than NIC_MAX_PACKET or unreadable (NIC_DESC_STATUS_ERR). */
+  nic: { packetsTx: number; packetsRx: number; doorbells: number; rxDrops: number; txDrops: number; dmaErrors: number };
   iommu: { faults: number };
   tests: { passed: number; failed: number; results: TestCaseResult[] };
 }
@@ -79,6 +80,27 @@ export interface VirtStats {
   techniqueCounts: Record<string, number>;
 }
 
+/**
+ * What the VMM stopped keeping because a guest went past a per-VM limit (vmm/limits.ts, docs/security.md):
+ * all zero for a guest that stays inside them.
+ */
+export interface DroppedStats {
+  /** Console bytes not kept in the transcript (VM_LIMITS.CONSOLE_TRANSCRIPT_BYTES); they were still streamed. */
+  consoleBytes: number;
+  /** Sent packets the far end did not keep (VM_LIMITS.WIRE_CAPTURE_PACKETS); they were still sent. */
+  wirePackets: number;
+  /** Self-test results not kept in order (VM_LIMITS.TEST_RESULTS); the pass and fail counts include them. */
+  testResults: number;
+  /** Phase marks past VM_LIMITS.PHASE_MARKS: their exits count in the last phase kept. */
+  phaseMarks: number;
+  /** Distinct divergences past VM_LIMITS.DIVERGENCES (silentFailures counts every one). */
+  divergences: number;
+}
+
+export function emptyDroppedStats(): DroppedStats {
+  return { consoleBytes: 0, wirePackets: 0, testResults: 0, phaseMarks: 0, divergences: 0 };
+}
+
 export interface RunStats extends VirtStats {
   /** Instructions the guest executed (not counting time skipped while halted). */
   guestInstructions: number;
@@ -100,6 +122,7 @@ export interface RunStats extends VirtStats {
   interrupts: number;
   io: IoStats;
   devices: DeviceStats;
+  dropped: DroppedStats;
 }
 
 export function emptyVirtStats(): VirtStats {

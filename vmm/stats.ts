@@ -3,7 +3,7 @@
 import { eventCounts, type Accounting } from './cost/counts.js';
 import { modelCycles } from './cost/model.js';
 import type { CostProfile } from './cost/profile.js';
-import { emptyVirtStats, type RunStats, type VirtStats } from './run-result.js';
+import { emptyDroppedStats, emptyVirtStats, type DroppedStats, type RunStats, type VirtStats } from './run-result.js';
 import type { Platform } from './platform.js';
 
 /** The CPU's counters for one guest (a whole CPU's, or the share a VM was credited with). */
@@ -30,6 +30,8 @@ export interface StatsInput {
   idleInstructions: number;
   platform: Platform;
   virt?: Partial<VirtStats>;
+  /** What the VMM (not the platform's devices) dropped at a per-VM limit. */
+  dropped?: Partial<DroppedStats>;
   profile: CostProfile;
 }
 
@@ -67,6 +69,7 @@ export function buildRunStats(i: StatsInput): RunStats {
       byDevice: { ...io.byDevice },
     },
     devices: i.platform.deviceStats(),
+    dropped: { ...emptyDroppedStats(), ...i.dropped, ...i.platform.dropped() },
   };
   const counts = { ...eventCounts(i.accounting, stats), ...i.countEvents?.(stats) };
   // Only hardware exits have per-reason handling costs; elsewhere an exit is charged as one host trap.

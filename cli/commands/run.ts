@@ -16,6 +16,7 @@ import { formatStatusLine } from '../../vmm/report/summary.js';
 import { ConfigError, createRun, type GuestSpec } from '../../vmm/session.js';
 import type { Hypervisor } from '../../vmm/hv/hypervisor.js';
 import { encodeSnapshot } from '../../vmm/snapshot/format.js';
+import { VM_LIMITS } from '../../vmm/limits.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
 import { definesOption, profileOption, techniqueHelp } from '../options.js';
 
@@ -320,27 +321,40 @@ function report(
   return code;
 }
 
-/** Passes console text on a line at a time, so a chatty guest does not cost a write per byte. */
+/**
+ * Passes console text on a line at a time, so a chatty guest does not cost a write per byte. A line longer
+ * than VM_LIMITS.CONSOLE_LINE_BYTES is written out in pieces: a guest that never prints a newline must not
+ * make vmlab hold its output.
+ */
 export class LineWriter {
   private pending = '';
+  /** The last text written out did not end its line (a long line went out in pieces). */
+  private midLine = false;
   constructor(
     private readonly sink: (s: string) => void,
     private readonly prefix = '',
   ) {}
   write(s: string): void {
-    this.pending += s;
-    const nl = this.pending.lastIndexOf('\n');
+    // Only the new text can hold a newline: looking through all of `pending` each time would be quadratic.
+    const nl = s.lastIndexOf('\n');
     if (nl >= 0) {
-      this.emit(this.pending.slice(0, nl + 1));
-      this.pending = this.pending.slice(nl + 1);
-    }
+      this.emit(this.pending + s.slice(0, nl + 1));
+      this.pending = s.slice(nl + 1);
+    } else this.pending += s;
+    if (this.pending.length >= VM_LIMITS.CONSOLE_LINE_BYTES) this.flush();
   }
   flush(): void {
     if (this.pending) this.emit(this.pending);
     this.pending = '';
   }
   private emit(text: string): void {
-    this.sink(this.prefix ? text.replace(/^(?=.)/gm, this.prefix) : text);
+    let out = text;
+    if (this.prefix) {
+      out = text.replace(/\n(?=.)/g, `\n${this.prefix}`);
+      if (!this.midLine && !text.startsWith('\n')) out = this.prefix + out;
+    }
+    this.midLine = !text.endsWith('\n');
+    this.sink(out);
   }
 }
 

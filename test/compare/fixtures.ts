@@ -3,7 +3,7 @@ import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
 import type { DeviceMode, MemoryMode } from '../../vmm/hv/types.js';
 import type { PhaseCount } from '../../vmm/phases.js';
 import type { Divergence } from '../../vmm/hv/vm.js';
-import { emptyVirtStats, type RunStats, type RunStatus } from '../../vmm/run-result.js';
+import { emptyDroppedStats, emptyVirtStats, type RunStats, type RunStatus } from '../../vmm/run-result.js';
 
 export interface FakeRun {
   technique?: string;
@@ -47,10 +47,11 @@ export function fakeRun(f: FakeRun = {}): VmRunResult {
       timer: { ticks: 0 },
       pic: { delivered: 0, eois: 0 },
       block: { commands: 0, sectorsRead: 0, sectorsWritten: 0, errors: 0 },
-      nic: { packetsTx: 0, packetsRx: 0, doorbells: 0, rxDrops: 0, dmaErrors: 0 },
+      nic: { packetsTx: 0, packetsRx: 0, doorbells: 0, rxDrops: 0, txDrops: 0, dmaErrors: 0 },
       iommu: { faults: 0 },
       tests: { passed: 0, failed: 0, results: [] },
     },
+    dropped: emptyDroppedStats(),
   };
   return {
     name: 'k',

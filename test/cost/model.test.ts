@@ -5,7 +5,7 @@ import { eventCounts } from '../../vmm/cost/counts.js';
 import { COST_EVENT_NAMES, zeroCounts } from '../../vmm/cost/events.js';
 import { modelCycles } from '../../vmm/cost/model.js';
 import { loadProfile, ProfileError, validateProfile } from '../../vmm/cost/profile.js';
-import { emptyVirtStats, type RunStats } from '../../vmm/run-result.js';
+import { emptyDroppedStats, emptyVirtStats, type RunStats } from '../../vmm/run-result.js';
 
 function stats(over: Partial<RunStats> = {}): RunStats {
   return {
@@ -24,6 +24,7 @@ function stats(over: Partial<RunStats> = {}): RunStats {
     interrupts: 2,
     io: { portReads: 4, portWrites: 6, mmioReads: 0, mmioWrites: 0, byDevice: {} },
     devices: {} as RunStats['devices'],
+    dropped: emptyDroppedStats(),
     ...over,
   };
 }

@@ -3,7 +3,11 @@
 // TX: writing TDT rings the doorbell; the device walks descriptors from TDH up to (not including)
 // TDT, DMA-reads each buffer, hands a packet to the far end at each descriptor with EOP (buffers
 // without EOP are fragments of the next packet), writes DD back into the descriptor's status and
-// advances TDH. Then ICR.TXDW is set and IRQ.NIC raised if IMS allows it.
+// advances TDH. Then ICR.TXDW is set and IRQ.NIC raised if IMS allows it. A packet whose fragments add
+// up to more than NIC_MAX_PACKET, or one with a buffer the device cannot read, is dropped, as real NICs
+// drop an oversized frame: what was buffered is discarded at once (so the device never holds more than
+// NIC_MAX_PACKET bytes, however long a guest goes without EOP), the rest of its fragments up to EOP are
+// skipped, each of those descriptors gets NIC_DESC_STATUS_ERR with DD, and `txDrops` counts the packet.
 // RX: the far end calls `receive(packet)`; the device fills the descriptor at RDH (owned by the
 // device while RDH != RDT; the guest puts the buffer size in LEN, 0 meaning NIC_MAX_PACKET),
 // DMA-writes the packet to its buffer, writes length and DD|EOP, advances
@@ -14,11 +18,13 @@ import {
   NIC_DESC,
   NIC_DESC_CMD_EOP,
   NIC_DESC_STATUS_DD,
+  NIC_DESC_STATUS_ERR,
   NIC_ICR_RXT,
   NIC_ICR_TXDW,
   NIC_MAX_PACKET,
 } from '../../isa/abi.js';
 import type { DmaPort, IrqLine } from '../machine/io.js';
+import { PacketCapture } from './capture.js';
 import { clonePlain, isWordAccess, laneRead, type Device } from './device.js';
 
 export const NIC_CTRL_ENABLE = 1 << 0;
@@ -47,8 +53,12 @@ export type NicState = {
   rdt: number;
   macLo: number;
   macHi: number;
-  /** Bytes of a packet whose earlier descriptors lacked EOP. */
+  /** Bytes of a packet whose earlier descriptors lacked EOP: never more than NIC_MAX_PACKET. */
   txPartial: number[];
+  /** The packet being sent was dropped: skip its fragments up to and including EOP. */
+  txDropping: boolean;
+  /** Packets dropped on transmit: longer than NIC_MAX_PACKET, or a buffer the device could not read. */
+  txDrops: number;
   packetsTx: number;
   packetsRx: number;
   doorbells: number;
@@ -74,6 +84,8 @@ export class Nic implements Device<NicState> {
     macLo: NIC_DEFAULT_MAC.lo,
     macHi: NIC_DEFAULT_MAC.hi,
     txPartial: [],
+    txDropping: false,
+    txDrops: 0,
     packetsTx: 0,
     packetsRx: 0,
     doorbells: 0,
@@ -82,6 +94,8 @@ export class Nic implements Device<NicState> {
   };
   private readonly desc = new Uint8Array(NIC_DESC.SIZE);
   private readonly descView = new DataView(this.desc.buffer);
+  /** One fragment's buffer, reused: a fragment is never longer than a packet. */
+  private readonly txBuf = new Uint8Array(NIC_MAX_PACKET);
 
   constructor(
     private readonly dma: DmaPort,
@@ -206,27 +220,58 @@ export class Nic implements Device<NicState> {
         s.dmaErrors++;
         break;
       }
-      const addr = this.descView.getUint32(NIC_DESC.ADDR, true);
-      const len = this.descView.getUint16(NIC_DESC.LEN, true);
-      const cmd = this.desc[NIC_DESC.CMD]!;
-      const buf = new Uint8Array(Math.min(len, NIC_MAX_PACKET));
-      if (len > NIC_MAX_PACKET || !this.dma.read(addr, buf)) {
-        s.dmaErrors++;
-        s.txPartial = [];
-      } else {
-        for (const b of buf) s.txPartial.push(b);
-        if (cmd & NIC_DESC_CMD_EOP) {
-          const packet = Uint8Array.from(s.txPartial);
-          s.txPartial = [];
-          s.packetsTx++;
-          this.peer.transmit(packet);
-        }
-      }
-      this.dma.write(at + NIC_DESC.STATUS, Uint8Array.of(this.desc[NIC_DESC.STATUS]! | NIC_DESC_STATUS_DD));
+      const ok = this.txDescriptor();
+      const status = this.desc[NIC_DESC.STATUS]! | NIC_DESC_STATUS_DD | (ok ? 0 : NIC_DESC_STATUS_ERR);
+      this.dma.write(at + NIC_DESC.STATUS, Uint8Array.of(status));
       wrote = true;
       s.tdh = (s.tdh + 1) % s.tdlen;
     }
     if (wrote) this.cause(NIC_ICR_TXDW);
+  }
+
+  /**
+   * The TX descriptor in `desc`: add its buffer to the packet being built and send the packet at EOP.
+   * False if the packet it belongs to is dropped (now or earlier).
+   */
+  private txDescriptor(): boolean {
+    const s = this.state;
+    const addr = this.descView.getUint32(NIC_DESC.ADDR, true);
+    const len = this.descView.getUint16(NIC_DESC.LEN, true);
+    const eop = (this.desc[NIC_DESC.CMD]! & NIC_DESC_CMD_EOP) !== 0;
+    let ok = !s.txDropping;
+    if (ok) {
+      if (s.txPartial.length + len > NIC_MAX_PACKET) {
+        // One buffer longer than any packet is a malformed descriptor as well.
+        if (len > NIC_MAX_PACKET) s.dmaErrors++;
+        ok = this.dropTx();
+      }
+      else {
+        const buf = this.txBuf.subarray(0, len);
+        if (!this.dma.read(addr, buf)) {
+          s.dmaErrors++;
+          ok = this.dropTx();
+        } else for (const b of buf) s.txPartial.push(b);
+      }
+    }
+    if (eop) {
+      s.txDropping = false;
+      if (ok) {
+        const packet = Uint8Array.from(s.txPartial);
+        s.txPartial = [];
+        s.packetsTx++;
+        this.peer.transmit(packet);
+      }
+    }
+    return ok;
+  }
+
+  /** Drop the packet being built: its buffered bytes now, its later fragments as they come. */
+  private dropTx(): false {
+    const s = this.state;
+    s.txPartial = [];
+    s.txDropping = true;
+    s.txDrops++;
+    return false;
   }
 
   /** Whether a packet arriving now would find a free receive descriptor. */
@@ -288,7 +333,8 @@ export class Nic implements Device<NicState> {
 
 /** A host-side far end for tests and demos: records what the NIC sends and injects what it receives. */
 export class Loopback implements NicPeer {
-  readonly sent: Uint8Array[] = [];
+  /** What the guest sent, as far as the far end keeps it (VM_LIMITS.WIRE_CAPTURE_PACKETS). */
+  readonly capture = new PacketCapture();
   /** Packets waiting for the guest to post receive descriptors (a far end that retries, never drops). */
   private readonly waiting: Uint8Array[] = [];
 
@@ -296,8 +342,13 @@ export class Loopback implements NicPeer {
     nic.connect(this);
   }
 
+  /** The packets kept, in the order sent. */
+  get sent(): Uint8Array[] {
+    return this.capture.packets;
+  }
+
   transmit(packet: Uint8Array): void {
-    this.sent.push(packet);
+    this.capture.record(packet);
   }
 
   /** Send these packets, in order, each once the NIC has room for it. */

@@ -13,9 +13,13 @@ import { Pic } from '../devices/pic.js';
 import { Cpu } from '../machine/cpu.js';
 import { GuestPhys } from './memory/guest-phys.js';
 import { PagePool } from './memory/page-pool.js';
+import { VM_LIMITS } from '../limits.js';
 
-/** Pages the VMM reserves per VM for its tables: enough for a full shadow or second stage of 64 MiB. */
-export const VM_POOL_BYTES = 512 * PAGE_SIZE;
+/**
+ * Pages the VMM reserves per VM for its tables (VM_LIMITS.VM_POOL_PAGES): a second stage of 64 MiB needs 17,
+ * a shadow at most 1025 (it flushes and refills when the pool runs dry), the bt code cache what it is given.
+ */
+export const VM_POOL_BYTES = VM_LIMITS.VM_POOL_PAGES * PAGE_SIZE;
 
 export interface VmRegion {
   readonly pool: PagePool;

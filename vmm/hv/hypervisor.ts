@@ -15,7 +15,8 @@ import { buildRunStats } from '../stats.js';
 import { exitsTotal } from './counters.js';
 import type { VmExit } from './exits.js';
 import { finalState, type GuestFinalState } from './guest-state.js';
-import { Host, type HostState } from './host.js';
+import { Host, type HostState, type VmRegion } from './host.js';
+import { PoolExhausted } from './memory/page-pool.js';
 import type { ShadowSync } from './memory/shadow-sync.js';
 import { HANDLERS, type HandlerOverrides } from './privileged.js';
 import type { TechniqueDescriptor } from './techniques/descriptor.js';
@@ -160,6 +161,8 @@ export class Hypervisor {
   readonly host: Host;
   readonly vms: Vm[] = [];
   readonly runners: Runner[] = [];
+  /** Each VM's slice of host memory: the VMM's page pool for it, then its RAM. */
+  readonly regions: VmRegion[] = [];
   readonly technique: string;
   readonly descriptor: TechniqueDescriptor;
   readonly memory: MemoryMode | null;
@@ -213,6 +216,7 @@ export class Hypervisor {
 
     specs.forEach((spec, id) => {
       const region = this.host.allocate(sizes[id]!);
+      this.regions.push(region);
       const devices = spec.devices ?? opts.devices ?? t.devices[0]!;
       if (!t.devices.includes(devices))
         throw new ConfigError(
@@ -318,7 +322,15 @@ export class Hypervisor {
       runner.switchIn();
       const left = limit - s.used[i]!;
       const slice = single ? left : Math.min(s.quantumLeft, left);
-      const used = runner.run(slice);
+      let used = 0;
+      try {
+        used = runner.run(slice);
+      } catch (e) {
+        if (!(e instanceof PoolExhausted)) throw e;
+        // Each user of the pool flushes what it holds and refills on demand; should that still not free a
+        // page, this VM stops with a reason, and the VMM and the other VMs go on.
+        runner.crash(`${(e as Error).message}, and flushing what the VMM keeps there freed none`, runner.cpu.pc >>> 0);
+      }
       runner.switchOut();
       vm.wallMs += performance.now() - start;
       s.used[i]! += used;
@@ -447,6 +459,7 @@ export class Hypervisor {
       idleInstructions: vm.idleInstructions,
       platform: vm.platform,
       profile: this.profile,
+      dropped: { phaseMarks: vm.phaseLog.dropped, divergences: vm.divergencesDropped },
       // Bare metal has no VMM: nothing of what a VMM counts applies.
       ...(t.accounting.physicalDevices
         ? {}

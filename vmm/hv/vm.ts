@@ -56,7 +56,9 @@ export class Vm {
   readonly v: VirtualCpu = createVirtualCpu();
   /** The physical CPU's registers for this VM while another VM runs. */
   state: CpuState | null = null;
+  /** At most VM_LIMITS.DIVERGENCES distinct ones; `divergencesDropped` counts those past it. */
   readonly divergences: Divergence[] = [];
+  divergencesDropped = 0;
   /** Wall time spent running this VM. */
   wallMs = 0;
   /** Watches every exit as it is handled (`--trace exits`). */

@@ -2,6 +2,7 @@
 // as a BackendSet (vmm/hv/pv/backend.ts), found by BACKEND id, and reported in the run's stats.
 
 import { BACKEND } from '../../../../isa/abi.js';
+import type { PacketCapture } from '../../../devices/capture.js';
 import type { Platform } from '../../../platform.js';
 import type { BackendSet } from '../backend.js';
 import type { BackendId } from '../grants.js';
@@ -14,8 +15,8 @@ export interface SplitDevicesOptions {
   /** The disk, used in place. */
   readonly disk: Uint8Array;
   readonly console: ConsoleHost;
-  /** Where sent packets are appended (default: a fresh array, `net.wire.sent`). */
-  readonly sent?: Uint8Array[];
+  /** Where sent packets are recorded (default: a fresh capture, `net.wire`). */
+  readonly capture?: PacketCapture;
 }
 
 export class SplitDevices {
@@ -26,7 +27,7 @@ export class SplitDevices {
   constructor(opts: SplitDevicesOptions) {
     this.console = new ConsoleBackend(opts.console);
     this.block = new BlockBackend(opts.disk);
-    this.net = new NetBackend(opts.sent);
+    this.net = new NetBackend(opts.capture);
   }
 
   /**
@@ -37,7 +38,7 @@ export class SplitDevices {
   static forPlatform(p: Platform): SplitDevices {
     return new SplitDevices({
       disk: p.block.disk,
-      sent: p.wire.sent,
+      capture: p.wire.capture,
       console: {
         write: (bytes) => {
           for (const b of bytes) p.writeConsole(b);

@@ -2,13 +2,15 @@
 // granted, with a host-side loopback far end that tests observe (`wire.sent`, `wire.inject()`).
 //
 // It behaves like the emulated NIC with its Loopback (vmm/devices/nic.ts): packets reach `wire.sent` in
-// the order the guest queued them (under a hypervisor, the same array as the VM's platform.wire.sent);
+// the order the guest queued them (under a hypervisor, the same capture as the VM's platform.wire, which
+// keeps the first VM_LIMITS.WIRE_CAPTURE_PACKETS and counts the rest);
 // an injected packet lands in the next posted RX buffer, or is dropped and counted when there is none;
 // queued packets (a far end that retries) wait for buffers. TX is served when the front-end notifies.
 // RX buffers are taken when packets arrive, so the back-end asks to hear of newly posted buffers (sets
 // the RX ring's req_event) only while queued packets are waiting for them.
 
 import { BACKEND, HC_ERR, IF_STATUS_OK, NETIF_REQ, NETIF_RSP, NIC_MAX_PACKET } from '../../../../isa/abi.js';
+import { PacketCapture } from '../../../devices/capture.js';
 import type { BackRing } from './ring.js';
 import { RingBackend } from './ring-backend.js';
 import type { BackendDomain } from './types.js';
@@ -22,7 +24,9 @@ export interface NetBackendCounters {
 
 /** The far end of the split NIC, as the emulated NIC's Loopback: what the guest sent, and ways to send to it. */
 export interface SplitWire {
+  /** The packets the capture kept, in order. */
   readonly sent: Uint8Array[];
+  readonly capture: PacketCapture;
   /** Deliver a packet now; false if it was dropped (no RX buffer posted, or too big for it). */
   inject(packet: Uint8Array): boolean;
   /** Send these packets, in order, each once the front-end has posted a buffer for it (never dropped for lack of one). */
@@ -48,12 +52,15 @@ export class NetBackend extends RingBackend {
   private rx: BackRing | null = null;
   private readonly waiting: Uint8Array[] = [];
 
-  /** `sent`: where transmitted packets are appended (a VM's platform.wire.sent, or a fresh array). */
-  constructor(sent: Uint8Array[] = []) {
+  /** `capture`: where transmitted packets are recorded (a VM's platform.wire.capture, or a fresh one). */
+  constructor(capture: PacketCapture = new PacketCapture()) {
     super();
     const waiting = this.waiting;
     this.wire = {
-      sent,
+      get sent() {
+        return capture.packets;
+      },
+      capture,
       inject: (p) => this.inject(p),
       queue: (ps) => {
         waiting.push(...ps);
@@ -97,7 +104,7 @@ export class NetBackend extends RingBackend {
     if (len === 0 || len > NIC_MAX_PACKET) return this.fail(id, -HC_ERR.EINVAL);
     const data = dom.grants.read(req.getUint32(NETIF_REQ.GREF, true), this.id, req.getUint32(NETIF_REQ.OFFSET, true), len);
     if (typeof data === 'number') return this.fail(id, data);
-    this.wire.sent.push(data);
+    this.wire.capture.record(data);
     this.net.packetsTx++;
     return response(id, IF_STATUS_OK, len);
   }

@@ -9,6 +9,7 @@ import { OP } from '../../../../isa/table.js';
 import { CodeWindow, WINDOW_BASE, WINDOW_PAGE } from '../../../machine/code-window.js';
 import { PoolExhausted, type PagePool } from '../../memory/page-pool.js';
 import { DATA_WORDS } from './layout.js';
+import { VM_LIMITS } from '../../../limits.js';
 
 /** One guest instruction of a block and the translated words standing for it (for --dump-cache). */
 export interface BlockInsn {
@@ -43,6 +44,11 @@ export interface Stub {
 }
 
 export const DEFAULT_CACHE_WORDS = 64 * 1024;
+/**
+ * The largest cache the VMM's pool can hold: all of it but the pages left to the shadow tables. A larger
+ * one would only size the per-word metadata for words the pool can never back.
+ */
+export const MAX_CACHE_WORDS = ((VM_LIMITS.VM_POOL_PAGES - VM_LIMITS.POOL_SHADOW_RESERVE_PAGES) * WINDOW_PAGE) / 4;
 
 export class CodeCache {
   readonly window: CodeWindow;
@@ -107,7 +113,9 @@ export class CodeCache {
     const first = this.used;
     for (let p = Math.floor((first * 4) / WINDOW_PAGE); p <= Math.floor(((first + n) * 4 - 1) / WINDOW_PAGE); p++)
       if (this.window.pages[p]! < 0) {
-        // The pool is shared with the shadow tables: when it runs dry the cache counts as full.
+        // The pool is shared with the shadow tables: the cache never takes the pages the shadow needs to go
+        // on after a flush of its own (VM_LIMITS.POOL_SHADOW_RESERVE_PAGES). Short of pages, it counts as full.
+        if (this.pool.available <= VM_LIMITS.POOL_SHADOW_RESERVE_PAGES) return null;
         try {
           this.window.pages[p] = this.pool.alloc();
         } catch (e) {

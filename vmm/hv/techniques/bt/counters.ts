@@ -23,6 +23,8 @@ export interface BtCounters {
   overheadInstructions: number;
   /** Whole-cache flushes because the cache was full. */
   cacheFlushes: number;
+  /** Times the table of faulting instructions (VM_LIMITS.BT_FAULT_SITES) was full and started afresh. */
+  faultSitesForgotten: number;
 }
 
 export function createBtCounters(): BtCounters {
@@ -39,6 +41,7 @@ export function createBtCounters(): BtCounters {
     callouts: 0,
     overheadInstructions: 0,
     cacheFlushes: 0,
+    faultSitesForgotten: 0,
   };
 }
 

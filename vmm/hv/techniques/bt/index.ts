@@ -2,7 +2,7 @@
 
 import type { TechniqueDescriptor } from '../descriptor.js';
 import { BT_COST_EVENTS, btEventCounts } from './counters.js';
-import { DEFAULT_CACHE_WORDS } from './code-cache.js';
+import { DEFAULT_CACHE_WORDS, MAX_CACHE_WORDS } from './code-cache.js';
 import { BtRunner, MIN_CACHE_WORDS } from './runner.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -27,9 +27,11 @@ export const btTechnique: TechniqueDescriptor = {
       help: `bt: code-cache size in 32-bit words (default ${DEFAULT_CACHE_WORDS}); a full cache is flushed`,
       parse: (text) => {
         const n = Number(text.replace(/_/g, ''));
-        return Number.isSafeInteger(n) && n >= MIN_CACHE_WORDS
+        return Number.isSafeInteger(n) && n >= MIN_CACHE_WORDS && n <= MAX_CACHE_WORDS
           ? n
-          : { error: `--code-cache ${JSON.stringify(text)}: expected a number of words, at least ${MIN_CACHE_WORDS}` };
+          : {
+              error: `--code-cache ${JSON.stringify(text)}: expected a number of words, at least ${MIN_CACHE_WORDS} and at most ${MAX_CACHE_WORDS} (what the VMM's page pool per VM can hold)`,
+            };
       },
     },
   ],

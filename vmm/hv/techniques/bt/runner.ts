@@ -15,13 +15,14 @@ import type { Host, VmRegion } from '../../host.js';
 import { walkGuest } from '../../memory/guest-walk.js';
 import type { Vm } from '../../vm.js';
 import { TrapRunner } from '../trap/runner.js';
-import { CodeCache, DEFAULT_CACHE_WORDS, type Block } from './code-cache.js';
+import { CodeCache, DEFAULT_CACHE_WORDS, MAX_CACHE_WORDS, type Block } from './code-cache.js';
 import { createBtCounters, type BtCounters } from './counters.js';
 import { CALLOUT, CALLOUT_NAMES, EMPTY_KEY, SLOT, TABLE_ENTRIES, VIF_ON } from './layout.js';
 import { translateBlock, type TranslateEnv } from './translator.js';
 import { formatCache } from './dump.js';
 import { SingleStepper } from './single-step.js';
 import { emulateMemory } from './memory-op.js';
+import { VM_LIMITS } from '../../../limits.js';
 
 /** Faults an instruction may take (emulated page-table, code or device accesses) before it is retranslated. */
 export const ADAPT_AFTER = 2;
@@ -29,7 +30,7 @@ export const ADAPT_AFTER = 2;
 export const MIN_CACHE_WORDS = 64;
 
 export interface BtOptions {
-  /** Code-cache size in words (default 64 Ki words = 256 KiB). */
+  /** Code-cache size in words (default 64 Ki words = 256 KiB, at most MAX_CACHE_WORDS). */
   readonly cacheWords?: number;
   /** Render the code cache into the run's result (`--dump-cache`). */
   readonly dumpCache?: boolean;
@@ -55,7 +56,7 @@ export class BtRunner extends TrapRunner {
   constructor(vm: Vm, host: Host, region: VmRegion, opts: BtOptions = {}) {
     super(vm, host, region, false);
     this.dumpCache = opts.dumpCache ?? false;
-    this.cache = new CodeCache(host.words, region.pool, Math.max(MIN_CACHE_WORDS, opts.cacheWords ?? DEFAULT_CACHE_WORDS));
+    this.cache = new CodeCache(host.words, region.pool, Math.min(MAX_CACHE_WORDS, Math.max(MIN_CACHE_WORDS, opts.cacheWords ?? DEFAULT_CACHE_WORDS)));
     this.shadow.writeProtect = (frame) => this.protectedFrames.has(frame);
     // Trap frames and emulated stores the VMM writes itself, and device DMA, can land on code too.
     this.access.writeHook = (gpa) => this.dropFrame(gpa >>> 12);
@@ -290,9 +291,16 @@ export class BtRunner extends TrapRunner {
   }
 
   private noteFault(g: number): void {
+    // Both tables grow with the guest's distinct faulting instructions: past the limit they start afresh
+    // (translations already adapted keep their callouts; others adapt again if they keep faulting).
+    if (!this.faultsAt.has(g) && this.faultsAt.size >= VM_LIMITS.BT_FAULT_SITES) {
+      this.faultsAt.clear();
+      this.bt.faultSitesForgotten++;
+    }
     const n = (this.faultsAt.get(g) ?? 0) + 1;
     this.faultsAt.set(g, n);
     if (n < ADAPT_AFTER || this.adaptive.has(g)) return;
+    if (this.adaptive.size >= VM_LIMITS.BT_FAULT_SITES) this.adaptive.clear();
     this.adaptive.add(g);
     this.bt.adaptiveRetranslations++;
     this.cache.invalidateAt(g);

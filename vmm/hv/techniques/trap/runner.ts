@@ -18,11 +18,10 @@ import { guestCpl, realCpl } from '../../vcpu.js';
 import type { Vm } from '../../vm.js';
 import { Runner, type MemoryCounts } from '../runner.js';
 import { CpuShare } from '../cpu-share.js';
+import { VM_LIMITS } from '../../../limits.js';
 
 const SP = 15;
 const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
-/** How many distinct silent failures are kept per VM (the total count goes on). */
-const MAX_DIVERGENCES = 32;
 
 export class TrapRunner extends Runner implements ExitHost {
   readonly technique: 'trap' | 'bt' = 'trap';
@@ -234,7 +233,8 @@ export class TrapRunner extends Runner implements ExitHost {
     if (message === null) return;
     const seen = vm.divergences.find((d) => d.pc === pc && d.message === message);
     if (seen) seen.count++;
-    else if (vm.divergences.length < MAX_DIVERGENCES) vm.divergences.push({ pc, insn: id, where, message, count: 1 });
+    else if (vm.divergences.length < VM_LIMITS.DIVERGENCES) vm.divergences.push({ pc, insn: id, where, message, count: 1 });
+    else vm.divergencesDropped++;
   }
 
   private makeContext(): EmulationContext {
