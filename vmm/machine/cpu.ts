@@ -1417,8 +1417,12 @@ export class Cpu {
         // iret
         const m = this.mmu;
         const sp = this.r[SP]!;
+        // Word by word, stopping at the first that faults: the fault names that word, and no device
+        // register after it is read.
         const npc = m.load((sp + 8) | 0, 4, false);
+        if (m.status !== MS_OK) return C_MEM;
         const nfl = m.load((sp + 12) | 0, 4, false);
+        if (m.status !== MS_OK) return C_MEM;
         const nsp = m.load((sp + 16) | 0, 4, false);
         if (m.status !== MS_OK) return C_MEM;
         const ncpl = (nfl >>> FLAGS.CPL_SHIFT) & 3;
