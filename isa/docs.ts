@@ -1,7 +1,7 @@
 // Generates docs/isa.md from the ISA table (encoding overview, every instruction, the Theorem 1 verdict); registered in scripts/generated.ts.
 import { EXIT_REASONS } from './abi.js';
 import { FORM_ENCODING, FORM_OPERANDS, insnSyntax } from './syntax.js';
-import { INSNS, OPCODE_COUNT, WINDOW_INSNS, WINDOW_OPCODE_BASE, type Form, type InsnClass } from './table.js';
+import { INSNS, OPCODE_COUNT, WINDOW_INSNS, WINDOW_OPCODE_BASE, type Form, type InsnClass, type MemEffect } from './table.js';
 import { theorem1 } from './theorem1.js';
 
 const CLASS_LABEL = {
@@ -10,6 +10,12 @@ const CLASS_LABEL = {
   sensitive: 'sensitive, unprivileged',
   window: 'window (translator only)',
 } as const satisfies Record<InsnClass, string>;
+
+/** `write 4 push (pc)`: the memory column. */
+function memCell(m: MemEffect | null): string {
+  if (m === null) return '';
+  return `${m.access} ${m.width} ${m.at}${m.data === 'ra' ? '' : ` (${m.data})`}`;
+}
 
 /** Escapes a table cell: pipes would split the cell. */
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -57,20 +63,25 @@ export function generateIsaDoc(): string {
     '',
     'Class follows Popek & Goldberg: *privileged* instructions raise #GP outside ring 0; *sensitive,',
     'unprivileged* ones touch machine state a VMM must control yet never trap. *Block end* marks',
-    'instructions that end a basic block (the binary translator stops there). *Exit* is the reason the',
+    'instructions that end a basic block (the binary translator stops there). *Memory* is what the',
+    'instruction does to memory: read or write, the width in bytes, where (`operand` = its memory operand,',
+    '`push` = below sp, `pop` = at sp, `frame` = the trap frame at sp) and, when it is not register a,',
+    'what moves; *flow* is how it moves the pc. Interpreters, the translator and every VMM path that',
+    'performs a guest access derive from these two columns. *Exit* is the reason the',
     'virtualization extension exits with when the per-VM control block asks for it. *Window* instructions',
     'are not guest instructions: the binary translator emits them into the code cache, where they reach',
     'the VMM-private data area; a CPU runs them only in code fetched through the code-cache window, at',
     'CPL 1, and raises #UD for them anywhere else, so no guest can execute one and the assembler refuses',
     'them.',
     '',
-    '| opcode | id | syntax | form | class | block end | exit | summary |',
-    '|---:|---|---|---|---|---|---|---|',
+    '| opcode | id | syntax | form | class | block end | memory | flow | exit | summary |',
+    '|---:|---|---|---|---|---|---|---|---|---|',
   );
   for (const e of INSNS) {
     out.push(
       `| 0x${e.opcode.toString(16).padStart(2, '0')} | \`${e.id}\` | \`${cell(insnSyntax(e))}\` | ${e.form} | ` +
-        `${CLASS_LABEL[e.cls]} | ${e.blockEnd ? 'yes' : ''} | ${e.exit ?? ''} | ${cell(e.summary)} |`,
+        `${CLASS_LABEL[e.cls]} | ${e.blockEnd ? 'yes' : ''} | ${memCell(e.mem)} | ${e.flow === 'none' ? '' : e.flow} | ` +
+        `${e.exit ?? ''} | ${cell(e.summary)} |`,
     );
   }
   out.push(

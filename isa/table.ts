@@ -61,14 +61,51 @@ export const WINDOW_OPCODE_BASE = 0xf0;
 /** imm16 bit of 'rM'/'Mr' meaning "absolute address, no base register". */
 export const ABS_FLAG = 1;
 
+/** Bytes one memory access moves. */
+export type Width = 1 | 2 | 4;
+
+/**
+ * What an instruction does to guest memory, in one access kind (no VX32 instruction both reads and
+ * writes memory). Interpreters, the translator and every VMM path that performs a guest's access for
+ * it derive the address, width and data from this, never from the mnemonic.
+ */
+export interface MemEffect {
+  readonly access: 'read' | 'write';
+  /** Bytes per access (iret reads three words of this width). */
+  readonly width: Width;
+  /**
+   * Where: `operand` = the memory operand ([rb + imm], [rb + imm32] or [imm32]); `push` = the `width`
+   * bytes below sp, and sp moves down once they are written; `pop` = the bytes at sp, and sp moves up
+   * past them; `frame` = the trap frame at sp (FRAME.PC, FRAME.FLAGS, FRAME.SP in isa/abi.ts).
+   */
+  readonly at: 'operand' | 'push' | 'pop' | 'frame';
+  /**
+   * What moves: register a (zero-extended on a read), the pc (the return address a call pushes, the
+   * target a return pops), the FLAGS word (with IF and the CPL), or a whole trap frame.
+   */
+  readonly data: 'ra' | 'pc' | 'flags' | 'frame';
+}
+
+/**
+ * How an instruction moves the pc. `none` = on to the next instruction; `jump` = always to a target
+ * (direct for form 'j', from a register for form 'r', from a data slot for a window jump); `branch` = a
+ * conditional direct jump; `call` = pushes the return address and jumps; `ret` = pops the target;
+ * `iret` = returns through a trap frame; `trap` = raises a trap or exits (int, brk, hcall); `halt` =
+ * waits for an interrupt; `callout` = hands control to the VMM (window instructions).
+ */
+export type Flow = 'none' | 'jump' | 'branch' | 'call' | 'ret' | 'iret' | 'trap' | 'halt' | 'callout';
+
 export interface InsnSpec {
   /** Unique id: `mnemonic` or `mnemonic.form` where a mnemonic has several forms. */
   readonly id: string;
   readonly mnemonic: string;
   readonly form: Form;
   readonly cls: InsnClass;
-  /** Ends a basic block (control transfer, or leaves the guest's straight-line flow). */
+  /** Ends a basic block: every control transfer (flow other than `none`), and `mov crN` (paging may toggle). */
   readonly blockEnd: boolean;
+  /** What it does to guest memory; null = nothing (the trap frame of `int` and `brk` is the delivery's, not theirs). */
+  readonly mem: MemEffect | null;
+  readonly flow: Flow;
   /** The exit reason under the virtualization extension when the control block asks for it; null = never exits. */
   readonly exit: ExitReason | null;
   /** Sets the condition flags. */
@@ -77,7 +114,7 @@ export interface InsnSpec {
   readonly summary: string;
 }
 
-type Opts = Partial<Pick<InsnSpec, 'blockEnd' | 'exit' | 'setsFlags'>>;
+type Opts = Partial<Pick<InsnSpec, 'blockEnd' | 'exit' | 'setsFlags' | 'mem' | 'flow'>>;
 
 function insn<const Id extends string, const C extends InsnClass>(
   id: Id,
@@ -93,7 +130,9 @@ function insn<const Id extends string, const C extends InsnClass>(
     form,
     cls,
     summary,
-    blockEnd: opts.blockEnd ?? false,
+    blockEnd: opts.blockEnd ?? (opts.flow ?? 'none') !== 'none',
+    mem: opts.mem ?? null,
+    flow: opts.flow ?? 'none',
     exit: opts.exit ?? null,
     setsFlags: opts.setsFlags ?? false,
   };
@@ -103,7 +142,20 @@ const I = 'innocuous' as const;
 const P = 'privileged' as const;
 const S = 'sensitive' as const;
 const W = 'window' as const;
-const END = { blockEnd: true } as const;
+const reads = (width: Width, at: MemEffect['at'] = 'operand', data: MemEffect['data'] = 'ra'): MemEffect => ({
+  access: 'read',
+  width,
+  at,
+  data,
+});
+const writes = (width: Width, at: MemEffect['at'] = 'operand', data: MemEffect['data'] = 'ra'): MemEffect => ({
+  access: 'write',
+  width,
+  at,
+  data,
+});
+const JUMP = { flow: 'jump' } as const;
+const BRANCH = { flow: 'branch' } as const;
 
 export const ISA = [
   insn('nop', 'none', I, 'do nothing'),
@@ -156,66 +208,67 @@ export const ISA = [
   insn('not', 'r', I, 'ra = ~ra'),
   insn('neg', 'r', I, 'ra = -ra'),
   // loads (zero-extending) and stores
-  insn('ld.rm', 'rm', I, 'ra = 32-bit word at [rb + imm]'),
-  insn('ld.rM', 'rM', I, 'ra = 32-bit word at [rb + imm32] or [imm32]'),
-  insn('ldh.rm', 'rm', I, 'ra = zero-extended 16-bit half at [rb + imm]'),
-  insn('ldh.rM', 'rM', I, 'ra = zero-extended 16-bit half at [rb + imm32] or [imm32]'),
-  insn('ldb.rm', 'rm', I, 'ra = zero-extended byte at [rb + imm]'),
-  insn('ldb.rM', 'rM', I, 'ra = zero-extended byte at [rb + imm32] or [imm32]'),
-  insn('st.mr', 'mr', I, 'word at [rb + imm] = ra'),
-  insn('st.Mr', 'Mr', I, 'word at [rb + imm32] or [imm32] = ra'),
-  insn('sth.mr', 'mr', I, 'half at [rb + imm] = low 16 bits of ra'),
-  insn('sth.Mr', 'Mr', I, 'half at [rb + imm32] or [imm32] = low 16 bits of ra'),
-  insn('stb.mr', 'mr', I, 'byte at [rb + imm] = low 8 bits of ra'),
-  insn('stb.Mr', 'Mr', I, 'byte at [rb + imm32] or [imm32] = low 8 bits of ra'),
+  insn('ld.rm', 'rm', I, 'ra = 32-bit word at [rb + imm]', { mem: reads(4) }),
+  insn('ld.rM', 'rM', I, 'ra = 32-bit word at [rb + imm32] or [imm32]', { mem: reads(4) }),
+  insn('ldh.rm', 'rm', I, 'ra = zero-extended 16-bit half at [rb + imm]', { mem: reads(2) }),
+  insn('ldh.rM', 'rM', I, 'ra = zero-extended 16-bit half at [rb + imm32] or [imm32]', { mem: reads(2) }),
+  insn('ldb.rm', 'rm', I, 'ra = zero-extended byte at [rb + imm]', { mem: reads(1) }),
+  insn('ldb.rM', 'rM', I, 'ra = zero-extended byte at [rb + imm32] or [imm32]', { mem: reads(1) }),
+  insn('st.mr', 'mr', I, 'word at [rb + imm] = ra', { mem: writes(4) }),
+  insn('st.Mr', 'Mr', I, 'word at [rb + imm32] or [imm32] = ra', { mem: writes(4) }),
+  insn('sth.mr', 'mr', I, 'half at [rb + imm] = low 16 bits of ra', { mem: writes(2) }),
+  insn('sth.Mr', 'Mr', I, 'half at [rb + imm32] or [imm32] = low 16 bits of ra', { mem: writes(2) }),
+  insn('stb.mr', 'mr', I, 'byte at [rb + imm] = low 8 bits of ra', { mem: writes(1) }),
+  insn('stb.Mr', 'Mr', I, 'byte at [rb + imm32] or [imm32] = low 8 bits of ra', { mem: writes(1) }),
   // stack
-  insn('push', 'r', I, 'sp -= 4; word at [sp] = ra'),
-  insn('pop', 'r', I, 'ra = word at [sp]; sp += 4'),
+  insn('push', 'r', I, 'sp -= 4; word at [sp] = ra', { mem: writes(4, 'push') }),
+  insn('pop', 'r', I, 'ra = word at [sp]; sp += 4', { mem: reads(4, 'pop') }),
   // control flow: direct targets are word offsets from the next instruction
-  insn('jmp', 'j', I, 'pc = target', END),
-  insn('jz', 'j', I, 'if Z: pc = target (equal)', END),
-  insn('jnz', 'j', I, 'if !Z: pc = target (not equal)', END),
-  insn('jl', 'j', I, 'if S != O: pc = target (signed <)', END),
-  insn('jle', 'j', I, 'if Z or S != O: pc = target (signed <=)', END),
-  insn('jg', 'j', I, 'if !Z and S == O: pc = target (signed >)', END),
-  insn('jge', 'j', I, 'if S == O: pc = target (signed >=)', END),
-  insn('jb', 'j', I, 'if C: pc = target (unsigned <)', END),
-  insn('jae', 'j', I, 'if !C: pc = target (unsigned >=)', END),
-  insn('ja', 'j', I, 'if !C and !Z: pc = target (unsigned >)', END),
-  insn('jbe', 'j', I, 'if C or Z: pc = target (unsigned <=)', END),
-  insn('call', 'j', I, 'push the next pc; pc = target', END),
-  insn('jmp.r', 'r', I, 'pc = ra (indirect)', END),
-  insn('call.r', 'r', I, 'push the next pc; pc = ra (indirect)', END),
-  insn('ret', 'none', I, 'pc = pop()', END),
+  insn('jmp', 'j', I, 'pc = target', JUMP),
+  insn('jz', 'j', I, 'if Z: pc = target (equal)', BRANCH),
+  insn('jnz', 'j', I, 'if !Z: pc = target (not equal)', BRANCH),
+  insn('jl', 'j', I, 'if S != O: pc = target (signed <)', BRANCH),
+  insn('jle', 'j', I, 'if Z or S != O: pc = target (signed <=)', BRANCH),
+  insn('jg', 'j', I, 'if !Z and S == O: pc = target (signed >)', BRANCH),
+  insn('jge', 'j', I, 'if S == O: pc = target (signed >=)', BRANCH),
+  insn('jb', 'j', I, 'if C: pc = target (unsigned <)', BRANCH),
+  insn('jae', 'j', I, 'if !C: pc = target (unsigned >=)', BRANCH),
+  insn('ja', 'j', I, 'if !C and !Z: pc = target (unsigned >)', BRANCH),
+  insn('jbe', 'j', I, 'if C or Z: pc = target (unsigned <=)', BRANCH),
+  insn('call', 'j', I, 'push the next pc; pc = target', { mem: writes(4, 'push', 'pc'), flow: 'call' }),
+  insn('jmp.r', 'r', I, 'pc = ra (indirect)', JUMP),
+  insn('call.r', 'r', I, 'push the next pc; pc = ra (indirect)', { mem: writes(4, 'push', 'pc'), flow: 'call' }),
+  insn('ret', 'none', I, 'pc = pop()', { mem: reads(4, 'pop', 'pc'), flow: 'ret' }),
   // traps and system
-  insn('int', 'v', I, 'software interrupt through vector v (48..255, else #GP)', { ...END, exit: 'SOFT_INT' }),
-  insn('brk', 'none', I, 'breakpoint trap (#BP)', { ...END, exit: 'EXCEPTION' }),
+  insn('int', 'v', I, 'software interrupt through vector v (48..255, else #GP)', { flow: 'trap', exit: 'SOFT_INT' }),
+  insn('brk', 'none', I, 'breakpoint trap (#BP)', { flow: 'trap', exit: 'EXCEPTION' }),
   insn('hcall', 'none', I, 'hypercall: number in r0, arguments in r1..r5, result in r0; #UD outside non-root or a VMM', {
-    ...END,
+    flow: 'trap',
     exit: 'HCALL',
   }),
   insn('iret', 'none', P, 'return from a trap: pc, flags (IF, CPL) and sp from the frame at sp', {
-    ...END,
+    mem: reads(4, 'frame', 'frame'),
+    flow: 'iret',
     exit: 'INTR_FLAG',
   }),
   insn('cli', 'none', P, 'IF = 0', { exit: 'INTR_FLAG' }),
   insn('sti', 'none', P, 'IF = 1', { exit: 'INTR_FLAG' }),
   insn('hlt', 'none', P, 'wait for an interrupt; with IF = 0 and nothing pending the machine stops', {
-    ...END,
+    flow: 'halt',
     exit: 'HLT',
   }),
   insn('in', 'rp', P, 'ra = value read from I/O port', { exit: 'IO' }),
   insn('out', 'pr', P, 'write ra to I/O port', { exit: 'IO' }),
   insn('mov.rc', 'rc', P, 'ra = control register crN', { exit: 'CR_ACCESS' }),
   insn('mov.cr', 'cr', P, 'control register crN = ra (cr3 flushes the TLB, cr0 may toggle paging)', {
-    ...END,
+    blockEnd: true,
     exit: 'CR_ACCESS',
   }),
   insn('lidt', 'r', P, 'vector-table base = ra', { exit: 'DESC_TABLE' }),
   insn('invlpg', 'r', P, 'evict the TLB entry of the page holding virtual address ra', { exit: 'INVLPG' }),
   // sensitive but unprivileged: these never trap, which is what breaks trap-and-emulate
-  insn('pushf', 'none', S, 'push FLAGS with the real IF and the CPL in bits 12-13', { exit: 'INTR_FLAG' }),
-  insn('popf', 'none', S, 'FLAGS = pop(); outside ring 0 IF is silently left unchanged', { exit: 'INTR_FLAG' }),
+  insn('pushf', 'none', S, 'push FLAGS with the real IF and the CPL in bits 12-13', { mem: writes(4, 'push', 'flags'), exit: 'INTR_FLAG' }),
+  insn('popf', 'none', S, 'FLAGS = pop(); outside ring 0 IF is silently left unchanged', { mem: reads(4, 'pop', 'flags'), exit: 'INTR_FLAG' }),
   insn('rdcpl', 'r', S, 'ra = current privilege level', { exit: 'CPL_READ' }),
   insn('sidt', 'r', S, 'ra = vector-table base', { exit: 'DESC_TABLE' }),
   // window instructions (opcodes from WINDOW_OPCODE_BASE): emitted only by the binary translator into the
@@ -226,9 +279,9 @@ export const ISA = [
   insn('wldx', 'rsx', W, 'ra = data[slot + (rb >>> 2)] (the index wraps inside the area)'),
   insn('wset', 'si', W, 'data[slot8] = sign-extended imm16'),
   insn('winc', 's', W, 'data[slot] += 1'),
-  insn('wjmp', 's', W, 'pc = data[slot]', END),
-  insn('wcall', 'c', W, 'stop and hand the VMM the callout; pc stays at the wcall, which counts as no instruction', END),
-  insn('wcallnz', 'sc', W, 'if data[slot8] != 0: the callout, as wcall; else go on', END),
+  insn('wjmp', 's', W, 'pc = data[slot]', JUMP),
+  insn('wcall', 'c', W, 'stop and hand the VMM the callout; pc stays at the wcall, which counts as no instruction', { flow: 'callout' }),
+  insn('wcallnz', 'sc', W, 'if data[slot8] != 0: the callout, as wcall; else go on', { flow: 'callout' }),
   insn(
     'wskip',
     'n',

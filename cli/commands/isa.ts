@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { insnSyntax } from '../../isa/syntax.js';
-import { INSNS, type InsnClass, type OpcodeInfo } from '../../isa/table.js';
+import { INSNS, type Flow, type InsnClass, type MemEffect, type OpcodeInfo } from '../../isa/table.js';
 import { theorem1, type Theorem1 } from '../../isa/theorem1.js';
 
 export interface InsnJson {
@@ -14,6 +14,9 @@ export interface InsnJson {
   readonly opcode: number;
   readonly class: InsnClass;
   readonly blockEnd: boolean;
+  /** What it does to memory (access, width, where, what moves), or null. */
+  readonly mem: MemEffect | null;
+  readonly flow: Flow;
   readonly exit: string | null;
   readonly summary: string;
 }
@@ -27,6 +30,8 @@ export function insnJson(e: OpcodeInfo): InsnJson {
     opcode: e.opcode,
     class: e.cls,
     blockEnd: e.blockEnd,
+    mem: e.mem,
+    flow: e.flow,
     exit: e.exit,
     summary: e.summary,
   };
@@ -88,7 +93,7 @@ export function register(program: Command): void {
       'after',
       `
 JSON shape:
-  --json              an array of {id, mnemonic, syntax, form, opcode, class, blockEnd, exit, summary}
+  --json              an array of {id, mnemonic, syntax, form, opcode, class, blockEnd, mem, flow, exit, summary}
   --json --classes    {instructions: [...as above], theorem1: {statement, privileged, sensitive,
                        sensitiveUnprivileged, notGuestVisible, notGuestVisibleReason,
                        verdicts: [{machine, virtualizable, reason}]}}

@@ -47,7 +47,7 @@ describe('vmlab isa --json rows', () => {
     for (const e of INSNS) {
       const j = insnJson(e);
       expect(Object.keys(j).sort()).toEqual(
-        ['blockEnd', 'class', 'exit', 'form', 'id', 'mnemonic', 'opcode', 'summary', 'syntax'].sort(),
+        ['blockEnd', 'class', 'exit', 'flow', 'form', 'id', 'mem', 'mnemonic', 'opcode', 'summary', 'syntax'].sort(),
       );
       expect(j.syntax.startsWith(e.mnemonic)).toBe(true);
     }

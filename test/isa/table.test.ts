@@ -43,6 +43,27 @@ describe('ISA table', () => {
     ]);
   });
 
+  it('says what each entry does to memory and to the pc, consistently', () => {
+    for (const e of INSNS) {
+      // Every control transfer ends a block; a window instruction never touches guest memory.
+      if (e.flow !== 'none') expect(e.blockEnd, e.id).toBe(true);
+      if (e.cls === 'window') expect(e.mem, e.id).toBeNull();
+      const m = e.mem;
+      if (m === null) continue;
+      // A memory operand only where the form has one; the stack is words; a pc moves only with call and ret.
+      expect(m.at === 'operand', e.id).toBe(['rm', 'rM', 'mr', 'Mr'].includes(e.form));
+      if (m.at === 'operand') expect(m.access, e.id).toBe(e.form.startsWith('r') ? 'read' : 'write');
+      else expect(m.width, e.id).toBe(4);
+      expect(m.data === 'pc', e.id).toBe(e.flow === 'call' || e.flow === 'ret');
+      if (m.data === 'pc') expect(m.at, e.id).toBe(e.flow === 'call' ? 'push' : 'pop');
+      // FLAGS and frames are the virtual CPU's: only privileged or sensitive entries move them.
+      expect(m.data === 'flags' || m.data === 'frame', e.id).toBe(e.cls !== 'innocuous');
+    }
+    expect(BY_OPCODE.filter((e) => e.mem?.access === 'write').map((e) => e.mnemonic)).toEqual(
+      expect.arrayContaining(['st', 'sth', 'stb', 'push', 'call', 'pushf']),
+    );
+  });
+
   it('window instructions never exit and set no flags', () => {
     for (const e of WINDOW_INSNS) {
       expect(e.exit, e.id).toBeNull();

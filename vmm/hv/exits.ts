@@ -6,9 +6,9 @@
 
 import { PF_ERR, VEC, type ExitReason } from '../../isa/abi.js';
 import type { Decoded } from '../../isa/encoding.js';
-import { ABS_FLAG } from '../../isa/table.js';
 import type { ExitInfo } from '../machine/vmx.js';
 import type { GuestAccess } from './guest-access.js';
+import { emulateMemoryInsn } from './memory-insn.js';
 import type { ShadowPager } from './memory/shadow.js';
 import { GuestFault, isSystemId, type EmulationContext } from './privileged.js';
 import type { Vm } from './vm.js';
@@ -127,13 +127,15 @@ export function handleExit(h: ExitHost, exit: VmExit): void {
       return;
     case 'EPT_VIOLATION':
       if (deliveryFailed(h)) return;
-      // A refused page-table reference is no device access of the instruction's: only a data access can be.
-      if (!exit.fetch && !exit.walk && deviceAccess(h, exit.gpa, exit.pc)) return;
+      // A data access outside the second stage: the VMM performs the instruction, which reaches the device
+      // it meant, or raises the bus error (or, for a page-table reference outside RAM, the walk's fault)
+      // the bare machine would, at the address the bare machine would.
+      if (!exit.fetch && emulateMemoryInstruction(h, exit.pc)) return;
       // Neither RAM nor a device: a bus error, reported to the guest as a protection fault.
       h.deliver(
         VEC.PF,
         PF_ERR.P | (exit.write ? PF_ERR.W : 0) | (exit.fetch ? PF_ERR.F : 0) | (h.guestCpl() === 3 ? PF_ERR.U : 0),
-        exit.fetch ? exit.pc : faultAddress(h, exit.pc),
+        exit.pc,
       );
       return;
     case 'TRIPLE_FAULT':
@@ -196,12 +198,28 @@ function shadowFault(h: ExitHost, shadow: ShadowPager, e: Extract<VmExit, { reas
       h.deliver(VEC.PF, r.error, e.cr2);
       return;
     case 'mmio':
-      if (!deviceAccess(h, r.gpa, e.pc)) h.deliver(VEC.PF, PF_ERR.P | (access.write ? PF_ERR.W : 0), e.cr2);
+      // A fetch from a device page is a bus error; a data access is the instruction's to perform.
+      if (access.fetch || !emulateMemoryInstruction(h, e.pc)) h.deliver(VEC.PF, e.error | PF_ERR.P, e.cr2);
       return;
     case 'ptwrite':
+      // The guest wrote one of its page tables (write-protected in the shadow): the VMM performs the
+      // instruction, whatever it is and however its bytes fall, and syncs the shadow as it stores.
       h.flushTlb();
-      pageTableWrite(h, shadow, r.gpa, e.pc, e.cr2);
+      if (!emulateMemoryInstruction(h, e.pc)) h.crash('an instruction the ISA table says writes no memory wrote a page-table page', e.pc);
   }
+}
+
+/**
+ * Perform the memory instruction at pc (memory-insn.ts); FLAGS and trap frames through the VM's
+ * handlers, against the virtual CPU. False if the instruction touches no memory. Also what a binary
+ * translator's callout does for an instruction it retranslated not to fault.
+ */
+export function emulateMemoryInstruction(h: ExitHost, pc: number): boolean {
+  return emulateMemoryInsn(h, pc, (d) => {
+    const id = d.info.id;
+    if (!isSystemId(id)) throw new Error(`${id} moves FLAGS or a frame but has no handler`);
+    h.vm.handlers[id](h.context(), d);
+  });
 }
 
 /**
@@ -259,37 +277,12 @@ function emulateAt(h: ExitHost, pc: number, onlyIfTrapped = false): boolean {
     h.vm.handlers[id](ctx, d);
   } catch (err) {
     if (!(err instanceof GuestFault)) throw err;
-    h.deliver(err.vector, err.error, err.address);
+    h.deliver(err.vector, err.error, err.vector === VEC.PF ? err.address : undefined);
     return true;
   }
   h.vm.counters.emulatedInstructions++;
   h.vm.retire(1);
   return true;
-}
-
-const LOAD_SIZE: Readonly<Record<string, 1 | 2 | 4>> = { ld: 4, ldh: 2, ldb: 1 };
-const STORE_SIZE: Readonly<Record<string, 1 | 2 | 4>> = { st: 4, sth: 2, stb: 1 };
-
-/** The virtual address the load or store at pc accessed (for cr2), or pc if it cannot be decoded. */
-function faultAddress(h: ExitHost, pc: number): number {
-  let d: Decoded | null = null;
-  try {
-    d = h.access.fetch(pc);
-  } catch {
-    return pc;
-  }
-  if (d === null) return pc;
-  const regs = h.context().regs;
-  switch (d.info.form) {
-    case 'rm':
-    case 'mr':
-      return (regs[d.b]! + d.imm) >>> 0;
-    case 'rM':
-    case 'Mr':
-      return ((d.imm16 & ABS_FLAG ? 0 : regs[d.b]!) + d.imm) >>> 0;
-    default:
-      return (d.info.mnemonic === 'push' ? regs[15]! - 4 : regs[15]!) >>> 0;
-  }
 }
 
 /**
@@ -298,46 +291,4 @@ function faultAddress(h: ExitHost, pc: number): number {
  */
 export function emulateInstruction(h: ExitHost, pc: number): boolean {
   return emulateAt(h, pc);
-}
-
-/** A guest load or store reached a device register: perform it on the VM's device model. */
-function deviceAccess(h: ExitHost, gpa: number, pc: number): boolean {
-  const bus = h.vm.platform.bus;
-  const d = fetchAt(h, pc);
-  if (d === null) return true;
-  const mn = d.info.mnemonic;
-  const size = LOAD_SIZE[mn] ?? STORE_SIZE[mn];
-  if (size === undefined || !bus.claimsMmio(gpa, size)) return false;
-  const ctx = h.context();
-  if (LOAD_SIZE[mn] !== undefined) ctx.regs[d.a] = bus.mmioRead(gpa, size);
-  else bus.mmioWrite(gpa, size, ctx.regs[d.a]! >>> 0);
-  ctx.pc = (pc + d.size) >>> 0;
-  h.vm.counters.emulatedInstructions++;
-  h.vm.retire(1);
-  return true;
-}
-
-/** The guest wrote one of its page tables (write-protected in the shadow): do the store, then sync. */
-function pageTableWrite(h: ExitHost, shadow: ShadowPager, gpa: number, pc: number, va: number): void {
-  const d = fetchAt(h, pc);
-  if (d === null) return;
-  const ctx = h.context();
-  const mn = d.info.mnemonic;
-  const size = STORE_SIZE[mn] ?? (mn === 'push' ? 4 : undefined);
-  if (size === undefined) {
-    h.crash(`\`${mn}\` wrote a page-table page; the VMM emulates only stores and pushes there`, pc);
-    return;
-  }
-  // A store that straddles into the next page is rare enough to leave to a byte-wise path.
-  if ((va & 0xfff) + size > 0x1000) {
-    h.crash('a store straddling a page-table page boundary is not supported by the shadow pager', pc);
-    return;
-  }
-  const value = ctx.regs[d.a]! >>> 0;
-  shadow.guestWrite(gpa, size, value);
-  if (mn === 'push') ctx.regs[15] = (ctx.regs[15]! - 4) | 0;
-  ctx.pc = (pc + d.size) >>> 0;
-  h.flushTlb();
-  h.vm.counters.emulatedInstructions++;
-  h.vm.retire(1);
 }

@@ -7,6 +7,7 @@
 import { CR, FLAGS, FRAME, VEC } from '../../isa/abi.js';
 import type { Decoded } from '../../isa/encoding.js';
 import { ISA } from '../../isa/table.js';
+import type { InsnMemory } from './memory-insn.js';
 import type { VirtualCpu } from './vcpu.js';
 
 /** A fault the guest must see, raised while emulating (e.g. a bad iret, a stack page not mapped). */
@@ -34,7 +35,10 @@ export interface EmulationContext {
   readonly v: VirtualCpu;
   portRead(port: number): number;
   portWrite(port: number, value: number): void;
-  /** 32-bit guest-virtual access with the guest's kernel privileges; throws GuestFault. */
+  /**
+   * The instruction's own 32-bit guest-virtual access, with the guest's privileges, any alignment, onto
+   * RAM or a device register as the CPU's would be; throws GuestFault.
+   */
   readVirt(va: number): number;
   writeVirt(va: number, value: number): void;
   /** Write a control register; the technique reacts (new address space, paging, priority). */
@@ -50,15 +54,20 @@ export interface EmulationContext {
  */
 export function guestServices(
   bus: { portRead(port: number): number; portWrite(port: number, value: number): void },
-  memory: { read32(va: number): number; write32(va: number, value: number): void },
+  memory: Pick<InsnMemory, 'read' | 'write'>,
+  cpl: () => number,
 ): Pick<EmulationContext, 'portRead' | 'portWrite' | 'readVirt' | 'writeVirt'> {
+  const mode = () => (cpl() === 3 ? USER_INSN : KERNEL_INSN);
   return {
     portRead: (port) => bus.portRead(port),
     portWrite: (port, value) => bus.portWrite(port, value),
-    readVirt: (va) => memory.read32(va),
-    writeVirt: (va, value) => memory.write32(va, value),
+    readVirt: (va) => memory.read(va, 4, mode()),
+    writeVirt: (va, value) => memory.write(va, 4, value, mode()),
   };
 }
+
+const KERNEL_INSN = { user: false, devices: true } as const;
+const USER_INSN = { user: true, devices: true } as const;
 
 type SystemInsn = Extract<(typeof ISA)[number], { cls: 'privileged' | 'sensitive' }>;
 export type SystemId = SystemInsn['id'];
@@ -148,7 +157,8 @@ export const HANDLERS = {
     const sp = ctx.regs[SP]! >>> 0;
     const value = ctx.readVirt(sp);
     ctx.arith = value & FLAGS.ARITH;
-    ctx.v.vif = (value & FLAGS.IF) !== 0;
+    // As the CPU: outside ring 0 IF is left as it is (a user popf reaches here only through a device page).
+    if (ctx.cpl === 0) ctx.v.vif = (value & FLAGS.IF) !== 0;
     ctx.regs[SP] = (sp + 4) | 0;
     ctx.pc += d.size;
   },

@@ -5,7 +5,7 @@
 // hundreds of times. A few tens of thousands of instructions at start-up avoid that.
 
 import { encode } from '../../isa/encoding.js';
-import { OP, type InsnId } from '../../isa/table.js';
+import { BY_OPCODE, OP, type InsnId } from '../../isa/table.js';
 import { PTE } from '../../isa/abi.js';
 import type { InterruptSource, IoBus } from './io.js';
 
@@ -31,7 +31,8 @@ const ITERATIONS = 200;
 type Line = [InsnId, number?, number?, number?, number?];
 
 const ALU = ['add', 'sub', 'and', 'or', 'xor', 'shl', 'shr', 'sar', 'mul', 'div', 'mod'];
-const JCC: InsnId[] = ['jz', 'jnz', 'jl', 'jle', 'jg', 'jge', 'jb', 'jae', 'ja', 'jbe'];
+/** The conditional branches, by the table's flow. */
+const JCC = BY_OPCODE.filter((e) => e.flow === 'branch').map((e) => e.id as InsnId);
 
 function body(): Line[] {
   const p: Line[] = [['nop'], ['mov', 1, 2], ['li.ri', 1, 0, 7], ['li.rI', 1, 0, 0x12345], ['li.ri', 3, 0, 3]];

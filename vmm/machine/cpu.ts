@@ -76,6 +76,15 @@ const WINC = OP.winc;
 const WJMP = OP.wjmp;
 const WCALL = OP.wcall;
 const WSKIP = OP.wskip;
+// What each guest opcode does to memory, from the table, for exit qualifications: the access width (0 =
+// none) and what a store writes (0 nothing, 1 register a, 2 the return address, 3 FLAGS).
+const MEM_WIDTH = new Uint8Array(256);
+const STORE_DATA = new Uint8Array(256);
+for (const e of BY_OPCODE) {
+  if (e.mem === null) continue;
+  MEM_WIDTH[e.opcode] = e.mem.width;
+  if (e.mem.access === 'write') STORE_DATA[e.opcode] = ({ ra: 1, pc: 2, flags: 3, frame: 0 } as const)[e.mem.data];
+}
 const LONG = new Uint8Array(256);
 for (const e of BY_OPCODE) LONG[e.opcode] = e.long ? 1 : 0;
 const VALID_CR = new Set<number>([0, 2, 3, 4, 8]);
@@ -447,9 +456,11 @@ export class Cpu {
       e.opcode = op;
       e.length = lengthOf(w);
       e.reg = a;
-      const mn = BY_OPCODE[op]?.mnemonic ?? '';
-      e.size = mn === 'ldh' || mn === 'sth' ? 2 : mn === 'ldb' || mn === 'stb' ? 1 : 4;
-      if (mn === 'st' || mn === 'sth' || mn === 'stb' || mn === 'push') e.value = this.r[a]! >>> 0;
+      e.size = MEM_WIDTH[op]!;
+      const data = STORE_DATA[op]!;
+      if (data === 1) e.value = this.r[a]! >>> 0;
+      else if (data === 2) e.value = (this.pc + 4) >>> 0;
+      else if (data === 3) e.value = (this.flags | (this._cpl << FLAGS.CPL_SHIFT)) >>> 0;
     }
     return 'exit';
   }
@@ -1406,8 +1417,12 @@ export class Cpu {
         // iret
         const m = this.mmu;
         const sp = this.r[SP]!;
+        // Word by word, stopping at the first that faults: the fault names that word, and no device
+        // register after it is read.
         const npc = m.load((sp + 8) | 0, 4, false);
+        if (m.status !== MS_OK) return C_MEM;
         const nfl = m.load((sp + 12) | 0, 4, false);
+        if (m.status !== MS_OK) return C_MEM;
         const nsp = m.load((sp + 16) | 0, 4, false);
         if (m.status !== MS_OK) return C_MEM;
         const ncpl = (nfl >>> FLAGS.CPL_SHIFT) & 3;

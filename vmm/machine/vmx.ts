@@ -69,7 +69,8 @@ export function setIoBit(bitmap: Uint8Array, port: number, on = true): void {
  * - DESC_TABLE / INVLPG / CPL_READ: reg (value = the register's content for lidt/invlpg)
  * - SOFT_INT: vector; EXCEPTION: vector, error, cr2 (for #PF; the CPU's cr2 is left alone)
  * - EXT_INTERRUPT: vector (still pending: the hypervisor acknowledges it at the controller)
- * - EPT_VIOLATION: gpa, write, fetch, walk, and for loads/stores reg, size, value (stores); with `walk`
+ * - EPT_VIOLATION: gpa, write, fetch, walk, and for a data access reg, size (the ISA table's width; 0
+ *   for an instruction that touches no memory), value (what a store writes); with `walk`
  *   the gpa is one of the guest's page-table entries and write/fetch describe the access that walked
  * - TRIPLE_FAULT: vector, error (the fault whose delivery failed)
  * `pc` is the instruction's address (instruction exits happen before it executes; the hypervisor

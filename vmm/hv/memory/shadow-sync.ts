@@ -35,8 +35,11 @@ export interface ShadowView {
 }
 
 export interface ShadowSync {
-  /** The guest stored `size` bytes at guest-physical `gpa` on one of its page-table pages; the store is done. */
-  afterPageTableWrite(view: ShadowView, gpa: number, size: 1 | 2 | 4): void;
+  /**
+   * The guest stored `size` bytes (1 to 4) at guest-physical `gpa` on one of its page-table pages; the
+   * store is done. A store that crosses into the next page arrives as one call per page.
+   */
+  afterPageTableWrite(view: ShadowView, gpa: number, size: number): void;
   /** The guest ran `invlpg va`. */
   invlpg(view: ShadowView, va: number): void;
 }

@@ -6,6 +6,7 @@
 // or a write to a guest page table (emulate the store, then drop the shadow entries it invalidates).
 
 import { MEMMAP, PAGE_SIZE, PF_ERR, PTE } from '../../../isa/abi.js';
+import { storeBytes } from './access-path.js';
 import type { GuestPhys } from './guest-phys.js';
 import { walkGuest, type Access } from './guest-walk.js';
 import { PoolExhausted, type PagePool } from './page-pool.js';
@@ -140,11 +141,12 @@ export class ShadowPager implements ShadowView {
   }
 
   /**
-   * Perform a guest store to one of its page-table pages and drop the shadow entries it invalidates.
+   * Perform a guest store of `size` bytes (1 to 4, within one page) to one of its page-table pages and
+   * drop the shadow entries it invalidates.
    * Returns true when the real TLB must be flushed.
    */
-  guestWrite(gpa: number, size: 1 | 2 | 4, value: number): boolean {
-    this.guest.write(gpa, size, value);
+  guestWrite(gpa: number, size: number, value: number): boolean {
+    storeBytes(this.guest, gpa, size, value);
     this.stats.shadowSyncs++;
     this.sync.afterPageTableWrite(this, gpa, size);
     return true;

@@ -1,16 +1,39 @@
 // A PV domain's guest-virtual memory as the VMM reaches it: through the real CPU's view of the guest's own
 // tables (direct paging), checked to land in the domain's RAM. Hypercall pointers and trap frames use it.
 
-import { PAGE_SIZE, PF_ERR, VEC } from '../../../isa/abi.js';
+import { MEMMAP, PAGE_SIZE, PF_ERR, VEC } from '../../../isa/abi.js';
+import { decode, type Decoded } from '../../../isa/encoding.js';
+import type { Width } from '../../../isa/table.js';
 import type { Cpu } from '../../machine/cpu.js';
+import { AccessPath, busError, storeBytes, type AccessMode, type MmioBus } from '../memory/access-path.js';
 import type { GuestPhys } from '../memory/guest-phys.js';
 import { GuestFault } from '../privileged.js';
 
+/** The VMM's own accesses (hypercall arguments, trap frames): kernel rights, the domain's RAM only. */
+const VMM: AccessMode = { user: false, devices: false };
+
 export class PvMemory {
+  private readonly path: AccessPath;
+
   constructor(
     private readonly cpu: Cpu,
     private readonly guest: GuestPhys,
-  ) {}
+    /** The domain's device models, which an emulated instruction of its kernel may reach. */
+    bus: MmioBus | null = null,
+  ) {
+    this.path = new AccessPath(guest, bus, {
+      resolve: (va, a) => {
+        const ma = this.cpu.probe(va >>> 0, a.write, a.user);
+        if (ma < 0) throw new GuestFault(VEC.PF, PF_ERR.P | (a.write ? PF_ERR.W : 0) | (a.user ? PF_ERR.U : 0), va >>> 0);
+        const pa = ma - this.guest.base;
+        if (pa >= 0 && pa < this.guest.size) return pa;
+        // Never a frame of another domain's: only device registers lie outside this one's RAM.
+        if (ma >= MEMMAP.MMIO_BASE) return ma;
+        throw busError(va, a);
+      },
+      storeRam: (gpa, len, value) => storeBytes(this.guest, gpa, len, value),
+    });
+  }
 
   /** Pseudo-physical address of `va` for a kernel access, or -1 if unmapped, not allowed, or not its RAM. */
   phys(va: number, write: boolean): number {
@@ -45,20 +68,27 @@ export class PvMemory {
 
   /** A word, or a GuestFault (#PF) as the guest's kernel would take it. */
   read32(va: number): number {
-    return this.word(va, false, 0);
+    return this.path.read(va, 4, VMM);
   }
 
   write32(va: number, value: number): void {
-    this.word(va, true, value);
+    this.path.write(va, 4, value, VMM);
   }
 
-  private word(va: number, write: boolean, value: number): number {
-    va >>>= 0;
-    const gpas = [0, 1, 2, 3].map((i) => this.phys((va + i) >>> 0, write));
-    const bad = gpas.findIndex((g) => g < 0);
-    if (bad >= 0) throw new GuestFault(VEC.PF, PF_ERR.P | (write ? PF_ERR.W : 0), (va + bad) >>> 0);
-    if (!write) return gpas.reduceRight((v, g) => ((v << 8) | this.guest.read(g, 1)) >>> 0, 0);
-    gpas.forEach((g, i) => this.guest.write(g, 1, (value >>> (8 * i)) & 0xff));
-    return 0;
+  /** An instruction's own access (memory-insn.ts): any alignment, across pages, onto a device it mapped. */
+  read(va: number, size: Width, mode: AccessMode): number {
+    return this.path.read(va, size, mode);
+  }
+
+  write(va: number, size: Width, value: number, mode: AccessMode): void {
+    this.path.write(va, size, value, mode);
+  }
+
+  /** Fetch and decode the kernel's instruction at `pc`. */
+  fetch(pc: number): Decoded | null {
+    const w = this.path.fetch32(pc, false);
+    const d = decode(w);
+    if (d === null || d.size === 4) return d;
+    return decode(w, this.path.fetch32((pc + 4) >>> 0, false));
   }
 }

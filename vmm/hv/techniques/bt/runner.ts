@@ -6,11 +6,11 @@
 // only guest addresses); `enter` turns it into a translated one and `leave` maps it back, giving the
 // guest its scratch registers back when the CPU stopped inside a sequence.
 
-import { CR, CR0_PG, FLAGS, PF_ERR, VEC } from '../../../../isa/abi.js';
+import { CR, CR0_PG, PF_ERR, VEC } from '../../../../isa/abi.js';
 import { encode } from '../../../../isa/encoding.js';
 import { OP } from '../../../../isa/table.js';
 import { GuestFault } from '../../privileged.js';
-import { emulateInstruction, handleExit } from '../../exits.js';
+import { emulateInstruction, emulateMemoryInstruction, handleExit } from '../../exits.js';
 import type { Host, VmRegion } from '../../host.js';
 import { walkGuest } from '../../memory/guest-walk.js';
 import type { Vm } from '../../vm.js';
@@ -20,8 +20,6 @@ import { createBtCounters, type BtCounters } from './counters.js';
 import { CALLOUT, CALLOUT_NAMES, EMPTY_KEY, SLOT, TABLE_ENTRIES, VIF_ON } from './layout.js';
 import { translateBlock, type TranslateEnv } from './translator.js';
 import { formatCache } from './dump.js';
-import { SingleStepper } from './single-step.js';
-import { emulateMemory } from './memory-op.js';
 import { VM_LIMITS } from '../../../limits.js';
 
 /** Faults an instruction may take (emulated page-table, code or device accesses) before it is retranslated. */
@@ -47,7 +45,6 @@ export class BtRunner extends TrapRunner {
   private resume: { guest: number; tpc: number; gen: number } | null = null;
   private tableGen = -1;
   private readonly env: TranslateEnv;
-  private readonly stepper: SingleStepper;
 
   private readonly dumpCache: boolean;
   /** Counts of the code cache's own from before a restore (the cache is rebuilt, its counts start at 0). */
@@ -71,7 +68,6 @@ export class BtRunner extends TrapRunner {
       chained: () => void this.bt.chainedBranches++,
     };
     this.installMissStub();
-    this.stepper = new SingleStepper(region.guest.raw, vm.platform.bus);
   }
 
   private get data(): Int32Array {
@@ -325,35 +321,14 @@ export class BtRunner extends TrapRunner {
   /** Self-modifying code: a write to a frame holding translations. Drop them, then let the store happen. */
   private codeWrite(g: number, va: number, user: boolean): void {
     this.dropFrame(this.codeFrameOf(va));
-    // The store itself is performed by the VMM: restarting it from a fresh translation would protect
-    // the frame again if the store is on the page it writes.
+    // The instruction itself is performed by the VMM: restarting it from a fresh translation would
+    // protect the frame again if it writes the page it is on.
     if (user) {
       handleExit(this, { reason: 'EXCEPTION', pc: g, vector: VEC.PF, error: this.cpu.trapError, cr2: va });
       return;
     }
-    if (emulateMemory(this, g)) {
-      this.noteFault(g);
-      return;
-    }
-    this.interpretOne(g);
-  }
-
-  /** Run the guest instruction at g in the VMM's interpreter (see single-step.ts). */
-  private interpretOne(g: number): void {
-    const cpu = this.cpu;
-    const v = this.vm.v;
-    const out = this.stepper.step(cpu.r, g, cpu.flags, v);
-    if (!out.ok) {
-      this.deliver(out.vector, out.error, out.vector === VEC.PF ? out.cr2 : undefined);
-      return;
-    }
-    cpu.pc = out.pc;
-    cpu.flags = out.arith | FLAGS.IF;
-    // It wrote guest memory directly: what it wrote may be a page table or code.
-    this.shadow.flush();
-    cpu.flushTlb();
-    this.vm.counters.emulatedInstructions++;
-    this.vm.retire(1);
+    if (emulateMemoryInstruction(this, g)) this.noteFault(g);
+    else this.crash('an instruction the ISA table says writes no memory wrote a page of translated code', g);
   }
 
   // ---- callouts ----
@@ -365,8 +340,8 @@ export class BtRunner extends TrapRunner {
       this.continueAfter(tpc, g, gen);
     },
     MEMORY: (tpc, g, gen) => {
-      if (!emulateMemory(this, g)) {
-        // Not one the callout can do (it straddles pages): back to the faulting translation.
+      if (!emulateMemoryInstruction(this, g)) {
+        // The guest's code changed under its translation (a device wrote it): translate it afresh.
         this.adaptive.delete(g);
         this.cache.invalidateAt(g);
         return;

@@ -9,6 +9,7 @@
 
 import { FLAGS } from '../../../../isa/abi.js';
 import type { Decoded } from '../../../../isa/encoding.js';
+import { BY_OPCODE } from '../../../../isa/table.js';
 import type { GuestAccess } from '../../guest-access.js';
 import { GuestFault } from '../../privileged.js';
 import type { Block, BlockInsn, CodeCache } from './code-cache.js';
@@ -21,19 +22,16 @@ const PAGE = 4096;
 const R1 = 1 << 1;
 const R2 = 1 << 2;
 
-/** Innocuous instructions that run unchanged from the cache: no control transfer, no pc in their result. */
-const COPIED = new Set<string>([
-  'nop', 'mov', 'li.ri', 'li.rI',
-  'add.rr', 'sub.rr', 'and.rr', 'or.rr', 'xor.rr', 'shl.rr', 'shr.rr', 'sar.rr', 'mul.rr', 'div.rr', 'mod.rr',
-  'add.ri', 'sub.ri', 'and.ri', 'or.ri', 'xor.ri', 'shl.ri', 'shr.ri', 'sar.ri', 'mul.ri', 'div.ri', 'mod.ri',
-  'add.rI', 'sub.rI', 'and.rI', 'or.rI', 'xor.rI', 'shl.rI', 'shr.rI', 'sar.rI', 'mul.rI', 'div.rI', 'mod.rI',
-  'cmp.rr', 'cmp.ri', 'cmp.rI', 'test.rr', 'test.ri', 'test.rI', 'not', 'neg',
-  'ld.rm', 'ld.rM', 'ldh.rm', 'ldh.rM', 'ldb.rm', 'ldb.rM', 'st.mr', 'st.Mr', 'sth.mr', 'sth.Mr', 'stb.mr', 'stb.Mr',
-  'push', 'pop',
-]);
-const JCC = new Set(['jz', 'jnz', 'jl', 'jle', 'jg', 'jge', 'jb', 'jae', 'ja', 'jbe']);
-/** Memory instructions adaptive translation may turn into a MEMORY callout. */
-export const ADAPTABLE = new Set(['ld.rm', 'ld.rM', 'ldh.rm', 'ldh.rM', 'ldb.rm', 'ldb.rM', 'st.mr', 'st.Mr', 'sth.mr', 'sth.Mr', 'stb.mr', 'stb.Mr', 'push']);
+/**
+ * Innocuous instructions that run unchanged from the cache: no control transfer, so no pc in their
+ * result (the ISA table's flow). Memory accesses among them run natively on the guest's own addresses.
+ */
+const COPIED: ReadonlySet<string> = new Set(BY_OPCODE.filter((e) => e.cls === 'innocuous' && e.flow === 'none').map((e) => e.id));
+/**
+ * Memory instructions adaptive translation may turn into a MEMORY callout (memory-insn.ts performs any
+ * of them): every one that touches memory and is not already a callout of its own (the privileged ones).
+ */
+export const ADAPTABLE: ReadonlySet<string> = new Set(BY_OPCODE.filter((e) => e.mem !== null && e.cls !== 'privileged').map((e) => e.id));
 
 export interface TranslateEnv {
   readonly access: GuestAccess;
@@ -82,55 +80,60 @@ function saveScratch(e: Emitter): void {
  * Emit the translation of one guest instruction. Returns true if the block ends after it.
  */
 function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly number[], adaptive: boolean): boolean {
-  const id = d.info.id;
+  const info = d.info;
+  const id = info.id;
   const next = (pc + d.size) >>> 0;
   if (adaptive) {
+    // The VMM performs the whole instruction, control transfer included; the block ends where it would.
     e.begin(pc, 0);
     e.win('wcall', { imm: CALLOUT.MEMORY });
-    return false;
+    return info.flow !== 'none';
   }
   e.begin(pc);
   if (COPIED.has(id)) {
     e.copy(words);
     return false;
   }
-  if (id === 'jmp') {
-    e.branch('jmp', next + d.imm);
-    return true;
-  }
-  if (JCC.has(id)) {
-    e.branch(id as 'jz', next + d.imm);
-    e.begin(next, 0);
-    e.branch('jmp', next);
-    return true;
-  }
-  switch (id) {
+  // Control transfers of the guest's own, by the table's flow: direct ones chain, indirect ones look up.
+  const direct = info.form === 'j';
+  switch (info.cls === 'innocuous' ? info.flow : 'none') {
+    case 'jump':
+      if (direct) e.branch('jmp', next + d.imm);
+      else {
+        saveScratch(e);
+        e.insn('mov', { a: 1, b: d.a }, R1);
+        lookupTail(e);
+      }
+      return true;
+    case 'branch':
+      e.branch(id as 'jz', next + d.imm);
+      e.begin(next, 0);
+      e.branch('jmp', next);
+      return true;
     case 'call':
       // The guest's return address, not the cache's, goes on its stack.
-      e.save(1, SLOT.S1);
-      e.insn('li.rI', { a: 1, imm: next }, R1);
-      e.insn('push', { a: 1 });
-      e.restore(1, SLOT.S1);
-      e.begin(next + d.imm, 0);
-      e.branch('jmp', next + d.imm);
-      return true;
-    case 'call.r':
-      saveScratch(e);
-      e.insn('mov', { a: 1, b: d.a }, R1); // the target as it was before the push (it may be sp)
-      e.insn('li.rI', { a: 2, imm: next }, R2);
-      e.insn('push', { a: 2 });
-      lookupTail(e);
-      return true;
-    case 'jmp.r':
-      saveScratch(e);
-      e.insn('mov', { a: 1, b: d.a }, R1);
-      lookupTail(e);
+      if (direct) {
+        e.save(1, SLOT.S1);
+        e.insn('li.rI', { a: 1, imm: next }, R1);
+        e.insn('push', { a: 1 });
+        e.restore(1, SLOT.S1);
+        e.begin(next + d.imm, 0);
+        e.branch('jmp', next + d.imm);
+      } else {
+        saveScratch(e);
+        e.insn('mov', { a: 1, b: d.a }, R1); // the target as it was before the push (it may be sp)
+        e.insn('li.rI', { a: 2, imm: next }, R2);
+        e.insn('push', { a: 2 });
+        lookupTail(e);
+      }
       return true;
     case 'ret':
       saveScratch(e);
       e.insn('pop', { a: 1 });
       lookupTail(e);
       return true;
+  }
+  switch (id) {
     case 'cli':
       e.win('wset', { slot: SLOT.VIF, imm: 0 });
       return false;
@@ -192,7 +195,7 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
   // Everything else the VMM emulates: port I/O, cr0/cr3 writes, lidt, invlpg, hlt, iret, int, brk, hcall.
   e.begin(pc, 0);
   e.win('wcall', { imm: CALLOUT.EMULATE });
-  return d.info.blockEnd && !(id === 'mov.cr');
+  return info.blockEnd && !(id === 'mov.cr');
 }
 
 const CR_SLOT: Readonly<Record<number, number>> = { 0: SLOT.CR0, 2: SLOT.CR2, 3: SLOT.CR3, 4: SLOT.CR4, 8: SLOT.CR8 };

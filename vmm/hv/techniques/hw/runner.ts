@@ -61,6 +61,7 @@ export class HwRunner extends Runner implements ExitHost {
       g,
       shadowed ? { cr0: () => v.cr0, cr3: () => v.cr3 } : { cr0: () => cpu.cr0, cr3: () => cpu.cr3 },
       this.shadow,
+      { bus: vm.platform.bus, flushTlb: () => cpu.flushTlb() },
     );
     this.share = new CpuShare(cpu, vm);
     this.ctx = this.makeContext();
@@ -315,7 +316,7 @@ export class HwRunner extends Runner implements ExitHost {
         return cpu.cpl;
       },
       v,
-      ...guestServices(bus, access),
+      ...guestServices(bus, access, () => cpu.cpl),
       setControl(cr, value) {
         if (shadow && (cr === CR.CR0 || cr === CR.CR3)) {
           if (cr === CR.CR0) vm.v.cr0 = value;

@@ -7,7 +7,7 @@
 // are reflected through the virtual trap table; events arrive through the registered upcall, at defined
 // points only: after a hypercall, at each step boundary (a timer tick ends a step), and on iret/unmask.
 
-import { BY_OPCODE, OP } from '../../../../isa/table.js';
+import { OP } from '../../../../isa/table.js';
 import {
   CR0_PG,
   EVT_BIND,
@@ -16,6 +16,7 @@ import {
   HC_ERR,
   IRQ,
   PAGE_SIZE,
+  PF_ERR,
   PIC_EOI,
   PORT,
   PV_FEATURE,
@@ -30,10 +31,10 @@ import {
   VIRQ,
   type HypercallName,
 } from '../../../../isa/abi.js';
-import { decode } from '../../../../isa/encoding.js';
 import type { Cpu } from '../../../machine/cpu.js';
 import type { IommuDomain } from '../../../devices/iommu.js';
 import type { Host, VmRegion } from '../../host.js';
+import { emulateMemoryInsn, type MemoryInsnHost } from '../../memory-insn.js';
 import { GuestFault } from '../../privileged.js';
 import type { DeviceMode } from '../../types.js';
 import type { Vm } from '../../vm.js';
@@ -50,8 +51,6 @@ import { Runner } from '../runner.js';
 const SP = 15;
 /** Pages at the top of RAM the VMM keeps for the domain: start info, then shared info. */
 export const PV_RESERVED_PAGES = 2;
-const LOAD_SIZE: Readonly<Record<string, 1 | 2 | 4>> = { ld: 4, ldh: 2, ldb: 1 };
-const STORE_SIZE: Readonly<Record<string, 1 | 2 | 4>> = { st: 4, sth: 2, stb: 1 };
 
 export class PvRunner extends Runner implements HcContext {
   readonly technique = 'pv' as const;
@@ -90,7 +89,7 @@ export class PvRunner extends Runner implements HcContext {
     const g = region.guest;
     const reserved = g.size - PV_RESERVED_PAGES * PAGE_SIZE;
     this.startInfo = reserved;
-    this.mem = new PvMemory(this.cpu, g);
+    this.mem = new PvMemory(this.cpu, g, vm.platform.bus);
     this.shinfo = new SharedInfo(g, reserved + PAGE_SIZE);
     this.events = new EventChannels(this.shinfo);
     this.grants = new GrantTable(g, {
@@ -318,30 +317,28 @@ export class PvRunner extends Runner implements HcContext {
     return true;
   }
 
-  /** A load or store the kernel made to a device register it mapped (--devices emulated): run it on the model. */
+  /**
+   * An access the kernel made to a device register it mapped (--devices emulated): the VMM performs the
+   * instruction on the model (memory-insn.ts). False if the fault was not at a device register.
+   */
   private deviceAccess(pc: number, va: number, error: number): boolean {
     const cpu = this.cpu;
-    const bus = this.vm.platform.bus;
-    const ma = cpu.probe(va, (error & 2) !== 0, cpu.cpl === 3);
+    const ma = cpu.probe(va, (error & PF_ERR.W) !== 0, cpu.cpl === 3);
     if (ma < 0 || this.paging.owns(ma)) return false;
-    let d;
-    try {
-      const w = this.mem.read32(pc);
-      const info = BY_OPCODE[w & 0xff];
-      d = decode(w, info && (info.form === 'rM' || info.form === 'Mr') ? this.mem.read32(pc + 4) : 0);
-    } catch {
-      return false;
-    }
-    if (d === null) return false;
-    const mn = d.info.mnemonic;
-    const size = LOAD_SIZE[mn] ?? STORE_SIZE[mn];
-    if (size === undefined || !bus.claimsMmio(ma, size)) return false;
-    if (LOAD_SIZE[mn] !== undefined) cpu.r[d.a] = bus.mmioRead(ma, size);
-    else bus.mmioWrite(ma, size, cpu.r[d.a]! >>> 0);
-    cpu.pc = (pc + d.size) >>> 0;
-    this.vm.counters.emulatedInstructions++;
-    this.vm.retire(1);
-    return true;
+    return emulateMemoryInsn(this.insnHost, pc);
+  }
+
+  /** What the memory-instruction emulator acts on: the real registers, the kernel's memory, reflection. */
+  private get insnHost(): MemoryInsnHost {
+    const cpu = this.cpu;
+    const regs = { regs: cpu.r, get pc() { return cpu.pc; }, set pc(x: number) { cpu.pc = x >>> 0; } };
+    return {
+      vm: this.vm,
+      access: this.mem,
+      context: () => regs,
+      guestCpl: () => (cpu.cpl === 3 ? 3 : 0),
+      deliver: (vector, err, cr2) => this.reflect(vector, err, cr2),
+    };
   }
 
   // ---- HcContext: what the hypercall handlers act on ----

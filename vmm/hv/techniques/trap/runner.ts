@@ -44,7 +44,10 @@ export class TrapRunner extends Runner implements ExitHost {
     const g = region.guest;
     this.shadow = new ShadowPager(host.words, region.pool, g, (gpa) => g.toHost(gpa), shadowSync);
     const v = vm.v;
-    this.access = new GuestAccess(g, { cr0: () => v.cr0, cr3: () => v.cr3 }, this.shadow);
+    this.access = new GuestAccess(g, { cr0: () => v.cr0, cr3: () => v.cr3 }, this.shadow, {
+      bus: vm.platform.bus,
+      flushTlb: () => this.cpu.flushTlb(),
+    });
     this.share = new CpuShare(this.cpu, vm);
     this.ctx = this.makeContext();
   }
@@ -262,7 +265,7 @@ export class TrapRunner extends Runner implements ExitHost {
         return self.guestCpl();
       },
       v,
-      ...guestServices(bus, access),
+      ...guestServices(bus, access, () => self.guestCpl()),
       setControl(cr, value) {
         switch (cr) {
           case CR.CR0:
