@@ -1,23 +1,30 @@
 // A PV domain's guest-virtual memory as the VMM reaches it: through the real CPU's view of the guest's own
-// tables (direct paging), checked to land in the domain's RAM. Hypercall pointers and trap frames use it.
+// tables (direct paging), checked to land in the domain's RAM, and stores checked by the frame table (never
+// into a page table, whatever the CPU's view says). Hypercall pointers, results and trap frames use it.
 
 import { PAGE_SIZE, PF_ERR, VEC } from '../../../isa/abi.js';
 import type { Cpu } from '../../machine/cpu.js';
 import type { GuestPhys } from '../memory/guest-phys.js';
 import { GuestFault } from '../privileged.js';
+import type { FrameTable } from './frames.js';
 
 export class PvMemory {
   constructor(
     private readonly cpu: Cpu,
     private readonly guest: GuestPhys,
+    private readonly frames: FrameTable,
   ) {}
 
-  /** Pseudo-physical address of `va` for a kernel access, or -1 if unmapped, not allowed, or not its RAM. */
+  /**
+   * Pseudo-physical address of `va` for a kernel access, or -1 if unmapped, not allowed, not its RAM, or
+   * (a write) a frame the VMM may not store into.
+   */
   phys(va: number, write: boolean): number {
     const ma = this.cpu.probe(va >>> 0, write, false);
     if (ma < 0) return -1;
     const pa = ma - this.guest.base;
-    return pa >= 0 && pa < this.guest.size ? pa : -1;
+    if (pa < 0 || pa >= this.guest.size) return -1;
+    return write && !this.frames.vmmMayWrite(pa, 1) ? -1 : pa;
   }
 
   /** [va, va + len) is mapped (writable if asked) and all of it is the domain's RAM. */
@@ -58,7 +65,7 @@ export class PvMemory {
     const bad = gpas.findIndex((g) => g < 0);
     if (bad >= 0) throw new GuestFault(VEC.PF, PF_ERR.P | (write ? PF_ERR.W : 0), (va + bad) >>> 0);
     if (!write) return gpas.reduceRight((v, g) => ((v << 8) | this.guest.read(g, 1)) >>> 0, 0);
-    gpas.forEach((g, i) => this.guest.write(g, 1, (value >>> (8 * i)) & 0xff));
+    gpas.forEach((g, i) => this.frames.write(g, 1, (value >>> (8 * i)) & 0xff));
     return 0;
   }
 }
