@@ -38,6 +38,7 @@ pv_start:
     li r3, PV_START_MAGIC
     cmp r2, r3
     jnz .Lbad
+    st [pv_start_info], r1      ; read-only in the kernel's map (vm_init)
     ld r2, [r1 + START_INFO_SHARED_INFO]
     cmp r2, KERNEL_WINDOW
     jae .Lbad                   ; outside the 1:1 window: run with --ram 4M or less
@@ -66,6 +67,7 @@ msg_start:  .asciz "mini: starting "
 msg_tasks:  .asciz " user tasks at ring 3\n"
 
 .align 4
+pv_start_info: .word 0          ; PV: pseudo-physical address of the start-info page (also its VA)
 pv_shinfo:    .word 0           ; PV: virtual address of the shared-info page (hypercall.inc's macros use it)
 machine_base: .word 0           ; PV: machine address of pseudo-physical 0
 pv_mmio:      .word 0           ; PV: non-zero if the device registers may be mapped (--devices emulated)

@@ -12,9 +12,11 @@
 ; PV (direct paging): entries hold MACHINE frames (pseudo-physical + machine_base), and the real CPU
 ; walks these tables. The VMM validates them when a directory is first loaded (new_baseptr) or pinned
 ; (mmu_update PIN_DIRECTORY): only frames this domain owns, and no page used as a page table may be
-; writable through any entry, so kpt maps every page-table page read-only. After that the tables
-; change only through mmu_update and update_va_mapping. The device registers are mapped only where
-; the VMM allows it (--devices emulated, PV_FEATURE_DEVICE_MMIO); each access then traps to its model.
+; writable through any entry, so kpt maps every page-table page read-only, and the start-info page too
+; (the VMM's page: the kernel reads it, never writes it; the shared-info page stays writable). After
+; that the tables change only through mmu_update and update_va_mapping. The device registers are
+; mapped only where the VMM allows it (--devices emulated, PV_FEATURE_DEVICE_MMIO); each access then
+; traps to its model.
 
 .text
 ; vm_init(): build kpt, mmio_pt and the kernel page directory (the VMM's boot map still in use).
@@ -30,6 +32,11 @@ vm_init:
     jz .Lnull
     mov r1, r3
     call is_table               ; PV: a page-table page is never writable
+    ld r4, [pv_start_info]
+    cmp r3, r4
+    jnz .Lnotinfo
+    li r0, 1                    ; PV: nor is the VMM's start-info page (the kernel only reads it)
+.Lnotinfo:
     mov r1, r2
     shl r1, 2
     add r1, kpt                 ; r1 = &kpt[page]

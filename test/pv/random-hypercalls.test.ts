@@ -1,9 +1,12 @@
 // Property: a PV guest making random hypercalls with random, in-range and machine-address arguments never makes
-// the VMM throw, and never changes a byte of the PV VM beside it (its VMM tables and RAM).
+// the VMM throw, never changes a byte of the PV VM beside it (its VMM tables and RAM), and never breaks the
+// frame-type invariants (the auditor, vmm/hv/pv/audit.ts, finds nothing after any hypercall).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HC_COUNT } from '../../isa/abi.js';
 import { Hypervisor } from '../../vmm/hv/hypervisor.js';
+import { auditPvDomain } from '../../vmm/hv/pv/audit.js';
+import { PvRunner } from '../../vmm/hv/techniques/pv.js';
 import { firstDiff, regionOf, source } from '../hv/helpers.js';
 
 const RAM = 0x20000;
@@ -71,7 +74,14 @@ function run(images: readonly ReturnType<typeof source>[]) {
     images.map((image, i) => ({ name: `vm${i}`, image, ramSize: RAM, devices: 'split' as const })),
     { technique: 'pv', quantum: QUANTUM },
   );
-  return { hv, results: hv.run(MAX) };
+  // The auditor after every exit of every domain, and once more at the end.
+  const violations: string[] = [];
+  const pv = hv.runners.filter((r): r is PvRunner => r instanceof PvRunner);
+  const audit = (r: PvRunner, when: string) => violations.push(...auditPvDomain(r).map((v) => `${r.vm.name} ${when}: ${v}`));
+  for (const r of pv) r.afterExit = () => audit(r, `after exit ${r.vm.counters.hostTraps}`);
+  const results = hv.run(MAX);
+  for (const r of pv) audit(r, 'at the end');
+  return { hv, results, violations, audits: pv.length };
 }
 
 describe('random hypercalls from a PV guest', () => {
@@ -82,7 +92,8 @@ describe('random hypercalls from a PV guest', () => {
     fc.assert(
       fc.property(fc.array(call, { minLength: 1, maxLength: 24 }), fc.boolean(), (calls, randomFirst) => {
         const rnd = program(calls);
-        const { hv, results } = run(randomFirst ? [rnd, IDLE] : [IDLE, rnd]);
+        const { hv, results, violations } = run(randomFirst ? [rnd, IDLE] : [IDLE, rnd]);
+        expect(violations).toEqual([]);
         const at = randomFirst ? 1 : 0;
         const r = results[1 - at]!;
         expect(['crash', 'poweroff', 'limit', 'halted']).toContain(r.status);

@@ -1,17 +1,19 @@
-// Test harness for the split back-ends: a domain over a plain buffer with a grant table and recorded events,
+// Test harness for the split back-ends: a domain over a plain buffer with a frame table, a grant table and recorded events,
 // and a front-end written in TypeScript after Xen's FRONT_RING_* macros (what sdk/include/ring.inc does in VX32).
 
 import { GRANT_FLAG, PAGE_SIZE, RING, RING_SLOT_SIZE, RING_SLOTS } from '../../isa/abi.js';
 import { GuestPhys } from '../../vmm/hv/memory/guest-phys.js';
 import type { BackendDomain } from '../../vmm/hv/pv/backends/types.js';
+import { FrameTable } from '../../vmm/hv/pv/frames.js';
 import { GrantTable } from '../../vmm/hv/pv/grants.js';
 
 export const RAM = 64 * PAGE_SIZE;
 
-/** A domain's memory and the PV core's real grant table (every page grantable), with the events raised recorded. */
+/** A domain's memory and the PV core's real frame and grant tables (no page tables, nothing reserved: every page grantable), with the events raised recorded. */
 export class FakeDomain implements BackendDomain {
   readonly memory: GuestPhys;
   readonly raw: Uint8Array;
+  readonly frames: FrameTable;
   readonly grants: GrantTable;
   /** Ports the back-ends notified, in order. */
   readonly events: number[] = [];
@@ -19,7 +21,8 @@ export class FakeDomain implements BackendDomain {
   constructor(size = RAM) {
     this.memory = new GuestPhys(new ArrayBuffer(size), 0, size);
     this.raw = this.memory.raw;
-    this.grants = new GrantTable(this.memory, { grantable: () => true });
+    this.frames = new FrameTable(this.memory);
+    this.grants = new GrantTable(this.memory, this.frames);
   }
 
   /** The grant hypercall: a reference, or a negated HC_ERR. */

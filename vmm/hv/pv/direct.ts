@@ -1,21 +1,19 @@
 // Direct paging for a PV domain (memory mode `direct`): the guest's own page tables hold machine frames and
-// the real CPU walks them. The VMM never shadows anything; it only validates, as Xen does with page types:
-// a table may map only frames the domain owns, a page used as a page table (pinned) is never writable
-// through any mapping, and a table can be edited only through mmu_update / update_va_mapping.
+// the real CPU walks them. The VMM never shadows anything; it only validates, with the domain's frame
+// table (frames.ts, Xen's page types): a table maps only frames the domain owns, a page used as a page
+// table (pinned) is never writable through any mapping, a frame mapped writable, granted or reserved by
+// the VMM never becomes a page table, and a table is edited only through mmu_update / update_va_mapping.
 
 import { HC_ERR, PAGE_SIZE, PTE } from '../../../isa/abi.js';
 import type { GuestPhys } from '../memory/guest-phys.js';
 import type { PagePool } from '../memory/page-pool.js';
+import { FRAME_TYPE, type FrameTable } from './frames.js';
 
-/** What a frame of the domain is used as. */
-export const FRAME_TYPE = { NONE: 0, L1: 1, L2: 2 } as const;
 const ENTRIES = PAGE_SIZE / 4;
 
 export interface DirectOptions {
   /** Machine frames outside RAM the domain may map (device registers it drives through trapped MMIO). */
   readonly deviceFrame: (ma: number) => boolean;
-  /** The frame has a writable grant: a back-end may write it, so it can never become a page table. */
-  readonly writablyGranted: (pfn: number) => boolean;
   /** A frame became a page table (or stopped being one): device DMA must not write it meanwhile. */
   readonly typeChanged?: (pfn: number, table: boolean) => void;
 }
@@ -24,11 +22,6 @@ export class DirectPaging {
   /** Machine address of pseudo-physical 0: machine = pseudo-physical + base. */
   readonly base: number;
   readonly pages: number;
-  private readonly type: Uint8Array;
-  /** Writable mappings of each frame held by pinned page tables. */
-  private readonly writable: Uint32Array;
-  /** References to each pinned page table from pinned directories. */
-  private readonly refs: Uint32Array;
   /** Machine address of the directory in use, or -1 while the VMM's boot map is. */
   current = -1;
   /** The VMM's map of pseudo-physical RAM used until the first new_baseptr (pool pages). */
@@ -39,16 +32,18 @@ export class DirectPaging {
     private readonly words: Uint32Array,
     private readonly pool: PagePool,
     guest: GuestPhys,
-    private readonly opts: DirectOptions,
+    readonly frames: FrameTable,
+    readonly opts: DirectOptions,
   ) {
     this.base = guest.base;
     this.pages = guest.size / PAGE_SIZE;
-    this.type = new Uint8Array(this.pages);
-    this.writable = new Uint32Array(this.pages);
-    this.refs = new Uint32Array(this.pages);
   }
 
-  /** Build the boot map (virtual = pseudo-physical, supervisor, writable); returns its root for cr3. */
+  /**
+   * Build the boot map (virtual = pseudo-physical, supervisor; writable where the guest may write: not
+   * start info); returns its root for cr3. It is the VMM's own map, so its entries hold no references:
+   * instead it is kept read-only on every frame that becomes a page table (bootProtect).
+   */
   buildBootMap(): number {
     const root = this.pool.alloc();
     const tables: number[] = [];
@@ -57,10 +52,15 @@ export class DirectPaging {
       tables.push(t);
       this.words[(root >>> 2) + pfn / ENTRIES] = (t | PTE.P | PTE.W) >>> 0;
       for (let i = 0; i < ENTRIES && pfn + i < this.pages; i++)
-        this.words[(t >>> 2) + i] = (this.base + (pfn + i) * PAGE_SIZE) | PTE.P | PTE.W;
+        this.words[(t >>> 2) + i] = (this.base + (pfn + i) * PAGE_SIZE) | PTE.P | (this.frames.guestMayWrite(pfn + i) ? PTE.W : 0);
     }
     this.boot = { root, tables };
     return root;
+  }
+
+  /** The boot map while it is in use: its root and its tables (for the auditor). */
+  get bootMap(): { readonly root: number; readonly tables: readonly number[] } | null {
+    return this.boot;
   }
 
   /** The domain owns this machine address. */
@@ -73,10 +73,11 @@ export class DirectPaging {
   }
 
   typeOf(pfn: number): number {
-    return this.type[pfn] ?? FRAME_TYPE.NONE;
+    return this.frames.type(pfn);
   }
 
-  private entry(table: number, i: number): number {
+  /** Entry `i` of the table at machine address `table`. */
+  entry(table: number, i: number): number {
     return this.words[(table >>> 2) + i]! >>> 0;
   }
 
@@ -85,8 +86,17 @@ export class DirectPaging {
     if (!(pte & PTE.P)) return 0;
     const frame = (pte & PTE.FRAME_MASK) >>> 0;
     if (!this.owns(frame)) return this.opts.deviceFrame(frame) ? 0 : -HC_ERR.EPERM;
-    if (pte & PTE.W && this.type[this.pfn(frame)] !== FRAME_TYPE.NONE) return -HC_ERR.EPERM;
-    return 0;
+    return this.frames.mapRefusal(this.pfn(frame), (pte & PTE.W) !== 0);
+  }
+
+  /** The frame an L1 entry holds references to (present and in the domain's RAM), or -1. */
+  private counted(e: number): number {
+    return e & PTE.P && this.owns(e & PTE.FRAME_MASK) ? this.pfn(e & PTE.FRAME_MASK) : -1;
+  }
+
+  private mapEntry(e: number, delta: 1 | -1): void {
+    const f = this.counted(e);
+    if (f >= 0) this.frames.mapped(f, (e & PTE.W) !== 0, delta);
   }
 
   private table(ma: number): number {
@@ -96,18 +106,16 @@ export class DirectPaging {
   }
 
   /** The boot map mirrors each pinned frame read-only, so the kernel cannot write it there either. */
-  private bootProtect(pfn: number, readonly: boolean): void {
+  private bootProtect(pfn: number): void {
     if (!this.boot) return;
     const t = this.boot.tables[Math.floor(pfn / ENTRIES)]!;
     const i = (t >>> 2) + (pfn % ENTRIES);
-    this.words[i] = readonly ? this.words[i]! & ~PTE.W : this.words[i]! | PTE.W;
+    this.words[i] = this.frames.guestMayWrite(pfn) ? this.words[i]! | PTE.W : this.words[i]! & ~PTE.W;
   }
 
-  private writableFrames(table: number, delta: 1 | -1): void {
-    for (let i = 0; i < ENTRIES; i++) {
-      const e = this.entry(table, i);
-      if (e & PTE.P && e & PTE.W && this.owns(e & PTE.FRAME_MASK)) this.writable[this.pfn(e & PTE.FRAME_MASK)]! += delta;
-    }
+  private typed(pfn: number): void {
+    this.bootProtect(pfn);
+    this.opts.typeChanged?.(pfn, this.frames.isTable(pfn));
   }
 
   /** Pin a page as a page table (L1). The caller must flush the TLB (a stale writable entry may remain). */
@@ -115,8 +123,8 @@ export class DirectPaging {
     const bad = this.table(ma);
     if (bad) return bad;
     const pfn = this.pfn(ma);
-    if (this.type[pfn] !== FRAME_TYPE.NONE) return -HC_ERR.EBUSY;
-    if (this.writable[pfn]! > 0 || this.opts.writablyGranted(pfn)) return -HC_ERR.EPERM;
+    const refused = this.frames.tableRefusal(pfn);
+    if (refused) return refused;
     for (let i = 0; i < ENTRIES; i++) {
       const e = this.entry(ma, i);
       const err = this.checkPte(e);
@@ -124,11 +132,22 @@ export class DirectPaging {
       // Mapping itself writable: checkPte cannot see it yet, the page is still untyped.
       if (e & PTE.P && e & PTE.W && ((e & PTE.FRAME_MASK) >>> 0) === ma) return -HC_ERR.EPERM;
     }
-    this.writableFrames(ma, 1);
-    this.type[pfn] = FRAME_TYPE.L1;
-    this.bootProtect(pfn, true);
-    this.opts.typeChanged?.(pfn, true);
+    this.frames.makeTable(pfn, FRAME_TYPE.L1);
+    for (let i = 0; i < ENTRIES; i++) this.mapEntry(this.entry(ma, i), 1);
+    this.typed(pfn);
     this.stats.pins++;
+    return 0;
+  }
+
+  /** An L2 entry names `t`: it must be a page table of the domain's (pinned here if need be), not `self`. */
+  private directoryTarget(t: number, self: number): number {
+    if (t === self || !this.owns(t)) return -HC_ERR.EPERM;
+    const pfn = this.pfn(t);
+    if (this.frames.type(pfn) !== FRAME_TYPE.L1) {
+      if (this.frames.isTable(pfn)) return -HC_ERR.EPERM;
+      const err = this.pinTable(t);
+      if (err) return err;
+    }
     return 0;
   }
 
@@ -137,54 +156,51 @@ export class DirectPaging {
     const bad = this.table(ma);
     if (bad) return bad;
     const pfn = this.pfn(ma);
-    if (this.type[pfn] !== FRAME_TYPE.NONE) return this.type[pfn] === FRAME_TYPE.L2 ? 0 : -HC_ERR.EBUSY;
-    if (this.writable[pfn]! > 0 || this.opts.writablyGranted(pfn)) return -HC_ERR.EPERM;
+    if (this.frames.type(pfn) === FRAME_TYPE.L2) return 0;
+    const refused = this.frames.tableRefusal(pfn);
+    if (refused) return refused;
     for (let i = 0; i < ENTRIES; i++) {
       const e = this.entry(ma, i);
       if (!(e & PTE.P)) continue;
-      const t = (e & PTE.FRAME_MASK) >>> 0;
-      if (t === ma || !this.owns(t)) return -HC_ERR.EPERM;
-      if (this.type[this.pfn(t)] === FRAME_TYPE.NONE) {
-        const err = this.pinTable(t);
-        if (err) return err;
-      }
-      if (this.type[this.pfn(t)] !== FRAME_TYPE.L1) return -HC_ERR.EPERM;
+      const err = this.directoryTarget((e & PTE.FRAME_MASK) >>> 0, ma);
+      if (err) return err;
     }
     // A table pinned just now may map this directory writable.
-    if (this.writable[pfn]! > 0) return -HC_ERR.EPERM;
+    const late = this.frames.tableRefusal(pfn);
+    if (late) return late;
+    this.frames.makeTable(pfn, FRAME_TYPE.L2);
     for (let i = 0; i < ENTRIES; i++) {
       const e = this.entry(ma, i);
-      if (e & PTE.P) this.refs[this.pfn(e & PTE.FRAME_MASK)]!++;
+      if (e & PTE.P) this.directoryRef(e, 1);
     }
-    this.type[pfn] = FRAME_TYPE.L2;
-    this.bootProtect(pfn, true);
-    this.opts.typeChanged?.(pfn, true);
+    this.typed(pfn);
     this.stats.pins++;
     return 0;
+  }
+
+  private directoryRef(e: number, delta: 1 | -1): void {
+    const t = this.pfn(e & PTE.FRAME_MASK);
+    this.frames.state.refs[t]! += delta;
+    if (delta > 0) this.frames.getTableRef(t);
+    else this.frames.putType(t);
   }
 
   unpin(ma: number): number {
     const bad = this.table(ma);
     if (bad) return bad;
     const pfn = this.pfn(ma);
-    switch (this.type[pfn]) {
-      case FRAME_TYPE.L1:
-        if (this.refs[pfn]! > 0) return -HC_ERR.EBUSY;
-        this.writableFrames(ma, -1);
-        break;
-      case FRAME_TYPE.L2:
-        if (ma === this.current) return -HC_ERR.EBUSY;
-        for (let i = 0; i < ENTRIES; i++) {
-          const e = this.entry(ma, i);
-          if (e & PTE.P) this.refs[this.pfn(e & PTE.FRAME_MASK)]!--;
-        }
-        break;
-      default:
-        return -HC_ERR.EINVAL;
+    if (!this.frames.isTable(pfn)) return -HC_ERR.EINVAL;
+    // Only the pin holds it: no directory names this table, and this directory is not loaded.
+    if (this.frames.state.typeCount[pfn] !== 1) return -HC_ERR.EBUSY;
+    const l1 = this.frames.type(pfn) === FRAME_TYPE.L1;
+    for (let i = 0; i < ENTRIES; i++) {
+      const e = this.entry(ma, i);
+      if (!(e & PTE.P)) continue;
+      if (l1) this.mapEntry(e, -1);
+      else this.directoryRef(e, -1);
     }
-    this.type[pfn] = FRAME_TYPE.NONE;
-    this.bootProtect(pfn, false);
-    this.opts.typeChanged?.(pfn, false);
+    this.frames.putType(pfn);
+    this.typed(pfn);
     this.stats.unpins++;
     return 0;
   }
@@ -199,31 +215,23 @@ export class DirectPaging {
     if (!this.owns(ptr)) return this.reject(-HC_ERR.EPERM);
     const table = ptr - (ptr % PAGE_SIZE);
     const old = this.words[ptr >>> 2]! >>> 0;
-    switch (this.type[this.pfn(table)]) {
+    switch (this.frames.type(this.pfn(table))) {
       case FRAME_TYPE.L1: {
         const err = this.checkPte(value);
         if (err) return this.reject(err);
-        const counted = (e: number) => (e & PTE.P && e & PTE.W && this.owns(e & PTE.FRAME_MASK) ? this.pfn(e & PTE.FRAME_MASK) : -1);
-        const o = counted(old);
-        const n = counted(value);
-        if (o >= 0) this.writable[o]!--;
-        if (n >= 0) this.writable[n]!++;
+        this.mapEntry(value, 1);
+        this.mapEntry(old, -1);
         this.words[ptr >>> 2] = value;
         this.stats.updates++;
         return { err: 0, flush: false };
       }
       case FRAME_TYPE.L2: {
         if (value & PTE.P) {
-          const t = (value & PTE.FRAME_MASK) >>> 0;
-          if (t === table || !this.owns(t)) return this.reject(-HC_ERR.EPERM);
-          if (this.type[this.pfn(t)] === FRAME_TYPE.NONE) {
-            const err = this.pinTable(t);
-            if (err) return this.reject(err);
-          }
-          if (this.type[this.pfn(t)] !== FRAME_TYPE.L1) return this.reject(-HC_ERR.EPERM);
-          this.refs[this.pfn(t)]!++;
+          const err = this.directoryTarget((value & PTE.FRAME_MASK) >>> 0, table);
+          if (err) return this.reject(err);
+          this.directoryRef(value, 1);
         }
-        if (old & PTE.P) this.refs[this.pfn(old & PTE.FRAME_MASK)]!--;
+        if (old & PTE.P) this.directoryRef(old, -1);
         this.words[ptr >>> 2] = value;
         this.stats.updates++;
         return { err: 0, flush: true };
@@ -243,6 +251,9 @@ export class DirectPaging {
   setBase(ma: number): number {
     const err = this.pinDirectory(ma);
     if (err) return err;
+    // The loaded base holds a reference to its directory: it cannot be unpinned while in use.
+    this.frames.getTableRef(this.pfn(ma));
+    if (this.current >= 0) this.frames.putType(this.pfn(this.current));
     this.current = ma;
     if (this.boot) {
       // The boot map is never used again: its pages go back to the pool.

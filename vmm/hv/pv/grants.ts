@@ -1,8 +1,12 @@
 // The grant table of one PV domain: pages it shares with a named back-end, and the only way a back-end
-// reaches guest memory (by grant reference, bounds-checked, never beyond the granted page).
+// reaches guest memory (by grant reference, bounds-checked, never beyond the granted page). Each grant
+// holds a reference on its frame in the domain's frame table (a writable one a WRITABLE type reference),
+// so a granted frame never becomes a page table, and a back-end's stores go through the frame table's
+// checked path.
 
 import { BACKEND, GRANT_FLAG, GRANT_MAX, HC_ERR, PAGE_SIZE } from '../../../isa/abi.js';
 import type { GuestPhys } from '../memory/guest-phys.js';
+import type { FrameTable } from './frames.js';
 
 export type BackendId = (typeof BACKEND)[keyof typeof BACKEND];
 
@@ -11,11 +15,6 @@ export interface Grant {
   readonly page: number;
   readonly backend: BackendId;
   readonly readonly: boolean;
-}
-
-export interface GrantPolicy {
-  /** Pages the domain may never grant: its page tables, the pages the VMM reserved. */
-  readonly grantable: (pfn: number) => boolean;
 }
 
 export function isBackendId(x: number): x is BackendId {
@@ -29,33 +28,40 @@ export class GrantTable {
 
   constructor(
     private readonly guest: GuestPhys,
-    private readonly policy: GrantPolicy,
+    private readonly frames: FrameTable,
   ) {}
 
   /** The grant hypercall: returns a reference or a negated HC_ERR. */
   grant(page: number, backend: number, flags: number): number {
     page >>>= 0;
     if (page % PAGE_SIZE !== 0 || !isBackendId(backend) || (flags & ~GRANT_FLAG.READONLY) !== 0) return -HC_ERR.EINVAL;
-    if (!this.guest.contains(page, PAGE_SIZE) || !this.policy.grantable(page / PAGE_SIZE)) return -HC_ERR.EPERM;
+    // Its own frames only, and never a page table or a page the VMM reserved.
+    if (!this.guest.contains(page, PAGE_SIZE)) return -HC_ERR.EPERM;
+    const refused = this.frames.grantRefusal(page / PAGE_SIZE);
+    if (refused) return refused;
     const ref = this.slots.indexOf(null);
     if (ref < 0) return -HC_ERR.ENOSPC;
-    this.slots[ref] = { page, backend, readonly: (flags & GRANT_FLAG.READONLY) !== 0 };
+    const g = { page, backend, readonly: (flags & GRANT_FLAG.READONLY) !== 0 };
+    this.slots[ref] = g;
+    this.frames.granted(page / PAGE_SIZE, !g.readonly, 1);
     return ref;
   }
 
   revoke(ref: number): number {
-    if (this.get(ref) === null) return -HC_ERR.ENOENT;
+    const g = this.get(ref);
+    if (g === null) return -HC_ERR.ENOENT;
     this.slots[ref] = null;
+    this.frames.granted(g.page / PAGE_SIZE, !g.readonly, -1);
     return 0;
+  }
+
+  /** The active grants (for the auditor). */
+  active(): readonly Grant[] {
+    return this.slots.filter((g): g is Grant => g !== null);
   }
 
   get(ref: number): Grant | null {
     return Number.isInteger(ref) && ref >= 0 && ref < GRANT_MAX ? this.slots[ref]! : null;
-  }
-
-  /** Some active grant lets a back-end write this frame. */
-  writablyGranted(pfn: number): boolean {
-    return this.slots.some((g) => g !== null && !g.readonly && g.page / PAGE_SIZE === pfn);
   }
 
   /**
@@ -84,8 +90,7 @@ export class GrantTable {
   write(ref: number, backend: BackendId, offset: number, data: Uint8Array): number {
     const a = this.lookup(ref, backend, offset, data.length, true);
     if (a < 0) return a;
-    this.guest.copyIn(a, data);
-    return 0;
+    return this.frames.copyIn(a, data) ? 0 : this.refuse();
   }
 
   /** The unsigned word, or null if the access is refused (see lookup for why). */
@@ -98,7 +103,12 @@ export class GrantTable {
   write32(ref: number, backend: BackendId, offset: number, value: number): number {
     const a = this.lookup(ref, backend, offset, 4, true);
     if (a < 0) return a;
-    this.guest.write32(a, value);
-    return 0;
+    return this.frames.write32(a, value) ? 0 : this.refuse();
+  }
+
+  /** The frame table refused the store (the frame's type forbids it): the back-end gets EPERM. */
+  private refuse(): number {
+    this.refused++;
+    return -HC_ERR.EPERM;
   }
 }

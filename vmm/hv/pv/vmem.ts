@@ -1,13 +1,15 @@
 // A PV domain's guest-virtual memory as the VMM reaches it: through the real CPU's view of the guest's own
-// tables (direct paging), checked to land in the domain's RAM. Hypercall pointers and trap frames use it.
+// tables (direct paging), checked to land in the domain's RAM, and stores checked by the frame table (never
+// into a page table, whatever the CPU's view says). Hypercall pointers, results and trap frames use it.
 
 import { MEMMAP, PAGE_SIZE, PF_ERR, VEC } from '../../../isa/abi.js';
 import { decode, type Decoded } from '../../../isa/encoding.js';
 import type { Width } from '../../../isa/table.js';
 import type { Cpu } from '../../machine/cpu.js';
-import { AccessPath, busError, storeBytes, type AccessMode, type MmioBus } from '../memory/access-path.js';
+import { AccessPath, busError, type AccessMode, type MmioBus } from '../memory/access-path.js';
 import type { GuestPhys } from '../memory/guest-phys.js';
 import { GuestFault } from '../privileged.js';
+import type { FrameTable } from './frames.js';
 
 /** The VMM's own accesses (hypercall arguments, trap frames): kernel rights, the domain's RAM only. */
 const VMM: AccessMode = { user: false, devices: false };
@@ -18,6 +20,7 @@ export class PvMemory {
   constructor(
     private readonly cpu: Cpu,
     private readonly guest: GuestPhys,
+    private readonly frames: FrameTable,
     /** The domain's device models, which an emulated instruction of its kernel may reach. */
     bus: MmioBus | null = null,
   ) {
@@ -26,21 +29,32 @@ export class PvMemory {
         const ma = this.cpu.probe(va >>> 0, a.write, a.user);
         if (ma < 0) throw new GuestFault(VEC.PF, PF_ERR.P | (a.write ? PF_ERR.W : 0) | (a.user ? PF_ERR.U : 0), va >>> 0);
         const pa = ma - this.guest.base;
-        if (pa >= 0 && pa < this.guest.size) return pa;
+        if (pa >= 0 && pa < this.guest.size) {
+          // A store the frame's type forbids faults as a write to a read-only page would.
+          if (a.write && !this.frames.vmmMayWrite(pa, 1)) throw new GuestFault(VEC.PF, PF_ERR.P | PF_ERR.W | (a.user ? PF_ERR.U : 0), va >>> 0);
+          return pa;
+        }
         // Never a frame of another domain's: only device registers lie outside this one's RAM.
         if (ma >= MEMMAP.MMIO_BASE) return ma;
         throw busError(va, a);
       },
-      storeRam: (gpa, len, value) => storeBytes(this.guest, gpa, len, value),
+      // Every store into RAM goes through the frame table's one checked path.
+      storeRam: (gpa, len, value) => {
+        for (let i = 0; i < len; i++) this.frames.write(gpa + i, 1, (value >>> (8 * i)) & 0xff);
+      },
     });
   }
 
-  /** Pseudo-physical address of `va` for a kernel access, or -1 if unmapped, not allowed, or not its RAM. */
+  /**
+   * Pseudo-physical address of `va` for a kernel access, or -1 if unmapped, not allowed, not its RAM, or
+   * (a write) a frame the VMM may not store into.
+   */
   phys(va: number, write: boolean): number {
     const ma = this.cpu.probe(va >>> 0, write, false);
     if (ma < 0) return -1;
     const pa = ma - this.guest.base;
-    return pa >= 0 && pa < this.guest.size ? pa : -1;
+    if (pa < 0 || pa >= this.guest.size) return -1;
+    return write && !this.frames.vmmMayWrite(pa, 1) ? -1 : pa;
   }
 
   /** [va, va + len) is mapped (writable if asked) and all of it is the domain's RAM. */

@@ -39,8 +39,10 @@ import { GuestFault } from '../../privileged.js';
 import type { DeviceMode } from '../../types.js';
 import type { Vm } from '../../vm.js';
 import { backendName, type Backend, type BackendSet } from '../../pv/backend.js';
-import { DirectPaging, FRAME_TYPE } from '../../pv/direct.js';
+import { DirectPaging } from '../../pv/direct.js';
+import type { PvDomainView } from '../../pv/audit.js';
 import { EventChannels } from '../../pv/events.js';
+import { FRAME_OWNER, FrameTable } from '../../pv/frames.js';
 import { GrantTable, type BackendId } from '../../pv/grants.js';
 import { dispatch, NO_RESULT, type Args, type HcContext, type HcResult } from '../../pv/hypercalls.js';
 import { SharedInfo } from '../../pv/shared-info.js';
@@ -52,11 +54,13 @@ const SP = 15;
 /** Pages at the top of RAM the VMM keeps for the domain: start info, then shared info. */
 export const PV_RESERVED_PAGES = 2;
 
-export class PvRunner extends Runner implements HcContext {
+export class PvRunner extends Runner implements HcContext, PvDomainView {
   readonly technique = 'pv' as const;
   readonly memory = 'direct' as const;
   readonly cpu: Cpu;
   readonly mem: PvMemory;
+  /** Every frame's owner, type and reference counts; the VMM's stores into the domain's RAM go through it. */
+  readonly frames: FrameTable;
   readonly paging: DirectPaging;
   readonly shinfo: SharedInfo;
   readonly events: EventChannels;
@@ -71,11 +75,15 @@ export class PvRunner extends Runner implements HcContext {
   /** Direct gates for the CPU: the trap table's software-interrupt entries. */
   private readonly gates = new Uint32Array(VECTOR_COUNT);
   private readonly connected = new Map<BackendId, Backend>();
-  /** The VM's device DMA domains that page-table pages are fenced from (--devices emulated). */
-  private readonly dma: IommuDomain[];
+  /** The VM's device DMA domains, fenced from page-table and reserved pages (--devices emulated). */
+  readonly dma: IommuDomain[];
   /** sched_block was called and no event has been delivered since. */
   private blocked = false;
   private blockRequested = false;
+  /** This domain's registers are on the CPU. */
+  private running = false;
+  /** Called after each exit the VMM handled (a hypercall, a reflected trap): tests run the frame auditor here. */
+  afterExit: (() => void) | null = null;
 
   constructor(
     vm: Vm,
@@ -89,16 +97,17 @@ export class PvRunner extends Runner implements HcContext {
     const g = region.guest;
     const reserved = g.size - PV_RESERVED_PAGES * PAGE_SIZE;
     this.startInfo = reserved;
-    this.mem = new PvMemory(this.cpu, g, vm.platform.bus);
-    this.shinfo = new SharedInfo(g, reserved + PAGE_SIZE);
+    this.frames = new FrameTable(g);
+    // The VMM's pages: the guest reads start info, and writes shared info (its event mask) as the VMM does.
+    this.frames.reserve(reserved / PAGE_SIZE, FRAME_OWNER.VMM_READONLY);
+    this.frames.reserve(reserved / PAGE_SIZE + 1, FRAME_OWNER.VMM_SHARED);
+    this.mem = new PvMemory(this.cpu, g, this.frames, vm.platform.bus);
+    this.shinfo = new SharedInfo(g, this.frames, reserved + PAGE_SIZE);
     this.events = new EventChannels(this.shinfo);
-    this.grants = new GrantTable(g, {
-      grantable: (pfn) => pfn * PAGE_SIZE < reserved && this.paging.typeOf(pfn) === FRAME_TYPE.NONE,
-    });
-    this.paging = new DirectPaging(host.words, region.pool, g, {
+    this.grants = new GrantTable(g, this.frames);
+    this.paging = new DirectPaging(host.words, region.pool, g, this.frames, {
       // Under --devices emulated the kernel may map the VM's device registers; each access traps to the model.
       deviceFrame: (ma) => devices === 'emulated' && vm.platform.bus.claimsMmio(ma, 1) && !host.bus.claimsMmio(ma, 1),
-      writablyGranted: (pfn) => this.grants.writablyGranted(pfn),
       // The emulated block device and NIC write guest RAM by DMA: never into a page table, or a guest could
       // program a device to write the entries mmu_update would refuse.
       typeChanged: (pfn, table) => {
@@ -117,14 +126,20 @@ export class PvRunner extends Runner implements HcContext {
     const vm = this.vm;
     const cpu = this.cpu;
     const g = vm.guest;
-    g.raw.fill(0, this.startInfo, g.size);
-    g.write32(this.startInfo + START_INFO.MAGIC, PV_START_MAGIC);
-    g.write32(this.startInfo + START_INFO.NR_PAGES, g.size / PAGE_SIZE);
-    g.write32(this.startInfo + START_INFO.MACHINE_BASE, g.base);
-    g.write32(this.startInfo + START_INFO.SHARED_INFO, this.shinfo.addr);
-    g.write32(this.startInfo + START_INFO.RESERVED_PAGES, PV_RESERVED_PAGES);
-    // Device DMA page by page over the domain's RAM, so that a pinned table can be made read-only to it.
-    for (const d of this.dma) d.mapRange(0, 0, g.size, true);
+    const f = this.frames;
+    const si = this.startInfo;
+    f.fill(si, g.size - si, 0);
+    f.write32(si + START_INFO.MAGIC, PV_START_MAGIC);
+    f.write32(si + START_INFO.NR_PAGES, g.size / PAGE_SIZE);
+    f.write32(si + START_INFO.MACHINE_BASE, g.base);
+    f.write32(si + START_INFO.SHARED_INFO, this.shinfo.addr);
+    f.write32(si + START_INFO.RESERVED_PAGES, PV_RESERVED_PAGES);
+    // Device DMA page by page over the domain's RAM, so that a pinned table can be made read-only to it;
+    // the VMM's reserved pages are never a DMA target.
+    for (const d of this.dma) {
+      d.mapRange(0, 0, g.size, true);
+      for (let a = si; a < g.size; a += PAGE_SIZE) d.mapPage(a, a, false);
+    }
     // Events start masked, as IF starts at 0 on the bare machine.
     this.shinfo.masked = true;
     cpu.vmx = null;
@@ -147,6 +162,7 @@ export class PvRunner extends Runner implements HcContext {
     cpu.gates = this.gates;
     cpu.gateCpl = PV_KERNEL_RING;
     cpu.returnGate = PV_VEC.USER_RETURN;
+    this.running = true;
   }
 
   switchOut(): void {
@@ -155,6 +171,12 @@ export class PvRunner extends Runner implements HcContext {
     cpu.returnGate = -1;
     cpu.interceptTraps = false;
     this.share.save();
+    this.running = false;
+  }
+
+  /** The directory the CPU walks for this domain, whether it runs now or not (for the auditor). */
+  get cr3(): number {
+    return this.running || this.vm.state === null ? this.cpu.cr3 : this.vm.state.cr3;
   }
 
   // A PV guest has no virtual interrupt controller: the runner takes every timer expiry and turns it into
@@ -222,15 +244,20 @@ export class PvRunner extends Runner implements HcContext {
       c.exits.HCALL++;
       vm.onExit?.({ reason: 'HCALL', pc });
       this.hypercall(pc);
+      this.afterExit?.();
       return;
     }
     c.exits.EXCEPTION++;
     c.exceptionExits[v] = (c.exceptionExits[v] ?? 0) + 1;
     vm.onExit?.({ reason: 'EXCEPTION', pc, vector: v, error: cpu.trapError, cr2: cpu.cr2 });
-    if (v === VEC.PF && this.devices === 'emulated' && this.deviceAccess(pc, cpu.cr2, cpu.trapError)) return;
+    if (v === VEC.PF && this.devices === 'emulated' && this.deviceAccess(pc, cpu.cr2, cpu.trapError)) {
+      this.afterExit?.();
+      return;
+    }
     // A return gate the CPU refused (a frame that is not a ring-3 one): as a bad iret, #GP.
     if (v === PV_VEC.USER_RETURN && cpu.cpl === PV_KERNEL_RING) this.reflect(VEC.GP, 0);
     else this.reflect(v, cpu.trapError, v === VEC.PF ? cpu.cr2 : undefined);
+    this.afterExit?.();
   }
 
   private isHcall(pc: number): boolean {
