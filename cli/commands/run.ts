@@ -172,6 +172,11 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     const n = parseCount(opts.snapshotAt);
     if (n === null) return usage(`--snapshot-at ${JSON.stringify(opts.snapshotAt)}: expected a positive instruction count, e.g. 250000`);
     if (n >= maxInstructions) return usage(`--snapshot-at ${n} is not before the instruction limit (${maxInstructions})`);
+    const saves = findTechnique(technique)!.snapshots;
+    if (saves !== true) {
+      cliError(`--snapshot-at: ${saves.refused}`);
+      return EXIT_CODE.CONFIG;
+    }
     snapshotAt = n;
   }
 

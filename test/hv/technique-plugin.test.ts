@@ -29,6 +29,7 @@ const counted: TechniqueDescriptor = {
   memory: [],
   devices: ['emulated'],
   kernels: 'unmodified',
+  snapshots: true,
   accounting: { interpreted: false, physicalDevices: false, exits: 'none' },
   exitNote: 'nothing exits under counted',
   costEvents: { countedInstruction: 'an instruction the test technique counted' },

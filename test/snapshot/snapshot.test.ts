@@ -170,3 +170,12 @@ describe('what a snapshot holds', () => {
     }
   });
 });
+
+describe('a technique that cannot save its state yet', () => {
+  it('refuses to be saved with a reason, instead of writing a snapshot that would not resume', () => {
+    const img = kernel('mini-pv/main.s');
+    const hv = new Hypervisor([{ name: 'pv', image: img }], { technique: 'pv' });
+    hv.runUntil(10_000);
+    expect(() => hv.save()).toThrow(/no save\(\) yet/);
+  });
+});

@@ -25,6 +25,7 @@ import type { Runner } from './techniques/runner.js';
 import type { BackendSet } from './pv/backend.js';
 import { SplitDevices } from './pv/backends/index.js';
 import type { DeviceMode, MemoryMode } from './types.js';
+import { ConfigError } from './config-error.js';
 import { Vm, type Divergence, type VmState } from './vm.js';
 
 export interface VmSpec {
@@ -97,8 +98,7 @@ export interface VmRunResult extends RunResult {
   readonly dump?: string;
 }
 
-/** A configuration the hypervisor refuses (technique and memory mode that do not go together, a PV image, …). */
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /** Saved state that cannot be put back on this machine (a layout or count that does not match). */
 export class SnapshotStateError extends Error {}
@@ -352,6 +352,7 @@ export class Hypervisor {
    */
   save(): SavedRun {
     const o = this.opts;
+    if (this.descriptor.snapshots !== true) throw new ConfigError(this.descriptor.snapshots.refused);
     if (o.handlers || o.shadowSync || o.backends)
       throw new ConfigError('a run with replacement handlers, a shadow-sync policy or its own back-ends cannot be saved: they are code, not state');
     const state: HypervisorState = {

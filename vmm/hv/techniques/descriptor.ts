@@ -67,6 +67,11 @@ export interface TechniqueDescriptor {
   readonly divergesUnlessStrict?: boolean;
   /** How the cost model charges its work (vmm/cost/counts.ts reads this, never the name). */
   readonly accounting: Accounting;
+  /**
+   * Its runs can be saved and restored (snapshots), or why not: every part of its state must have a
+   * save() and a restore() before it says yes.
+   */
+  readonly snapshots: true | { readonly refused: string };
   /** What an "exit" means under this technique, under the exits table. */
   readonly exitNote: string;
   /** The label a comparison column gets (default: the name; `hw/nested` where the memory mode matters). */

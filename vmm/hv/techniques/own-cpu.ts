@@ -36,6 +36,11 @@ export abstract class OwnCpuRunner extends Runner {
     return savedRegisters(this.vm);
   }
 
+  /** Nothing of the technique's own: the CPU's registers are the VM's, saved with it. */
+  override saveState(): unknown {
+    return null;
+  }
+
   /** `n` more guest instructions ran on this CPU (for the technique's own accounting). */
   protected abstract ran(n: number): void;
 

@@ -5,6 +5,7 @@
 import { FLAGS } from '../../../isa/abi.js';
 import type { Cpu } from '../../machine/cpu.js';
 import { deprivilegedRegisters, type GuestRegisters } from '../guest-state.js';
+import { ConfigError } from '../config-error.js';
 import type { MemoryMode } from '../types.js';
 import type { Vm } from '../vm.js';
 
@@ -86,7 +87,7 @@ export abstract class Runner {
    * snapshot). Derived state (shadow tables, code caches, second-stage tables, TLBs) is never in it.
    */
   saveState(): unknown {
-    return null;
+    throw new ConfigError(`${this.technique} keeps state of its own that it cannot save yet`);
   }
 
   /**

@@ -13,6 +13,7 @@ export const btTechnique: TechniqueDescriptor = {
   memory: ['shadow'],
   devices: ['emulated'],
   kernels: 'unmodified',
+  snapshots: true,
   accounting: { interpreted: false, physicalDevices: false, exits: 'host-trap' },
   exitNote: 'under binary translation an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap',
   options: [

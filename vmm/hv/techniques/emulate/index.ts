@@ -10,6 +10,7 @@ export const emulateTechnique: TechniqueDescriptor = {
   noMemory: 'emulate uses its own software MMU',
   devices: ['emulated'],
   kernels: 'unmodified',
+  snapshots: true,
   accounting: { interpreted: true, physicalDevices: false, exits: 'none' },
   exitNote: 'the interpreter runs every instruction itself, so nothing exits',
   createRunner: (ctx) => new EmulateRunner(ctx.vm, ctx.region, ctx.strict),

@@ -9,6 +9,7 @@ export const hwTechnique: TechniqueDescriptor = {
   memory: ['nested', 'shadow'],
   devices: ['emulated', 'passthrough'],
   kernels: 'unmodified',
+  snapshots: true,
   accounting: { interpreted: false, physicalDevices: false, exits: 'hardware' },
   exitNote: 'modeled cycles per exit = the exit round trip plus the handling for its reason',
   // The memory mode is what distinguishes first-generation VT-x from one with a second stage.

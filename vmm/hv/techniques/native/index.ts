@@ -12,6 +12,7 @@ export const nativeTechnique: TechniqueDescriptor = {
   kernels: 'unmodified',
   maxVms: 1,
   oracle: true,
+  snapshots: true,
   accounting: { interpreted: false, physicalDevices: true, exits: 'none' },
   exitNote: 'bare metal has no VMM to exit to',
   createRunner: (ctx) => new NativeRunner(ctx.vm, ctx.region, ctx.strict),

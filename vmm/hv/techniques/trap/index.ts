@@ -11,6 +11,7 @@ export const trapTechnique: TechniqueDescriptor = {
   kernels: 'unmodified',
   replaceableHandlers: true,
   divergesUnlessStrict: true,
+  snapshots: true,
   accounting: { interpreted: false, physicalDevices: false, exits: 'host-trap' },
   exitNote: 'under trap-and-emulate an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap',
   createRunner: (ctx) => new TrapRunner(ctx.vm, ctx.host, ctx.region, ctx.strict, ctx.options.shadowSync),
