@@ -1,6 +1,8 @@
-// The project's own lint: the house rules tsc cannot check (a header line per file, no focused or skipped tests).
+// The project's own lint: the house rules tsc cannot check (a header line per file, no focused or skipped tests,
+// the layering of scripts/layers.ts).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { layerProblems } from './layers.js';
 
 const ROOTS = ['assembler', 'isa', 'vmm', 'cli', 'sdk', 'testing', 'scripts', 'bench', 'test', 'guest-kernels', 'exercises'];
 const SKIP = new Set(['node_modules', 'out', '.git']);
@@ -28,6 +30,7 @@ export function lintFile(path: string, text: string): string[] {
     out.push(`${path}:1: a source file opens with a one-line comment saying what it is`);
   if (/\.(s|inc)$/.test(path) && !/^; \S/.test(first) && !path.includes('fixtures'))
     out.push(`${path}:1: an assembly file opens with a one-line comment saying what it is`);
+  if (/\.ts$/.test(path)) out.push(...layerProblems(path.replace(/\\/g, '/'), text));
   if (/\.test\.ts$/.test(path))
     text.split('\n').forEach((line, i) => {
       if (/\b(it|describe|test)\.(only|skip|todo)\(|\bxit\(/.test(line))

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { assembleFile, formatDiagnostic } from '../assembler/index.js';
 import { loadProfile } from '../vmm/cost/profile.js';
 import { parseTechniques, type CompareRow, type TechniqueSpec } from '../vmm/report/compare.js';
-import { runComparison } from '../vmm/report/run-comparison.js';
+import { runComparison } from '../vmm/comparison.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(REPO, 'docs', 'nanobench.md');

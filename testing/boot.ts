@@ -12,8 +12,8 @@ import type { Divergence } from '../vmm/hv/vm.js';
 import type { GuestFinalState, GuestRegisters } from '../vmm/hv/guest-state.js';
 import type { ShadowSync } from '../vmm/hv/memory/shadow-sync.js';
 import type { HandlerOverrides } from '../vmm/hv/privileged.js';
-import type { DeviceMode, MemoryMode, Technique } from '../vmm/hv/types.js';
-import type { RunStats, RunStatus } from '../vmm/machine/run-result.js';
+import type { DeviceMode, MemoryMode } from '../vmm/hv/types.js';
+import type { RunStats, RunStatus } from '../vmm/run-result.js';
 import type { CrashReport } from '../vmm/report/crash.js';
 import { runGuests } from '../vmm/session.js';
 import { CheckFailure } from './failure.js';
@@ -23,7 +23,7 @@ export type Program = Image | string | { readonly source: string; readonly name?
 
 export interface BootOptions {
   /** Default `native`. */
-  readonly technique?: Technique;
+  readonly technique?: string;
   readonly memory?: MemoryMode;
   readonly devices?: DeviceMode;
   /** Strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0. */
@@ -52,7 +52,7 @@ export interface BlockWrite {
 }
 
 export interface Run {
-  readonly technique: Technique;
+  readonly technique: string;
   readonly memory: MemoryMode | null;
   readonly status: RunStatus;
   /** What `vmlab run` would exit with: power-off status, 0 halted, 101 limit, 102 crash. */

@@ -20,6 +20,15 @@ export class PhaseWatcher {
 
   constructor(private readonly onMark: (name: string) => void) {}
 
+  save(): { line: string; overflow: boolean } {
+    return { line: this.line, overflow: this.overflow };
+  }
+
+  restore(s: { line: string; overflow: boolean }): void {
+    this.line = s.line;
+    this.overflow = s.overflow;
+  }
+
   feed(byte: number): void {
     if (byte === 0x0a) {
       const m = this.overflow ? null : MARK.exec(this.line.replace(/\r$/, ''));
@@ -44,6 +53,14 @@ export class PhaseLog {
   mark(name: string, exitsSoFar: number): void {
     if (this.marks.length < VM_LIMITS.PHASE_MARKS) this.marks.push({ name, exits: exitsSoFar });
     else this.dropped++;
+  }
+
+  save(): { name: string; exits: number }[] {
+    return this.marks.map((m) => ({ ...m }));
+  }
+
+  restore(marks: readonly { name: string; exits: number }[]): void {
+    this.marks.splice(0, this.marks.length, ...marks.map((m) => ({ ...m })));
   }
 
   /**

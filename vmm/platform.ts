@@ -13,8 +13,11 @@ import { PowerOff } from './devices/poweroff.js';
 import { TEST_PORT_COUNT, TestPort } from './devices/testport.js';
 import { Timer, TIMER_PORT_COUNT } from './devices/timer.js';
 import { Uart, UART_PORT_COUNT } from './devices/uart.js';
+import type { BusStats } from './devices/bus.js';
+import type { LoopbackState } from './devices/nic.js';
 import { VM_LIMITS } from './limits.js';
-import type { DeviceStats, DroppedStats } from './machine/run-result.js';
+import type { DeviceStats, DroppedStats } from './run-result.js';
+import { fromBase64, toBase64 } from './snapshot/bytes.js';
 import { PhaseWatcher } from './phases.js';
 
 /** The disk a platform gets when none is given: zeroed, the same for every technique. */
@@ -53,6 +56,8 @@ export class Platform {
   private transcriptLength = 0;
   /** Console bytes past the transcript's limit: streamed to the sink and watched for phase marks, not kept. */
   consoleDropped = 0;
+  /** The NIC is this platform's (not a physical one passed through from the host). */
+  private readonly ownsNic: boolean;
   private readonly consoleSink: ((text: string) => void) | undefined;
   private readonly consoleDecoder = new TextDecoder('utf-8');
   private readonly phaseWatcher = new PhaseWatcher((name) => this.onPhase?.(name));
@@ -69,6 +74,7 @@ export class Platform {
     const blockDma = this.iommu.domain('block');
     blockDma.identity(0, ram.length);
     this.block = new BlockDevice(opts.blockImage ?? new Uint8Array(DEFAULT_DISK_BYTES), blockDma, this.pic.line(IRQ.BLOCK));
+    this.ownsNic = !opts.passthroughNic;
     if (opts.passthroughNic) {
       this.nic = opts.passthroughNic.nic;
       this.wire = opts.passthroughNic.wire;
@@ -101,6 +107,51 @@ export class Platform {
       const s = this.consoleDecoder.decode(Uint8Array.of(b), { stream: true });
       if (s) this.consoleSink(s);
     }
+  }
+
+  /**
+   * Everything guest-visible the platform holds, as plain data: each device's state, the far end of the
+   * wire, the bus counters, the console so far. The disk's contents are apart (`block.disk`): they are
+   * large and binary. A passed-through NIC belongs to the host and is saved there.
+   */
+  save(): PlatformState {
+    return {
+      pic: this.pic.snapshot(),
+      timer: this.timer.snapshot(),
+      uart: this.uart.snapshot(),
+      poweroff: this.poweroff.snapshot(),
+      testport: this.testport.snapshot(),
+      block: this.block.snapshot(),
+      nic: this.ownsNic ? this.nic.snapshot() : null,
+      wire: this.ownsNic ? this.wire.save() : null,
+      iommu: this.iommu.snapshot(),
+      bus: this.bus.saveStats(),
+      console: toBase64(this.transcript.subarray(0, this.transcriptLength)),
+      consoleDropped: this.consoleDropped,
+      phase: this.phaseWatcher.save(),
+    };
+  }
+
+  /** Put back what save() returned. Console text already produced is not sent to the sink again. */
+  restore(s: PlatformState): void {
+    this.pic.restore(s.pic);
+    this.timer.restore(s.timer);
+    this.uart.restore(s.uart);
+    this.poweroff.restore(s.poweroff);
+    this.testport.restore(s.testport);
+    this.block.restore(s.block);
+    if (this.ownsNic && s.nic && s.wire) {
+      this.nic.restore(s.nic);
+      this.wire.restore(s.wire);
+    }
+    this.iommu.restore(s.iommu);
+    this.bus.restoreStats(s.bus);
+    const kept = fromBase64(s.console);
+    this.transcript = new Uint8Array(Math.max(4096, kept.length));
+    this.transcript.set(kept);
+    this.transcriptLength = kept.length;
+    this.consoleDropped = s.consoleDropped;
+    this.phaseWatcher.restore(s.phase);
   }
 
   private keep(b: number): void {
@@ -142,4 +193,23 @@ export class Platform {
       tests: { passed: t.passed, failed: t.failed, results: t.state.results.map((x) => ({ ...x })) },
     };
   }
+}
+
+/** A platform's saved state (Platform.save). */
+export interface PlatformState {
+  pic: ReturnType<Pic['snapshot']>;
+  timer: ReturnType<Timer['snapshot']>;
+  uart: ReturnType<Uart['snapshot']>;
+  poweroff: ReturnType<PowerOff['snapshot']>;
+  testport: ReturnType<TestPort['snapshot']>;
+  block: ReturnType<BlockDevice['snapshot']>;
+  /** Null when the NIC is a passed-through physical one (the host saves it). */
+  nic: ReturnType<Nic['snapshot']> | null;
+  wire: LoopbackState | null;
+  iommu: ReturnType<Iommu['snapshot']>;
+  bus: BusStats;
+  /** The console bytes kept so far, base64, and how many past the transcript's limit were not kept. */
+  console: string;
+  consoleDropped: number;
+  phase: { line: string; overflow: boolean };
 }

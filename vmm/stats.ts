@@ -1,10 +1,9 @@
 // Assembling a run's statistics (and its modeled cycles) from what the CPU, the devices and the VMM counted.
 
-import { eventCounts } from './cost/counts.js';
+import { eventCounts, type Accounting } from './cost/counts.js';
 import { modelCycles } from './cost/model.js';
 import type { CostProfile } from './cost/profile.js';
-import type { Technique } from './hv/types.js';
-import { emptyDroppedStats, emptyVirtStats, type DroppedStats, type RunStats, type VirtStats } from './machine/run-result.js';
+import { emptyDroppedStats, emptyVirtStats, type DroppedStats, type RunStats, type VirtStats } from './run-result.js';
 import type { Platform } from './platform.js';
 
 /** The CPU's counters for one guest (a whole CPU's, or the share a VM was credited with). */
@@ -19,7 +18,12 @@ export interface CpuCounts {
 }
 
 export interface StatsInput {
-  technique: Technique;
+  /** How the technique's work is charged (its descriptor's accounting). */
+  /** The technique's name, where its own cost events are priced in the profile. */
+  technique: string;
+  accounting: Accounting;
+  /** The technique's own cost events, from the run's stats. */
+  countEvents?: (stats: RunStats) => Readonly<Record<string, number>>;
   cpu: CpuCounts;
   /** Guest instructions: the CPU's plus any the VMM emulated. */
   guestInstructions: number;
@@ -67,7 +71,9 @@ export function buildRunStats(i: StatsInput): RunStats {
     devices: i.platform.deviceStats(),
     dropped: { ...emptyDroppedStats(), ...i.dropped, ...i.platform.dropped() },
   };
-  const m = modelCycles(eventCounts(i.technique, stats), i.technique === 'hw' ? stats.exits : {}, i.profile);
+  const counts = { ...eventCounts(i.accounting, stats), ...i.countEvents?.(stats) };
+  // Only hardware exits have per-reason handling costs; elsewhere an exit is charged as one host trap.
+  const m = modelCycles(counts, i.accounting.exits === 'hardware' ? stats.exits : {}, i.profile, i.technique);
   stats.modeledCycles = m.total;
   stats.cycleBreakdown = { ...m.breakdown };
   return stats;

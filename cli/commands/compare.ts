@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 import { EXIT_CODE } from '../../isa/abi.js';
 import type { CostProfile } from '../../vmm/cost/profile.js';
-import { DEVICE_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
+import { DEVICE_MODES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
+import { findTechnique, techniques as registered } from '../../vmm/hv/techniques/registry.js';
+import { techniqueHelp } from '../options.js';
 import { renderChart } from '../../vmm/report/chart.js';
 import { compareExitCode, parseTechniques, type TechniqueSpec } from '../../vmm/report/compare.js';
 import { renderCsv, renderJson, renderMarkdown, renderTable } from '../../vmm/report/compare-format.js';
-import { runComparison, type KernelInput } from '../../vmm/report/run-comparison.js';
+import { runComparison, type KernelInput } from '../../vmm/comparison.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
 import { definesOption, profileOption } from '../options.js';
 import { parseCount } from './run.js';
@@ -24,8 +26,27 @@ export const DEFAULT_KERNELS = [
 ];
 /** mini's paravirtual port: under --default, pv runs it in mini's place, judged against mini's native run. */
 export const DEFAULT_PV_PORT = 'guest-kernels/mini-pv/main.s';
-/** Every technique; those this build lacks become one "n/a" note under the table. */
-export const DEFAULT_TECHNIQUES = 'native,emulate,trap,hw:nested,hw:shadow,bt,pv';
+/** Every technique, each memory mode of those that have a choice; those a kernel cannot use become "n/a" notes. */
+export function allTechniques(): string {
+  return registered()
+    .flatMap((t) => (t.memory.length > 1 ? t.memory.map((m) => `${t.name}:${m}`) : [t.name]))
+    .join(',');
+}
+
+/** Without --default or --pv: every technique that runs unmodified kernels, each in its default memory mode. */
+export function unmodifiedTechniques(): string {
+  return registered()
+    .filter((t) => t.kernels === 'unmodified')
+    .map((t) => t.name)
+    .join(',');
+}
+
+/** The techniques that run paravirtual ports (where --pv's image goes). */
+function portTechniques(): string[] {
+  return registered()
+    .filter((t) => t.kernels === 'paravirtual')
+    .map((t) => t.name);
+}
 export const DEFAULT_CHART = 'out/comparison.svg';
 /** Far above any bundled kernel's needs (mini: ~1.6M), low enough that a runaway guest costs seconds, not minutes. */
 export const COMPARE_MAX_INSTRUCTIONS = 100_000_000;
@@ -101,12 +122,12 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
   if (opts.pv !== undefined && (opts.default || kernels.length !== 1))
     return usage('--pv names the paravirtual port of one kernel: give exactly one kernel file with it (--default pairs mini with mini-pv itself)');
   const techniques = parseTechniques(
-    opts.techniques ?? (opts.default || opts.pv !== undefined ? DEFAULT_TECHNIQUES : 'native,emulate,trap,hw,bt'),
+    opts.techniques ?? (opts.default || opts.pv !== undefined ? allTechniques() : unmodifiedTechniques()),
     memory,
   );
   if (typeof techniques === 'string') return usage(techniques);
-  if (opts.pv !== undefined && !techniques.some((t) => t.technique === 'pv'))
-    return usage('--pv gives the image to run under pv, but --techniques does not include pv');
+  if (opts.pv !== undefined && !techniques.some((t) => portTechniques().includes(t.technique)))
+    return usage(`--pv gives the image to run under ${portTechniques().join(' or ')}, but --techniques includes none of them`);
   const maxInstructions = parseCount(opts.maxInstructions);
   if (maxInstructions === null)
     return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e8`);
@@ -148,7 +169,7 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
   if (settings.pvPort !== null) {
     const port = loadProgram(settings.pvPort, { includePaths: opts.include ?? [], defines: settings.defines });
     if (!port.ok) return port.exitCode;
-    kernels[0] = { ...kernels[0]!, imageFor: { pv: port.image } };
+    kernels[0] = { ...kernels[0]!, imageFor: Object.fromEntries(portTechniques().map((t) => [t, port.image])) };
   }
 
   // A one-line progress indicator, redrawn per run, only for a person watching a terminal.
@@ -189,20 +210,20 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
     process.stderr.write(`vmlab: chart written to ${settings.chart}\n`);
   }
   for (const r of rows)
-    if (r.status === 'limit' && r.technique !== 'trap')
+    if (r.status === 'limit' && !findTechnique(r.technique)?.divergesUnlessStrict)
       process.stderr.write(`vmlab: ${r.kernel} under ${r.label} stopped at --max-instructions ${settings.maxInstructions}\n`);
   return compareExitCode(rows, opts.strict ?? false);
 }
 
 export function register(program: Command): void {
-  const techniques = TECHNIQUES.map((t) => `  ${t.padEnd(8)} ${TECHNIQUE_HELP[t]}`).join('\n');
+  const techniques = techniqueHelp();
   program
     .command('compare')
     .description('run kernels natively and under each technique: same output? at what modeled cost?')
     .argument('[kernel...]', '.s source files (assembled in memory) or .vxe images')
     .option(
       '-t, --techniques <list>',
-      'comma-separated techniques; hw:nested and hw:shadow pick hw\'s memory mode (default: native,emulate,trap,hw,bt)',
+      `comma-separated techniques; NAME:MODE picks the memory mode of one that has a choice (default: ${unmodifiedTechniques()})`,
     )
     .option('--memory <mode>', `memory mode for hw entries that name none: shadow or nested (default nested)`)
     .option('--devices <model>', `device model for the VMM techniques: ${DEVICE_MODES.join(', ')} (default emulated)`)

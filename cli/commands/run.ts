@@ -1,21 +1,24 @@
 // `vmlab run`: load an image (or assemble a .s file) and run it on the simulated machine under a technique.
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EXIT_CODE, MEMMAP, NIC_MAX_PACKET } from '../../isa/abi.js';
 import type { CostProfile } from '../../vmm/cost/profile.js';
 import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
-import { DEVICE_MODES, MEMORY_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode, type Technique } from '../../vmm/hv/types.js';
-import { MachineConfigError } from '../../vmm/machine/machine.js';
+import { DEVICE_MODES, MEMORY_MODES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
+import { findTechnique, techniqueNames, techniques } from '../../vmm/hv/techniques/registry.js';
+import { MachineConfigError } from '../../vmm/machine/ram.js';
 import { LoadError } from '../../vmm/machine/loader.js';
 import { formatCrash } from '../../vmm/report/crash.js';
 import { formatDeviceStats } from '../../vmm/report/devices.js';
 import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/report/exits.js';
 import { formatStatusLine } from '../../vmm/report/summary.js';
+import { ConfigError, createRun, type GuestSpec } from '../../vmm/session.js';
+import type { Hypervisor } from '../../vmm/hv/hypervisor.js';
+import { encodeSnapshot } from '../../vmm/snapshot/format.js';
 import { VM_LIMITS } from '../../vmm/limits.js';
-import { MAX_CACHE_WORDS } from '../../vmm/hv/techniques/bt/code-cache.js';
-import { ConfigError, runGuests, type GuestSpec } from '../../vmm/session.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
-import { definesOption, profileOption } from '../options.js';
+import { definesOption, profileOption, techniqueHelp } from '../options.js';
 
 /** What `--trace` can show. */
 const TRACE_KINDS = ['exits'] as const;
@@ -27,6 +30,8 @@ const TRACE_KINDS = ['exits'] as const;
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
 
 interface RunCliOptions {
+  snapshotAt?: string;
+  snapshot?: string;
   technique: string;
   memory?: string;
   devices?: string;
@@ -42,8 +47,13 @@ interface RunCliOptions {
   define?: string[];
   strict?: boolean;
   ram?: string;
-  dumpCache?: boolean;
-  codeCache?: string;
+  /** Options of the techniques' own (their descriptors' `options`), by commander's camel-cased name. */
+  [technique: string]: unknown;
+}
+
+/** Commander's property name for a flag: `--code-cache <words>` → codeCache. */
+function optionProperty(flags: string): string {
+  return flags.split(' ')[0]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -77,7 +87,7 @@ function oneOf<T extends string>(what: string, value: string | undefined, choice
 }
 
 function runCommand(files: string[], opts: RunCliOptions): number {
-  const technique = oneOf<Technique>('technique', opts.technique, TECHNIQUES);
+  const technique = oneOf<string>('technique', opts.technique, techniqueNames());
   if (technique === null || technique === undefined) return EXIT_CODE.USAGE;
   const memory = oneOf<MemoryMode>('memory mode', opts.memory, MEMORY_MODES);
   if (memory === null) return EXIT_CODE.USAGE;
@@ -98,15 +108,18 @@ function runCommand(files: string[], opts: RunCliOptions): number {
   }
   const defines = definesOption(opts.define);
   if (typeof defines === 'string') return usage(defines);
-  if ((opts.dumpCache || opts.codeCache !== undefined) && technique !== 'bt')
-    return usage(`--dump-cache and --code-cache are for --technique bt (not ${technique})`);
-  let cacheWords: number | undefined;
-  if (opts.codeCache !== undefined) {
-    const n = parseCount(opts.codeCache);
-    if (n === null || n < 64 || n > MAX_CACHE_WORDS)
-      return usage(`--code-cache ${JSON.stringify(opts.codeCache)}: expected a number of words, at least 64 and at most ${MAX_CACHE_WORDS} (what the VMM's page pool per VM can hold)`);
-    cacheWords = n;
-  }
+  // A technique's own options apply to that technique only.
+  const techniqueOptions: Record<string, unknown> = {};
+  for (const t of techniques())
+    for (const o of t.options ?? []) {
+      const given = opts[optionProperty(o.flags)];
+      if (given === undefined) continue;
+      const flag = o.flags.split(' ')[0]!;
+      if (t.name !== technique) return usage(`${flag} is for --technique ${t.name} (not ${technique})`);
+      const value = o.parse ? o.parse(String(given)) : given === true;
+      if (typeof value === 'object' && value !== null && 'error' in value) return usage(String((value as { error: unknown }).error));
+      techniqueOptions[o.key] = value;
+    }
   let stdin: string | Uint8Array | undefined = opts.stdin;
   if (stdin !== undefined && stdin.startsWith('@')) {
     const bytes = readInput(stdin.slice(1));
@@ -152,16 +165,30 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     });
   }
 
-  let results: VmRunResult[];
+  let snapshotAt: number | undefined;
+  if (opts.snapshotAt !== undefined || opts.snapshot !== undefined) {
+    if (opts.snapshotAt === undefined || opts.snapshot === undefined)
+      return usage('--snapshot-at <n> and --snapshot <file> go together: when to take the snapshot, and where to write it');
+    const n = parseCount(opts.snapshotAt);
+    if (n === null) return usage(`--snapshot-at ${JSON.stringify(opts.snapshotAt)}: expected a positive instruction count, e.g. 250000`);
+    if (n >= maxInstructions) return usage(`--snapshot-at ${n} is not before the instruction limit (${maxInstructions})`);
+    const saves = findTechnique(technique)!.snapshots;
+    if (saves !== true) {
+      cliError(`--snapshot-at: ${saves.refused}`);
+      return EXIT_CODE.CONFIG;
+    }
+    snapshotAt = n;
+  }
+
+  let hv: Hypervisor;
   try {
-    results = runGuests(guests, {
+    hv = createRun(guests, {
       technique,
-      maxInstructions,
       profile,
       strict: opts.strict ?? false,
       ...(memory ? { memory } : {}),
       ...(devices ? { devices } : {}),
-      ...(technique === 'bt' ? { bt: { dumpCache: opts.dumpCache ?? false, ...(cacheWords ? { cacheWords } : {}) } } : {}),
+      ...(Object.keys(techniqueOptions).length ? { techniqueOptions } : {}),
       ...(trace === 'exits'
         ? { onExit: (vm: string, e) => process.stderr.write(`${formatExitTrace(vm, e, guests.find((g) => g.name === vm)?.image)}\n`) }
         : {}),
@@ -178,17 +205,66 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     }
     throw e;
   }
-  for (const w of writers) w.flush();
-  if (!opts.json)
-    for (const r of results) if (r.codeCache) process.stdout.write(`\n${several ? `[${r.name}] ` : ''}${r.codeCache}`);
+  if (snapshotAt !== undefined) {
+    hv.runUntil(snapshotAt);
+    if (hv.vms.some((vm) => vm.running)) return writeSnapshot(hv, snapshotAt, maxInstructions, opts.snapshot!, writers, opts.json ?? false);
+    process.stderr.write(`vmlab: every VM stopped before instruction ${snapshotAt}: no snapshot written\n`);
+  }
+  const results = hv.run(maxInstructions);
+  return finishRun(results, writers, { json: opts.json ?? false, several, stats: opts.stats ?? false, profile, maxInstructions });
+}
 
-  if (opts.json) {
+/** Save the run to `file` (every VM stands between two slices at `at`), after printing its console so far. */
+function writeSnapshot(hv: Hypervisor, at: number, maxInstructions: number, file: string, writers: readonly LineWriter[], json: boolean): number {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeSnapshot({ run: hv.save(), images: hv.vms.map((vm) => vm.image), maxInstructions });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      cliError(e.message);
+      return EXIT_CODE.CONFIG;
+    }
+    throw e;
+  }
+  for (const w of writers) w.flush();
+  try {
+    writeFileSync(file, bytes);
+  } catch (e) {
+    return usage(`cannot write the snapshot to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const results = hv.results();
+  if (json) {
+    const out = results.map((r) => ({ name: r.name, technique: r.technique, status: 'snapshot', at, snapshot: file, console: r.console, stats: r.stats }));
+    process.stdout.write(`${JSON.stringify(out.length > 1 ? out : out[0], null, 2)}\n`);
+  }
+  process.stderr.write(
+    `vmlab: snapshot at instruction ${at} of ${results.length === 1 ? 'the VM' : `${results.length} VMs`} written to ${file} (${bytes.length.toLocaleString('en-US')} bytes); vmlab resume ${file} goes on from there\n`,
+  );
+  return EXIT_CODE.OK;
+}
+
+export interface FinishOptions {
+  readonly json: boolean;
+  readonly several: boolean;
+  readonly stats: boolean;
+  readonly profile: CostProfile;
+  readonly maxInstructions: number;
+}
+
+/** Print what a finished run owes the user (dumps, JSON, reports, status lines); returns the exit code. */
+export function finishRun(results: readonly VmRunResult[], writers: readonly LineWriter[], o: FinishOptions): number {
+  const { json: asJson, several, stats, profile, maxInstructions } = o;
+  for (const w of writers) w.flush();
+  if (!asJson)
+    for (const r of results) if (r.dump) process.stdout.write(`\n${several ? `[${r.name}] ` : ''}${r.dump}`);
+
+  if (asJson) {
     const json = results.map(jsonResult);
     process.stdout.write(`${JSON.stringify(several ? json : json[0], null, 2)}\n`);
   }
   let code: number = EXIT_CODE.OK;
   for (const r of results) {
-    const c = report(r, maxInstructions, opts.json ?? false, several, opts.stats ?? false, profile);
+    const c = report(r, maxInstructions, asJson, several, stats, profile);
     if (code === EXIT_CODE.OK) code = c;
   }
   return code;
@@ -197,7 +273,7 @@ function runCommand(files: string[], opts: RunCliOptions): number {
 function jsonResult(r: VmRunResult) {
   const { status, exitCode, console, stats, wallMs, crash, divergences } = r;
   return {
-    ...(r.technique !== 'native' ? { name: r.name, technique: r.technique, memory: r.memory } : {}),
+    ...(!findTechnique(r.technique)?.oracle ? { name: r.name, technique: r.technique, memory: r.memory } : {}),
     status,
     exitCode,
     console,
@@ -205,7 +281,7 @@ function jsonResult(r: VmRunResult) {
     wallMs,
     ...(crash ? { crash } : {}),
     ...(divergences.length ? { divergences } : {}),
-    ...(r.codeCache ? { codeCache: r.codeCache } : {}),
+    ...(r.dump ? { dump: r.dump } : {}),
   };
 }
 
@@ -255,7 +331,7 @@ function report(
  * than VM_LIMITS.CONSOLE_LINE_BYTES is written out in pieces: a guest that never prints a newline must not
  * make vmlab hold its output.
  */
-class LineWriter {
+export class LineWriter {
   private pending = '';
   /** The last text written out did not end its line (a long line went out in pieces). */
   private midLine = false;
@@ -288,12 +364,12 @@ class LineWriter {
 }
 
 export function register(program: Command): void {
-  const techniques = TECHNIQUES.map((t) => `  ${t.padEnd(8)} ${TECHNIQUE_HELP[t]}`).join('\n');
-  program
+  const help = techniqueHelp();
+  const command = program
     .command('run')
     .description('run guest kernels on the simulated machine, natively or under a virtualization technique')
     .argument('<image...>', 'a .vxe image or a .s source file; several run as VMs side by side')
-    .option('-t, --technique <name>', `how to run the guest: ${TECHNIQUES.join(', ')}`, 'native')
+    .option('-t, --technique <name>', `how to run the guest: ${techniqueNames().join(', ')}`, 'native')
     .option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables, hw only); default: nested for hw, shadow for trap and bt, direct for pv')
     .option(
       '--devices <model>',
@@ -317,15 +393,15 @@ export function register(program: Command): void {
     .option('--block <file>', 'disk image for the block device (the file is never modified)')
     .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`)
     .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0 (classically virtualizable)')
-    .option('--dump-cache', 'bt: after the run, print each translated block beside the guest code and source lines it came from')
-    .option('--code-cache <words>', 'bt: code-cache size in 32-bit words (default 65536); a full cache is flushed')
     .option('-I, --include <dir>', 'extra include directory when assembling a .s file (repeatable)', collect)
     .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', collect)
+    .option('--snapshot-at <n>', 'stop every VM once it has used n instructions of simulated time (as -n counts them) and save the run (with --snapshot)')
+    .option('--snapshot <file>', 'where --snapshot-at writes the run; `vmlab resume <file>` goes on from there in a new process')
     .addHelpText(
       'after',
       `
 Techniques:
-${techniques}
+${help}
 
 The guest's console goes to stdout as it is produced (with several VMs, each line starts with
 its VM's name); the status line, warnings and reports go to stderr.
@@ -353,4 +429,5 @@ Examples:
     .action((files: string[], opts: RunCliOptions) => {
       process.exitCode = runCommand(files, opts);
     });
+  for (const t of techniques()) for (const o of t.options ?? []) command.option(o.flags, o.help);
 }

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assembleFile } from '../../assembler/index.js';
 import { loadProfile } from '../../vmm/cost/profile.js';
 import { compareExitCode, parseTechniques, type CompareRow, type TechniqueSpec } from '../../vmm/report/compare.js';
-import { runComparison } from '../../vmm/report/run-comparison.js';
+import { runComparison } from '../../vmm/comparison.js';
 
 const mini = assembleFile(fileURLToPath(new URL('../../guest-kernels/mini/main.s', import.meta.url)), {}).image!;
 
@@ -40,7 +40,7 @@ describe('runComparison on mini', () => {
   it('bt gives native\'s transcript through translated code, at a modeled cost above native\'s', () => {
     const bt = rows[2]!;
     expect(bt.identical).toBe(true);
-    expect(bt.stats!.bt.translatedBlocks).toBeGreaterThan(0);
+    expect(bt.stats!.techniqueCounts.translatedBlocks).toBeGreaterThan(0);
     expect(bt.overhead).toBeGreaterThan(1);
   });
 

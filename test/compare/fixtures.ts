@@ -1,12 +1,12 @@
 // Fabricated run results for the comparison tests: only the fields compare reads are meaningful.
 import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
-import type { DeviceMode, MemoryMode, Technique } from '../../vmm/hv/types.js';
+import type { DeviceMode, MemoryMode } from '../../vmm/hv/types.js';
 import type { PhaseCount } from '../../vmm/phases.js';
 import type { Divergence } from '../../vmm/hv/vm.js';
-import { emptyDroppedStats, emptyVirtStats, type RunStats, type RunStatus } from '../../vmm/machine/run-result.js';
+import { emptyDroppedStats, emptyVirtStats, type RunStats, type RunStatus } from '../../vmm/run-result.js';
 
 export interface FakeRun {
-  technique?: Technique;
+  technique?: string;
   memory?: MemoryMode | null;
   console?: string;
   status?: RunStatus;

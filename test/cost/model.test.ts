@@ -1,10 +1,11 @@
 // The cost model: profile validation, linearity, and the event mapping per technique.
+import { technique } from '../../vmm/hv/techniques/registry.js';
 import { describe, expect, it } from 'vitest';
 import { eventCounts } from '../../vmm/cost/counts.js';
 import { COST_EVENT_NAMES, zeroCounts } from '../../vmm/cost/events.js';
 import { modelCycles } from '../../vmm/cost/model.js';
 import { loadProfile, ProfileError, validateProfile } from '../../vmm/cost/profile.js';
-import { emptyDroppedStats, emptyVirtStats, type RunStats } from '../../vmm/machine/run-result.js';
+import { emptyDroppedStats, emptyVirtStats, type RunStats } from '../../vmm/run-result.js';
 
 function stats(over: Partial<RunStats> = {}): RunStats {
   return {
@@ -81,19 +82,19 @@ describe('modelCycles', () => {
 describe('event mapping', () => {
   it('native pays for physical device accesses, a VM for device models', () => {
     const s = stats({ deviceAccesses: 10 });
-    expect(eventCounts('native', s).ioAccess).toBe(10);
-    expect(eventCounts('native', s).deviceEmulation).toBe(0);
-    expect(eventCounts('hw', s).ioAccess).toBe(0);
-    expect(eventCounts('hw', s).deviceEmulation).toBe(10);
+    expect(eventCounts(technique('native').accounting, s).ioAccess).toBe(10);
+    expect(eventCounts(technique('native').accounting, s).deviceEmulation).toBe(0);
+    expect(eventCounts(technique('hw').accounting, s).ioAccess).toBe(0);
+    expect(eventCounts(technique('hw').accounting, s).deviceEmulation).toBe(10);
   });
 
   it('emulate charges every instruction as interpreted', () => {
-    const c = eventCounts('emulate', stats());
+    const c = eventCounts(technique('emulate').accounting, stats());
     expect(c.interpretedInstruction).toBe(1000);
     expect(c.instruction).toBe(0);
   });
 
   it('emulated instructions are not also charged as direct ones', () => {
-    expect(eventCounts('trap', stats({ emulatedInstructions: 50 })).instruction).toBe(950);
+    expect(eventCounts(technique('trap').accounting, stats({ emulatedInstructions: 50 })).instruction).toBe(950);
   });
 });

@@ -15,7 +15,7 @@ import {
 import { Loopback, Nic, NIC_CTRL_ENABLE } from '../../vmm/devices/nic.js';
 import { Hypervisor, type VmRunResult } from '../../vmm/hv/hypervisor.js';
 import { VM_LIMITS } from '../../vmm/limits.js';
-import { Machine } from '../../vmm/machine/machine.js';
+import { Machine } from '../../vmm/bare-metal.js';
 import type { Platform } from '../../vmm/platform.js';
 import { runGuests } from '../../vmm/session.js';
 import { ALL, HW_NESTED, hostile, REPO, spec, type VmmConfig } from '../hv/helpers.js';

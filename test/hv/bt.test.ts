@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Hypervisor } from '../../vmm/hv/hypervisor.js';
 import { BtRunner } from '../../vmm/hv/techniques/bt/runner.js';
-import { Machine } from '../../vmm/machine/machine.js';
+import { Machine } from '../../vmm/bare-metal.js';
 import { runGuests } from '../../vmm/session.js';
 import { encode } from '../../isa/encoding.js';
 import { OP } from '../../isa/table.js';
@@ -16,7 +16,7 @@ const GOLDEN_MINI = readFileSync('test/fixtures/golden/mini.console.txt', 'utf8'
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 function runBt(image: ReturnType<typeof kernel>, bt: { cacheWords?: number; dumpCache?: boolean } = {}, max = 50_000_000) {
-  const hv = new Hypervisor([spec('bt', image)], { technique: 'bt', bt });
+  const hv = new Hypervisor([spec('bt', image)], { technique: 'bt', techniqueOptions: bt });
   const r = hv.run(max)[0]!;
   return { hv, r, runner: hv.runners[0] as BtRunner };
 }
@@ -35,9 +35,9 @@ describe('mini under bt', () => {
   });
 
   it('ran the kernel from translations, and kept the guest clock exact', () => {
-    const bt = r.stats.bt;
+    const bt = r.stats.techniqueCounts;
     expect(bt.translatedBlocks).toBeGreaterThan(0);
-    expect(bt.translatedInstructions).toBeGreaterThanOrEqual(bt.translatedBlocks);
+    expect(bt.translatedInstructions).toBeGreaterThanOrEqual(bt.translatedBlocks!);
     expect(bt.chainedBranches).toBeGreaterThan(0);
     expect(bt.indirectLookups).toBeGreaterThan(0);
     expect(bt.callouts).toBeGreaterThan(0);
@@ -87,7 +87,7 @@ describe('self-modifying code', () => {
     expect(native(img).exitCode).toBe(87);
     const { r } = runBt(img);
     expect(r.exitCode).toBe(87);
-    expect(r.stats.bt.invalidations).toBeGreaterThanOrEqual(2);
+    expect(r.stats.techniqueCounts.invalidations).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -97,7 +97,7 @@ describe('adaptive translation', () => {
     const trap = runVmm([spec('ptemod', img)], TRAP).results[0]!;
     const { r } = runBt(img);
     expect(r.console).toBe(native(img).console);
-    expect(r.stats.bt.adaptiveRetranslations).toBeGreaterThanOrEqual(1);
+    expect(r.stats.techniqueCounts.adaptiveRetranslations).toBeGreaterThanOrEqual(1);
     expect(r.stats.shadowSyncs).toBeGreaterThanOrEqual(200);
     // Under trap every store faults; under bt only the first few, before the retranslation.
     expect(trap.stats.hostTraps).toBeGreaterThanOrEqual(200);
@@ -112,7 +112,7 @@ describe('a tiny code cache', () => {
     const { hv, r } = runBt(img, { cacheWords: 512 });
     expect(r.console).toBe(n.result.console);
     expect(r.exitCode).toBe(0);
-    expect(r.stats.bt.cacheFlushes).toBeGreaterThan(0);
+    expect(r.stats.techniqueCounts.cacheFlushes).toBeGreaterThan(0);
     expect(r.stats.guestInstructions).toBe(n.result.stats.guestInstructions);
     expect(firstDiff(ramOf(hv, 0), n.machine.mem)).toBe(-1);
   });
@@ -121,7 +121,7 @@ describe('a tiny code cache', () => {
 describe('--dump-cache', () => {
   it('prints each block beside the guest code and source line it came from (golden)', () => {
     const { r } = runBt(kernel('nanobench/in.s', { ITERS: 3 }), { dumpCache: true });
-    const text = r.codeCache!;
+    const text = r.dump!;
     expect(text).toMatch(/guest-kernels\/nanobench\/in\.s:\d+ +0x[0-9a-f]{8}  in r\d, /);
     expect(text).toContain('wcall emulate');
     const path = 'test/fixtures/bt/in.dump.txt';
@@ -221,6 +221,6 @@ describe('code rewritten by DMA', () => {
     const hv = new Hypervisor([{ name: 'dma', image: img, blockImage: disk.slice() }], { technique: 'bt' });
     const r = hv.run(100_000)[0]!;
     expect(r.exitCode).toBe(18);
-    expect(r.stats.bt.invalidations).toBeGreaterThan(0);
+    expect(r.stats.techniqueCounts.invalidations).toBeGreaterThan(0);
   });
 });

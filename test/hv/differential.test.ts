@@ -5,7 +5,7 @@
 // (where the sensitive instructions trap), so it is compared with a native run on strict VX32; without
 // strict it must visibly diverge on mini, and say where.
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../../vmm/machine/run-result.js';
+import type { RunResult } from '../../vmm/run-result.js';
 import { EQUIVALENT, firstDiff, kernel, native, nativeMachine, ramOf, runVmm, spec, TRAP, type VmmConfig } from './helpers.js';
 
 const NANOBENCH = ['syscall', 'in', 'cr8wr', 'callret', 'pgfault', 'divzero', 'ptemod'];

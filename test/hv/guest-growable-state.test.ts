@@ -108,6 +108,6 @@ h_name: .asciz "sites"
     const [r] = runVmm([spec('g', image)], BT, 2_000_000).results;
     expect(r!.console).toBe(want);
     expect(r!.stats.emulatedInstructions).toBeGreaterThanOrEqual(sites);
-    expect(r!.stats.bt.faultSitesForgotten).toBe(1);
+    expect(r!.stats.techniqueCounts.faultSitesForgotten).toBe(1);
   });
 });

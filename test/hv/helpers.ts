@@ -7,7 +7,7 @@ import type { VmExit } from '../../vmm/hv/exits.js';
 import { VM_POOL_BYTES } from '../../vmm/hv/host.js';
 import { Hypervisor, type VmRunResult, type VmSpec } from '../../vmm/hv/hypervisor.js';
 import type { MemoryMode } from '../../vmm/hv/types.js';
-import { Machine } from '../../vmm/machine/machine.js';
+import { Machine } from '../../vmm/bare-metal.js';
 import { runGuests } from '../../vmm/session.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));

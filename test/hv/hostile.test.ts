@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../assembler/types.js';
 import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
-import type { RunResult } from '../../vmm/machine/run-result.js';
+import type { RunResult } from '../../vmm/run-result.js';
 import {
   ALL,
   firstDiff,

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEG, type Image } from '../../assembler/types.js';
 import { OPCODE_COUNT } from '../../isa/table.js';
-import { Machine } from '../../vmm/machine/machine.js';
+import { Machine } from '../../vmm/bare-metal.js';
 import { ALL, EQUIVALENT, firstDiff, IDLE_SOURCE, ramOf, regionOf, runVmm, source } from './helpers.js';
 
 const RAM = 0x10000;

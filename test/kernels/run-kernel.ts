@@ -2,8 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { assembleFile, formatDiagnostic } from '../../assembler/index.js';
 import type { Image } from '../../assembler/types.js';
-import { Machine } from '../../vmm/machine/machine.js';
-import type { RunResult } from '../../vmm/machine/run-result.js';
+import { Machine } from '../../vmm/bare-metal.js';
+import type { RunResult } from '../../vmm/run-result.js';
 
 /** Absolute path of a file under guest-kernels/. */
 export function kernelPath(rel: string): string {

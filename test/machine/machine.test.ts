@@ -19,7 +19,7 @@ import {
   TIMER_PERIODIC,
   VEC,
 } from '../../isa/abi.js';
-import { Machine } from '../../vmm/machine/machine.js';
+import { Machine } from '../../vmm/bare-metal.js';
 import { Prog } from './build.js';
 
 const SP = 15;
@@ -319,18 +319,6 @@ describe('Machine.run', () => {
     expect(m.wire.sent.map((x) => Array.from(x))).toEqual([[0xde, 0xad, 0xbe, 0xef, 0x01]]);
     expect(r.stats.devices.nic).toMatchObject({ packetsRx: 1, packetsTx: 1, doorbells: 1 });
     expect(m.wire.inject(Uint8Array.of(1))).toBe(false); // only one RX descriptor was given
-  });
-
-  it('device state survives a JSON round trip', () => {
-    const p = print(new Prog(), 'x').li(1, 0x5).out(PORT.PIC_MASK, 1).li(1, 77).out(PORT.TIMER_PERIOD, 1).op('hlt');
-    const { m } = run(p, { stdin: 'zz' });
-    const snap = JSON.parse(JSON.stringify(m.snapshotDevices()));
-    const m2 = new Machine();
-    m2.restoreDevices(snap);
-    expect(m2.snapshotDevices()).toEqual(m.snapshotDevices());
-    expect(m2.pic.state.mask).toBe(5);
-    expect(m2.timer.state.period).toBe(77);
-    expect(m2.uart.state.rx).toEqual([0x7a, 0x7a]);
   });
 
   it('rejects a RAM size out of range, and loads fail with LoadError for images that do not fit', () => {

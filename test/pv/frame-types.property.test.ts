@@ -8,7 +8,7 @@ import { PAGE_SIZE, PTE } from '../../isa/abi.js';
 import { VM_POOL_BYTES } from '../../vmm/hv/host.js';
 import { Hypervisor } from '../../vmm/hv/hypervisor.js';
 import { auditPvDomain } from '../../vmm/hv/pv/audit.js';
-import { PvRunner } from '../../vmm/hv/techniques/pv.js';
+import { PvRunner } from '../../vmm/hv/techniques/pv/runner.js';
 import { firstDiff, regionOf, source } from '../hv/helpers.js';
 
 const RAM = 0x20000;

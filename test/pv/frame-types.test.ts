@@ -10,7 +10,7 @@ import { GuestPhys } from '../../vmm/hv/memory/guest-phys.js';
 import { Hypervisor, type VmSpec } from '../../vmm/hv/hypervisor.js';
 import { auditPvDomain } from '../../vmm/hv/pv/audit.js';
 import { FRAME_OWNER, FRAME_TYPE, FrameTable } from '../../vmm/hv/pv/frames.js';
-import { PvRunner } from '../../vmm/hv/techniques/pv.js';
+import { PvRunner } from '../../vmm/hv/techniques/pv/runner.js';
 import { fixture, kernel, REPO, regionOf, spec } from '../hv/helpers.js';
 
 const E = HC_ERR;

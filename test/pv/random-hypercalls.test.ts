@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { HC_COUNT } from '../../isa/abi.js';
 import { Hypervisor } from '../../vmm/hv/hypervisor.js';
 import { auditPvDomain } from '../../vmm/hv/pv/audit.js';
-import { PvRunner } from '../../vmm/hv/techniques/pv.js';
+import { PvRunner } from '../../vmm/hv/techniques/pv/runner.js';
 import { firstDiff, regionOf, source } from '../hv/helpers.js';
 
 const RAM = 0x20000;

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Hypervisor } from '../../vmm/hv/hypervisor.js';
-import { Machine } from '../../vmm/machine/machine.js';
+import { Machine } from '../../vmm/bare-metal.js';
 import { runGuests } from '../../vmm/session.js';
 import { disk, kernel, REPO, spec } from '../hv/helpers.js';
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RING, RING_SLOT_SIZE, RING_SLOTS } from '../../isa/abi.js';
-import { Machine } from '../../vmm/machine/machine.js';
+import { Machine } from '../../vmm/bare-metal.js';
 import { fixture } from '../hv/helpers.js';
 
 const NCASES = 64;

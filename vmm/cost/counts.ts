@@ -1,17 +1,26 @@
 // Turning a run's statistics into the cost model's event counts, the same way for every technique.
 
-import type { RunStats } from '../machine/run-result.js';
-import type { Technique } from '../hv/types.js';
+import type { RunStats } from '../run-result.js';
 import { zeroCounts, type EventCounts } from './events.js';
+
+/** How a technique's work is charged: data its descriptor carries, so the cost model names no technique. */
+export interface Accounting {
+  /** Guest instructions are interpreted by the VMM rather than run by the CPU. */
+  readonly interpreted: boolean;
+  /** The guest reaches the physical devices (no device model in between). */
+  readonly physicalDevices: boolean;
+  /** What an exit is: nothing leaves the guest, a host trap, or a hardware VM exit. */
+  readonly exits: 'none' | 'host-trap' | 'hardware';
+}
 
 /** Port and MMIO accesses that reached a bus. */
 export function busAccesses(s: Pick<RunStats, 'io'>): number {
   return s.io.portReads + s.io.portWrites + s.io.mmioReads + s.io.mmioWrites;
 }
 
-export function eventCounts(technique: Technique, s: RunStats): EventCounts {
+export function eventCounts(a: Accounting, s: RunStats): EventCounts {
   const c = zeroCounts();
-  const interpreted = technique === 'emulate';
+  const interpreted = a.interpreted;
   c.instruction = interpreted ? 0 : s.guestInstructions - s.emulatedInstructions;
   c.interpretedInstruction = interpreted ? s.guestInstructions : 0;
   c.tlbMiss = s.tlbMisses;
@@ -24,13 +33,13 @@ export function eventCounts(technique: Technique, s: RunStats): EventCounts {
     c.reflectedTrap = s.reflectedTraps;
   }
   // On bare metal the guest talks to physical devices; in a VM, to the VMM's models.
-  if (technique === 'native') c.ioAccess = busAccesses(s);
+  if (a.physicalDevices) c.ioAccess = busAccesses(s);
   else {
     c.deviceEmulation = s.deviceAccesses;
     c.ioAccess = s.passthroughAccesses;
   }
   // Only the extension has hardware exits; under trap-and-emulate the VMM's entries are host traps.
-  c.vmExit = technique === 'hw' ? s.exitsTotal : 0;
+  c.vmExit = a.exits === 'hardware' ? s.exitsTotal : 0;
   c.hostTrap = s.hostTraps;
   c.emulatedInstruction = s.emulatedInstructions;
   c.interruptInjected = s.interruptsInjected;
@@ -44,16 +53,5 @@ export function eventCounts(technique: Technique, s: RunStats): EventCounts {
     c.notification += (b['notificationsIn'] ?? 0) + (b['notificationsOut'] ?? 0);
     c.backendRequest += b['requests'] ?? 0;
   }
-  c.btOverheadInstruction = s.bt.overheadInstructions;
-  c.btCallout = s.bt.callouts;
-  c.btBlock = s.bt.translatedBlocks;
-  c.btTranslatedInstruction = s.bt.translatedInstructions;
-  c.btCacheHit = s.bt.cacheHits;
-  c.btCacheMiss = s.bt.cacheMisses;
-  c.btChain = s.bt.chainedBranches;
-  c.btIndirectLookup = s.bt.indirectLookups;
-  c.btInvalidation = s.bt.invalidations;
-  c.btAdaptive = s.bt.adaptiveRetranslations;
-  c.btCacheFlush = s.bt.cacheFlushes;
   return c;
 }

@@ -1,4 +1,5 @@
-// The events the cost model charges for: one vocabulary for every technique, so runs compare line by line.
+// The events the cost model charges for: one vocabulary shared by every technique, so runs compare line by line.
+// A technique may add events of its own (its descriptor's costEvents); profiles price those too.
 
 export const COST_EVENTS = {
   instruction: 'a guest instruction run directly by the CPU',
@@ -22,23 +23,13 @@ export const COST_EVENTS = {
   eventUpcall: "an event the VMM delivers to a PV guest's upcall handler (frame built, shared-info page updated)",
   notification: "a split-driver notification's signalling work in the VMM, either way (beyond the hypercall or upcall carrying it)",
   backendRequest: 'a request a split back-end takes off its ring: copy, validation, grant lookup and the transfer',
-  btOverheadInstruction: "an instruction of translated code beyond the guest's own (inline sequences, lookups, fall-through jumps)",
-  btCallout: 'a call from translated code into the VMM and back (no fault, no privilege change)',
-  btBlock: 'setting up one translated block in the code cache',
-  btTranslatedInstruction: 'decoding one guest instruction and emitting its translation',
-  btCacheHit: "the VMM finding a guest address's translation on entering the code cache",
-  btCacheMiss: 'the VMM missing a translation on entering the code cache (the translation is charged apart)',
-  btChain: 'patching a direct branch to jump straight to its target translation',
-  btIndirectLookup: "an indirect branch's table lookup in translated code, beyond its instructions (the mispredicted jump)",
-  btInvalidation: 'dropping a translation and unchaining the branches into it',
-  btAdaptive: 'retranslating a faulting instruction into a callout',
-  btCacheFlush: 'discarding the whole code cache when it is full',
 } as const;
 
 export type CostEvent = keyof typeof COST_EVENTS;
 export const COST_EVENT_NAMES = Object.keys(COST_EVENTS) as CostEvent[];
 
-export type EventCounts = Record<CostEvent, number>;
+/** Counts of the common events, and of any a technique adds. */
+export type EventCounts = Record<CostEvent, number> & Record<string, number>;
 
 export function zeroCounts(): EventCounts {
   return Object.fromEntries(COST_EVENT_NAMES.map((e) => [e, 0])) as EventCounts;

@@ -11,15 +11,21 @@ export interface ModeledCycles {
   readonly breakdown: Readonly<Record<string, number>>;
 }
 
+/**
+ * `counts` holds the common events and, under `technique`'s name in the profile's techniqueCosts, the
+ * events that technique adds (the hypervisor has checked the profile prices every one of them).
+ */
 export function modelCycles(
   counts: EventCounts,
   exits: Readonly<Partial<Record<ExitReason, number>>>,
   profile: CostProfile,
+  technique?: string,
 ): ModeledCycles {
   const breakdown: Record<string, number> = {};
   let total = 0;
-  for (const e of COST_EVENT_NAMES) {
-    const c = counts[e] * profile.costs[e];
+  const own = technique !== undefined ? (profile.techniqueCosts[technique] ?? {}) : {};
+  for (const [e, n] of Object.entries(counts)) {
+    const c = n * ((COST_EVENT_NAMES as string[]).includes(e) ? profile.costs[e as CostEvent] : (own[e] ?? 0));
     if (c > 0) breakdown[e] = c;
     total += c;
   }

@@ -11,6 +11,11 @@ export interface CostProfile {
   readonly description: string;
   /** Modeled cycles per event. */
   readonly costs: Readonly<Record<CostEvent, number>>;
+  /**
+   * Modeled cycles of the events a technique adds (its descriptor's costEvents), by technique name: the
+   * cost layer checks only that they are numbers; a technique checks its own are all there before it runs.
+   */
+  readonly techniqueCosts: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Extra cycles the VMM spends handling an exit, by reason (0 where absent). */
   readonly exitHandling: Readonly<Partial<Record<ExitReason, number>>>;
   /** Where each number comes from: a publication it is calibrated against, or "estimate: …". */
@@ -42,6 +47,13 @@ export function validateProfile(raw: unknown, origin: string): CostProfile {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`costs.${e} must be a number >= 0`);
   }
   for (const k of Object.keys(costs!)) if (!(COST_EVENT_NAMES as string[]).includes(k)) fail(`costs.${k} is not an event vmlab counts`);
+  const techniqueCosts = (o.techniqueCosts ?? {}) as Record<string, unknown>;
+  if (typeof techniqueCosts !== 'object' || techniqueCosts === null) fail('"techniqueCosts" must be an object');
+  for (const [t, table] of Object.entries(techniqueCosts)) {
+    if (typeof table !== 'object' || table === null) fail(`techniqueCosts.${t} must be an object of event costs`);
+    for (const [e, v] of Object.entries(table as Record<string, unknown>))
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`techniqueCosts.${t}.${e} must be a number >= 0`);
+  }
   const exitHandling = (o.exitHandling ?? {}) as Record<string, unknown>;
   if (typeof exitHandling !== 'object' || exitHandling === null) fail('"exitHandling" must be an object');
   for (const [k, v] of Object.entries(exitHandling)) {
@@ -53,6 +65,7 @@ export function validateProfile(raw: unknown, origin: string): CostProfile {
     name: o.name as string,
     description: o.description as string,
     costs: costs as Record<CostEvent, number>,
+    techniqueCosts: techniqueCosts as Record<string, Record<string, number>>,
     exitHandling: exitHandling as Partial<Record<ExitReason, number>>,
     sources,
   };

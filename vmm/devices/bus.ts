@@ -46,6 +46,15 @@ export class Bus implements IoBus {
    */
   beforeAccess: ((name: string) => void) | null = null;
 
+  /** The counters, as plain data (the mappings are wiring, rebuilt by whoever built the bus). */
+  saveStats(): BusStats {
+    return { ...this.stats, byDevice: { ...this.stats.byDevice } };
+  }
+
+  restoreStats(s: BusStats): void {
+    Object.assign(this.stats, s, { byDevice: { ...s.byDevice } });
+  }
+
   mapPorts(base: number, count: number, device: Device, name = device.name): void {
     if (!Number.isInteger(base) || !Number.isInteger(count) || count <= 0 || base < 0 || base + count > PORT_SPACE)
       throw new BusError(`${name}: bad port range ${hex(base)}+${count} (ports are 0..0xffff)`);

@@ -372,4 +372,19 @@ export class Loopback implements NicPeer {
   inject(packet: Uint8Array): boolean {
     return this.nic.receive(packet);
   }
+
+  /** The far end's state: what was sent, what still waits (packets as arrays of byte values). */
+  save(): LoopbackState {
+    return { sent: this.sent.map((p) => Array.from(p)), waiting: this.waiting.map((p) => Array.from(p)) };
+  }
+
+  restore(s: LoopbackState): void {
+    this.sent.splice(0, this.sent.length, ...s.sent.map((p) => Uint8Array.from(p)));
+    this.waiting.splice(0, this.waiting.length, ...s.waiting.map((p) => Uint8Array.from(p)));
+  }
+}
+
+export interface LoopbackState {
+  sent: number[][];
+  waiting: number[][];
 }

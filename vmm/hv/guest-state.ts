@@ -3,8 +3,7 @@
 // The testing API reads it after a run to inspect registers and memory, packets sent and blocks written.
 
 import { FLAGS } from '../../isa/abi.js';
-import type { CrashRegisters } from '../report/crash.js';
-import type { MemoryMode, Technique } from './types.js';
+import type { CrashRegisters } from './crash.js';
 import { guestCpl } from './vcpu.js';
 import type { Vm } from './vm.js';
 
@@ -21,11 +20,11 @@ export interface GuestFinalState {
   readonly packetsSent: readonly Uint8Array[];
 }
 
-/** The registers the guest believes it has, from the CPU state saved at its last world switch. */
-export function guestRegisters(vm: Vm, technique: Technique, memory: MemoryMode | null): GuestRegisters {
+/** The CPU state saved at the VM's last world switch, as registers (what the real CPU held). */
+export function savedRegisters(vm: Vm): GuestRegisters {
   const s = vm.state;
   if (!s) throw new Error(`${vm.name} never ran`);
-  const real: GuestRegisters = {
+  return {
     r: s.r.map((x) => x >>> 0),
     pc: s.pc >>> 0,
     flags: s.flags,
@@ -37,14 +36,16 @@ export function guestRegisters(vm: Vm, technique: Technique, memory: MemoryMode 
     cr8: s.cr8,
     ivtb: s.ivtb >>> 0,
   };
+}
+
+/** For a kernel run deprivileged: the real registers, with what it believes about the rest from its virtual CPU. */
+export function deprivilegedRegisters(vm: Vm): GuestRegisters {
+  const real = savedRegisters(vm);
   const v = vm.v;
-  if (technique === 'hw') return memory === 'shadow' ? { ...real, cr0: v.cr0, cr3: v.cr3 >>> 0 } : real;
-  if (technique === 'emulate') return real;
-  // The kernel runs deprivileged: what it believes lives in the virtual CPU.
   return {
     ...real,
-    flags: (s.flags & ~FLAGS.IF) | (v.vif ? FLAGS.IF : 0),
-    cpl: guestCpl(s.cpl),
+    flags: (real.flags & ~FLAGS.IF) | (v.vif ? FLAGS.IF : 0),
+    cpl: guestCpl(real.cpl),
     cr0: v.cr0,
     cr2: v.cr2 >>> 0,
     cr3: v.cr3 >>> 0,
@@ -54,10 +55,11 @@ export function guestRegisters(vm: Vm, technique: Technique, memory: MemoryMode 
   };
 }
 
-export function finalState(vm: Vm, technique: Technique, memory: MemoryMode | null): GuestFinalState {
+/** `registers`: the guest's view of its CPU, as its technique's runner reports it. */
+export function finalState(vm: Vm, registers: GuestRegisters): GuestFinalState {
   const p = vm.platform;
   return {
-    registers: guestRegisters(vm, technique, memory),
+    registers,
     ram: vm.guest.raw,
     disk: p.block.disk,
     packetsSent: p.wire.sent,

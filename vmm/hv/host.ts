@@ -7,7 +7,8 @@
 import { IRQ, MEMMAP, PAGE_SIZE } from '../../isa/abi.js';
 import { Bus } from '../devices/bus.js';
 import { Iommu } from '../devices/iommu.js';
-import { Loopback, Nic } from '../devices/nic.js';
+import { Loopback, Nic, type LoopbackState } from '../devices/nic.js';
+import type { BusStats } from '../devices/bus.js';
 import { Pic } from '../devices/pic.js';
 import { Cpu } from '../machine/cpu.js';
 import { GuestPhys } from './memory/guest-phys.js';
@@ -36,6 +37,7 @@ export class Host {
   readonly iommu: Iommu;
   private next = 0;
   private nicOwner: string | null = null;
+  private passthrough: { nic: Nic; wire: Loopback } | null = null;
 
   /** `ramSizes`: the RAM of each VM to be placed, in order. */
   constructor(ramSizes: readonly number[], opts: { strict?: boolean } = {}) {
@@ -60,7 +62,28 @@ export class Host {
     for (let gpa = 0; gpa < g.size; gpa += PAGE_SIZE) dma.mapPage(gpa, g.base + gpa, true);
     const nic = new Nic(dma, this.pic.line(IRQ.NIC));
     this.bus.mapMmio(MEMMAP.NIC_MMIO, MEMMAP.MMIO_SIZE, nic, 'nic');
-    return { nic, wire: new Loopback(nic) };
+    this.passthrough = { nic, wire: new Loopback(nic) };
+    return this.passthrough;
+  }
+
+  /** The physical devices' state (a passed-through NIC, the host's controller and IOMMU, the bus counters). */
+  save(): HostState {
+    return {
+      pic: this.pic.snapshot(),
+      iommu: this.iommu.snapshot(),
+      bus: this.bus.saveStats(),
+      nic: this.passthrough ? { state: this.passthrough.nic.snapshot(), wire: this.passthrough.wire.save() } : null,
+    };
+  }
+
+  restore(s: HostState): void {
+    this.pic.restore(s.pic);
+    this.iommu.restore(s.iommu);
+    this.bus.restoreStats(s.bus);
+    if (this.passthrough && s.nic) {
+      this.passthrough.nic.restore(s.nic.state);
+      this.passthrough.wire.restore(s.nic.wire);
+    }
   }
 
   /** Carve the next VM's region. */
@@ -74,4 +97,12 @@ export class Host {
       guest: new GuestPhys(this.memory, ramBase, ramSize),
     };
   }
+}
+
+/** The host's saved state (Host.save). */
+export interface HostState {
+  pic: ReturnType<Pic['snapshot']>;
+  iommu: ReturnType<Iommu['snapshot']>;
+  bus: BusStats;
+  nic: { state: ReturnType<Nic['snapshot']>; wire: LoopbackState } | null;
 }

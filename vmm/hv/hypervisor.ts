@@ -2,32 +2,31 @@
 // one physical CPU, and reports each VM's run.
 
 import type { Image } from '../../assembler/types.js';
-import { MEMMAP, PAGE_SIZE, VEC } from '../../isa/abi.js';
+import { IMAGE_FLAG } from '../../assembler/types.js';
+import { EXIT_CODE, MEMMAP, PAGE_SIZE } from '../../isa/abi.js';
 import { loadProfile, type CostProfile } from '../cost/profile.js';
 import { loadImage } from '../machine/loader.js';
-import { emptyBtStats, type RunResult } from '../machine/run-result.js';
+import { MachineConfigError, ramSizeError } from '../machine/ram.js';
+import type { RunResult } from '../run-result.js';
 import type { Loopback, Nic } from '../devices/nic.js';
-import { Platform } from '../platform.js';
+import { Platform, type PlatformState } from '../platform.js';
 import type { PhaseCount } from '../phases.js';
 import { buildRunStats } from '../stats.js';
 import { exitsTotal } from './counters.js';
 import type { VmExit } from './exits.js';
 import { finalState, type GuestFinalState } from './guest-state.js';
-import { Host, type VmRegion } from './host.js';
+import { Host, type HostState, type VmRegion } from './host.js';
 import { PoolExhausted } from './memory/page-pool.js';
 import type { ShadowSync } from './memory/shadow-sync.js';
 import { HANDLERS, type HandlerOverrides } from './privileged.js';
-import { EmulateRunner } from './techniques/emulate.js';
-import { HwRunner } from './techniques/hw.js';
+import type { TechniqueDescriptor } from './techniques/descriptor.js';
+import { findTechnique, techniqueNames } from './techniques/registry.js';
 import type { Runner } from './techniques/runner.js';
-import { TrapRunner } from './techniques/trap.js';
-import { PV_RESERVED_PAGES, PvRunner } from './techniques/pv.js';
 import type { BackendSet } from './pv/backend.js';
 import { SplitDevices } from './pv/backends/index.js';
-import { IMAGE_FLAG } from '../../assembler/types.js';
-import { BtRunner, type BtOptions } from './techniques/bt/runner.js';
-import { defaultMemory, TECHNIQUE_MEMORY, type DeviceMode, type MemoryMode, type Technique } from './types.js';
-import { Vm, type Divergence } from './vm.js';
+import type { DeviceMode, MemoryMode } from './types.js';
+import { ConfigError } from './config-error.js';
+import { Vm, type Divergence, type VmState } from './vm.js';
 
 export interface VmSpec {
   readonly name: string;
@@ -43,7 +42,8 @@ export interface VmSpec {
 }
 
 export interface HypervisorOptions {
-  readonly technique: Exclude<Technique, 'native'>;
+  /** A registered technique's name (techniques/registry.ts). */
+  readonly technique: string;
   readonly memory?: MemoryMode;
   /** Strict VX32: the sensitive-unprivileged instructions trap at ring > 0. */
   readonly strict?: boolean;
@@ -60,31 +60,33 @@ export interface HypervisorOptions {
   readonly shadowSync?: ShadowSync;
   /** The split-driver back-ends a PV domain under `--devices split` may connect to (vmm/hv/pv/backend.ts). */
   readonly backends?: BackendSet;
-  /** Binary translation: code-cache size. */
-  readonly bt?: BtOptions;
+  /** Options of the technique's own (its descriptor's `options`, by key): bt's code-cache size, for one. */
+  readonly techniqueOptions?: Readonly<Record<string, unknown>>;
 }
 
-/** A `.pv` image runs only under pv, and pv runs only `.pv` images; a PV image must leave the VMM's pages free. */
-function checkPvImage(spec: VmSpec, technique: Technique): void {
+/** A technique runs either unmodified kernels or paravirtual ports, and may refuse an image of its own accord. */
+function checkKernel(spec: VmSpec, t: TechniqueDescriptor): void {
   const pv = (spec.image.flags & IMAGE_FLAG.PV) !== 0;
-  if (technique === 'pv' && !pv)
+  if (t.kernels === 'paravirtual' && !pv)
     throw new ConfigError(
-      `${spec.name} is not a paravirtual kernel (no .pv directive): --technique pv runs only kernels built with the SDK`,
+      `${spec.name} is not a paravirtual kernel (no .pv directive): --technique ${t.name} runs only kernels built with the SDK`,
     );
-  if (technique !== 'pv' && pv)
-    throw new ConfigError(`${spec.name} is a paravirtual kernel (.pv): it makes hypercalls and runs only under --technique pv`);
-  if (!pv) return;
-  const top = (spec.ramSize ?? MEMMAP.DEFAULT_RAM) - PV_RESERVED_PAGES * PAGE_SIZE;
-  for (const seg of spec.image.segments)
-    if (seg.addr + seg.memSize > top)
-      throw new ConfigError(
-        `${spec.name}: segment ${seg.name} ends at 0x${(seg.addr + seg.memSize).toString(16)}, in the ${PV_RESERVED_PAGES} pages the VMM reserves at the top of RAM (from 0x${top.toString(16)})`,
-      );
+  if (t.kernels === 'unmodified' && pv) {
+    const runs = techniqueNames().filter((n) => findTechnique(n)!.kernels === 'paravirtual');
+    throw new ConfigError(`${spec.name} is a paravirtual kernel (.pv): it makes hypercalls and runs only under --technique ${runs.join(' or ')}`);
+  }
+  const refusal = t.checkKernel?.(spec.image, spec.ramSize ?? MEMMAP.DEFAULT_RAM);
+  if (refusal) throw new ConfigError(`${spec.name}: ${refusal}`);
+}
+
+/** Which techniques accept a device model, for refusal messages. */
+function acceptedBy(devices: DeviceMode): string {
+  return techniqueNames().filter((n) => findTechnique(n)!.devices.includes(devices)).join(' or ') || 'no technique';
 }
 
 export interface VmRunResult extends RunResult {
   readonly name: string;
-  readonly technique: Technique;
+  readonly technique: string;
   readonly memory: MemoryMode | null;
   /** Device model; null for native, which has the devices to itself. */
   readonly devices: DeviceMode | null;
@@ -92,14 +94,68 @@ export interface VmRunResult extends RunResult {
   readonly divergences: readonly Divergence[];
   /** Exits per workload phase, split where the guest printed `== name ==` (see phases.ts). */
   readonly phases: readonly PhaseCount[];
-  /** Binary translation with `dumpCache`: the code cache, block by block beside the guest's code. */
-  readonly codeCache?: string;
+  /** The technique's state as text, where the user asked for it (bt's `--dump-cache`: the code cache). */
+  readonly dump?: string;
 }
 
-/** A configuration the hypervisor refuses (technique and memory mode that do not go together, a PV image, …). */
-export class ConfigError extends Error {}
+export { ConfigError };
+
+/** Saved state that cannot be put back on this machine (a layout or count that does not match). */
+export class SnapshotStateError extends Error {}
+
+/** A whole run as plain data (JSON-able), for snapshots and migration. */
+export interface HypervisorState {
+  technique: string;
+  memory: MemoryMode | null;
+  strict: boolean;
+  quantum: number;
+  profile: CostProfile;
+  techniqueOptions: Record<string, unknown>;
+  sched: SchedulerState;
+  worldSwitches: number;
+  host: HostState;
+  vms: {
+    name: string;
+    ramSize: number;
+    /** Host-physical address of the VM's RAM: a paravirtual guest's page tables hold machine addresses. */
+    base: number;
+    devices: DeviceMode;
+    vm: VmState;
+    platform: PlatformState;
+    /** The technique's own state (its runner's saveState). */
+    technique: unknown;
+    /** The split back-ends' state, where the VM has them. */
+    split: unknown;
+  }[];
+}
+
+/** A saved run: its state, and each VM's RAM and disk as bytes (kept out of the JSON: they are large). */
+export interface SavedRun {
+  state: HypervisorState;
+  ram: Uint8Array[];
+  disks: Uint8Array[];
+}
+
+export interface RestoreOptions {
+  /** Each VM's console sink from the restore on (text produced before is not sent again). */
+  consoleSinks?: readonly (((text: string) => void) | undefined)[];
+  onExit?: (vm: string, exit: VmExit) => void;
+  /** Model cycles with another profile than the saved run's. */
+  profile?: CostProfile;
+}
 
 export const DEFAULT_QUANTUM = 50_000;
+
+/** The round-robin scheduler's position: plain data, saved with the VMs. */
+export interface SchedulerState {
+  /** Simulated time each VM has used. */
+  used: number[];
+  /** The VM whose turn it is, and the instructions left of its quantum. */
+  turn: number;
+  quantumLeft: number;
+  /** The VM that ran last (a change is a world switch), -1 before the first. */
+  last: number;
+}
 
 export class Hypervisor {
   readonly host: Host;
@@ -107,54 +163,69 @@ export class Hypervisor {
   readonly runners: Runner[] = [];
   /** Each VM's slice of host memory: the VMM's page pool for it, then its RAM. */
   readonly regions: VmRegion[] = [];
-  readonly technique: Exclude<Technique, 'native'>;
+  readonly technique: string;
+  readonly descriptor: TechniqueDescriptor;
   readonly memory: MemoryMode | null;
   readonly profile: CostProfile;
   private readonly quantum: number;
-  private readonly btOptions: BtOptions;
   private worldSwitches = 0;
+  private readonly opts: HypervisorOptions;
   /** The VM the physical NIC is passed through to, if any. */
   private nicOwner = -1;
   /** Each VM's split back-ends (`--devices split` without test back-ends), else null: tests reach `net.wire` here. */
   readonly splitDevices: (SplitDevices | null)[] = [];
+  /** Where the scheduler is: time each VM has used, whose turn it is and what is left of it, who ran last. */
+  private sched: SchedulerState = { used: [], turn: 0, quantumLeft: 0, last: -1 };
 
   constructor(specs: readonly VmSpec[], opts: HypervisorOptions) {
+    const t = findTechnique(opts.technique);
+    if (!t) throw new ConfigError(`unknown technique ${JSON.stringify(opts.technique)} (choose from: ${techniqueNames().join(', ')})`);
+    this.descriptor = t;
+    this.technique = t.name;
+    this.opts = opts;
     if (specs.length === 0) throw new ConfigError('no VM to run');
-    this.technique = opts.technique;
-    const supported = TECHNIQUE_MEMORY[opts.technique];
-    const memory = opts.technique === 'emulate' ? null : (opts.memory ?? defaultMemory(opts.technique));
-    if (opts.technique === 'emulate' && opts.memory && opts.memory !== 'shadow')
-      throw new ConfigError(`emulate uses its own software MMU; --memory ${opts.memory} does not apply`);
-    if (memory !== null && !supported.includes(memory))
-      throw new ConfigError(
-        `technique ${opts.technique} cannot use --memory ${memory} (it supports: ${supported.join(', ') || 'none'})`,
-      );
-    for (const spec of specs) checkPvImage(spec, opts.technique);
-    if (opts.handlers && opts.technique !== 'trap')
-      throw new ConfigError(`replacement trap-and-emulate handlers need --technique trap, not ${opts.technique}`);
+    if (t.maxVms !== undefined && specs.length > t.maxVms)
+      throw new ConfigError(`${t.name} runs ${t.maxVms === 1 ? 'one kernel alone on the machine' : `at most ${t.maxVms} kernels`}; use a VMM technique to run several`);
+    if (t.memory.length === 0 && opts.memory)
+      throw new ConfigError(`${t.noMemory ?? `${t.name} has no memory mode to choose`}; --memory ${opts.memory} does not apply`);
+    const memory = t.memory.length === 0 ? null : (opts.memory ?? t.memory[0]!);
+    if (memory !== null && !t.memory.includes(memory))
+      throw new ConfigError(`technique ${t.name} cannot use --memory ${memory} (it supports: ${t.memory.join(', ')})`);
+    for (const spec of specs) checkKernel(spec, t);
+    if (opts.handlers && !t.replaceableHandlers)
+      throw new ConfigError(`replacement handlers need a technique whose handlers can be replaced (${techniqueNames().filter((n) => findTechnique(n)!.replaceableHandlers).join(', ')}), not ${t.name}`);
     if (opts.shadowSync && memory !== 'shadow')
-      throw new ConfigError(`a shadow-sync policy needs shadow paging; ${opts.technique} here uses ${memory ?? 'its own software MMU'}`);
+      throw new ConfigError(`a shadow-sync policy needs shadow paging; ${t.name} here uses ${memory ?? 'no shadow tables'}`);
+    for (const o of Object.keys(opts.techniqueOptions ?? {}))
+      if (!(t.options ?? []).some((d) => d.key === o))
+        throw new ConfigError(`option ${o} is not one of ${t.name}'s (${(t.options ?? []).map((d) => d.flags.split(' ')[0]).join(', ') || 'it has none'})`);
     this.memory = memory;
     this.profile = opts.profile ?? loadProfile();
+    for (const e of Object.keys(t.costEvents ?? {}))
+      if (typeof this.profile.techniqueCosts[t.name]?.[e] !== 'number')
+        throw new ConfigError(`cost profile ${this.profile.name} has no cost for ${t.name}'s event ${e}`);
     this.quantum = Math.max(1, opts.quantum ?? DEFAULT_QUANTUM);
-    this.btOptions = opts.bt ?? {};
+    this.sched = { used: specs.map(() => 0), turn: 0, quantumLeft: this.quantum, last: -1 };
 
     const sizes = specs.map((s) => s.ramSize ?? MEMMAP.DEFAULT_RAM);
-    for (const [i, size] of sizes.entries())
-      if (!Number.isInteger(size) || size < PAGE_SIZE || size % PAGE_SIZE !== 0 || size > MEMMAP.MAX_RAM)
-        throw new ConfigError(`${specs[i]!.name}: RAM must be a multiple of ${PAGE_SIZE} bytes up to ${MEMMAP.MAX_RAM}`);
+    for (const size of sizes) {
+      const bad = ramSizeError(size);
+      if (bad) throw new MachineConfigError(bad);
+    }
     this.host = new Host(sizes, { strict: opts.strict ?? false });
 
     specs.forEach((spec, id) => {
       const region = this.host.allocate(sizes[id]!);
       this.regions.push(region);
-      const devices = spec.devices ?? opts.devices ?? 'emulated';
-      if (devices === 'split' && opts.technique !== 'pv')
-        throw new ConfigError(`--devices split needs a paravirtual kernel (.pv) under --technique pv, not ${opts.technique}`);
+      const devices = spec.devices ?? opts.devices ?? t.devices[0]!;
+      if (!t.devices.includes(devices))
+        throw new ConfigError(
+          t.oracle
+            ? `${t.name} has the devices to itself; --devices ${devices} is for a VMM technique`
+            : `--devices ${devices} needs --technique ${acceptedBy(devices)}, not ${t.name}`,
+        );
       let passthroughNic: { nic: Nic; wire: Loopback } | undefined;
       if (devices === 'passthrough') {
-        if (opts.technique !== 'hw')
-          throw new ConfigError(`--devices passthrough needs hardware assistance (--technique hw) to map the NIC into ${spec.name}`);
         const got = this.host.passThroughNic(spec.name, region);
         if ('takenBy' in got)
           throw new ConfigError(
@@ -180,68 +251,182 @@ export class Hypervisor {
       const watch = opts.onExit;
       if (watch) vm.onExit = (e) => watch(spec.name, e);
       if (opts.handlers) vm.handlers = { ...HANDLERS, ...opts.handlers };
-      const runner: Runner =
-        opts.technique === 'emulate'
-          ? new EmulateRunner(vm, region)
-          : opts.technique === 'trap'
-            ? new TrapRunner(vm, this.host, region, opts.strict ?? false, opts.shadowSync)
-            : opts.technique === 'pv'
-              ? new PvRunner(vm, this.host, region, devices, devices === 'split' ? (opts.backends ?? split!.backendSet()) : {})
-              : opts.technique === 'bt'
-                ? new BtRunner(vm, this.host, region, opts.bt ?? {})
-                : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined, opts.shadowSync);
+      const runner = t.createRunner({
+        vm,
+        host: this.host,
+        region,
+        memory,
+        devices,
+        strict: opts.strict ?? false,
+        passthrough: passthroughNic !== undefined,
+        backends: devices === 'split' ? (opts.backends ?? split!.backendSet()) : {},
+        options: opts,
+      });
       runner.boot();
       this.vms.push(vm);
       this.runners.push(runner);
     });
   }
 
-  /** Run every VM until it stops or has used `maxInstructions` (each). */
+  /** Run every VM until it stops or has used `maxInstructions` (each): a VM still running then stops with `limit`. */
   run(maxInstructions: number): VmRunResult[] {
-    const budget = Math.max(0, Math.floor(maxInstructions));
-    const used = this.vms.map(() => 0);
-    const single = this.vms.length === 1;
-    let last = -1;
-    for (;;) {
-      let progressed = false;
-      for (const [i, vm] of this.vms.entries()) {
-        if (!vm.running) continue;
-        if (used[i]! >= budget) {
-          vm.stop('limit');
-          continue;
-        }
-        const runner = this.runners[i]!;
-        if (last !== i && last !== -1) {
-          this.worldSwitches++;
-          vm.counters.worldSwitches++;
-        }
-        last = i;
-        const start = performance.now();
-        runner.switchIn();
-        const slice = single ? budget - used[i]! : Math.min(this.quantum, budget - used[i]!);
-        try {
-          used[i]! += runner.run(slice);
-        } catch (e) {
-          if (!(e instanceof PoolExhausted)) throw e;
-          // Each user of the pool flushes what it holds and refills on demand; should that still not free a
-          // page, this VM stops with a reason, and the VMM and the other VMs go on.
-          runner.crash(`${(e as Error).message}, and flushing what the VMM keeps there freed none`, runner.cpu.pc >>> 0);
-        }
-        runner.switchOut();
-        vm.wallMs += performance.now() - start;
-        if (vm.running && used[i]! >= budget) vm.stop('limit');
-        progressed = true;
-      }
-      if (!progressed) break;
-    }
+    const limit = Math.max(0, Math.floor(maxInstructions));
+    this.runUntil(limit);
+    for (const [i, vm] of this.vms.entries()) if (vm.running && this.sched.used[i]! >= limit) vm.stop('limit');
+    return this.results();
+  }
+
+  /** Every VM's result as it stands (a VM still running reads as `limit`). */
+  results(): VmRunResult[] {
     return this.vms.map((vm, i) => this.result(vm, this.runners[i]!));
+  }
+
+  /** Simulated time (guest instructions plus idle) VM i has used. */
+  usedBy(i: number): number {
+    return this.sched.used[i] ?? 0;
+  }
+
+  /**
+   * Run until every VM has stopped or used `limit` instructions of simulated time in all, leaving the
+   * ones that reach it running: a snapshot taken then resumes exactly where the run would have gone on.
+   * VMs take turns of `quantum` instructions; a turn cut short by `limit` goes on from where it was on
+   * the next call, so the interleaving never depends on where a run was paused.
+   */
+  runUntil(limit: number): void {
+    const s = this.sched;
+    const n = this.vms.length;
+    const single = n === 1;
+    for (;;) {
+      // The next VM (from the one whose turn it is) that is running and has time left.
+      let i = -1;
+      for (let k = 0; k < n; k++) {
+        const j = (s.turn + k) % n;
+        if (this.vms[j]!.running && s.used[j]! < limit) {
+          i = j;
+          break;
+        }
+      }
+      if (i < 0) return;
+      if (i !== s.turn) {
+        s.turn = i;
+        s.quantumLeft = this.quantum;
+      }
+      const vm = this.vms[i]!;
+      const runner = this.runners[i]!;
+      if (s.last !== i && s.last !== -1) {
+        this.worldSwitches++;
+        vm.counters.worldSwitches++;
+      }
+      s.last = i;
+      const start = performance.now();
+      runner.switchIn();
+      const left = limit - s.used[i]!;
+      const slice = single ? left : Math.min(s.quantumLeft, left);
+      let used = 0;
+      try {
+        used = runner.run(slice);
+      } catch (e) {
+        if (!(e instanceof PoolExhausted)) throw e;
+        // Each user of the pool flushes what it holds and refills on demand; should that still not free a
+        // page, this VM stops with a reason, and the VMM and the other VMs go on.
+        runner.crash(`${(e as Error).message}, and flushing what the VMM keeps there freed none`, runner.cpu.pc >>> 0);
+      }
+      runner.switchOut();
+      vm.wallMs += performance.now() - start;
+      s.used[i]! += used;
+      // The turn ends when its quantum is spent or the VM gave the CPU up (yield, halt, stop); a turn that
+      // only ran into `limit` stays this VM's.
+      const cutByLimit = slice === left && used >= left && (single || left < s.quantumLeft);
+      if (cutByLimit && vm.running) s.quantumLeft -= used;
+      else {
+        s.turn = (i + 1) % n;
+        s.quantumLeft = this.quantum;
+      }
+    }
+  }
+
+  /**
+   * Every VM of the run as plain data plus its RAM and disk, taken between time slices (every VM is
+   * switched out). Derived state is left out; `Hypervisor.restore` rebuilds it. Options that are code
+   * (replacement handlers, a shadow-sync policy, test back-ends, exit watchers) cannot be saved.
+   */
+  save(): SavedRun {
+    const o = this.opts;
+    if (this.descriptor.snapshots !== true) throw new ConfigError(this.descriptor.snapshots.refused);
+    if (o.handlers || o.shadowSync || o.backends)
+      throw new ConfigError('a run with replacement handlers, a shadow-sync policy or its own back-ends cannot be saved: they are code, not state');
+    const state: HypervisorState = {
+      technique: this.technique,
+      memory: this.memory,
+      strict: o.strict ?? false,
+      quantum: this.quantum,
+      profile: this.profile,
+      techniqueOptions: JSON.parse(JSON.stringify(o.techniqueOptions ?? {})) as Record<string, unknown>,
+      sched: { ...this.sched, used: [...this.sched.used] },
+      worldSwitches: this.worldSwitches,
+      host: this.host.save(),
+      vms: this.vms.map((vm, i) => ({
+        name: vm.name,
+        ramSize: vm.guest.size,
+        base: vm.guest.base,
+        devices: vm.devices,
+        vm: vm.save(),
+        platform: vm.platform.save(),
+        technique: this.runners[i]!.saveState(),
+        split: null as unknown,
+      })),
+    };
+    return { state, ram: this.vms.map((vm) => vm.guest.raw), disks: this.vms.map((vm) => vm.platform.block.disk) };
+  }
+
+  /**
+   * A run saved by `save()`, rebuilt: the same VMs at the same host addresses, each booted and then
+   * given back its RAM, disk, devices, counters and technique state, with derived state rebuilt.
+   * `images` are the VMs' kernels (for source lines and reports), `sinks` their consoles from here on.
+   */
+  static restore(saved: SavedRun, images: readonly Image[], attach: RestoreOptions = {}): Hypervisor {
+    const s = saved.state;
+    if (images.length !== s.vms.length || saved.ram.length !== s.vms.length || saved.disks.length !== s.vms.length)
+      throw new SnapshotStateError(`the snapshot has ${s.vms.length} VMs but ${images.length} images, ${saved.ram.length} RAMs and ${saved.disks.length} disks`);
+    const hv = new Hypervisor(
+      s.vms.map((v, i) => ({
+        name: v.name,
+        image: images[i]!,
+        ramSize: v.ramSize,
+        devices: v.devices,
+        blockImage: Uint8Array.from(saved.disks[i]!),
+        ...(attach.consoleSinks?.[i] ? { consoleSink: attach.consoleSinks[i] } : {}),
+      })),
+      {
+        technique: s.technique,
+        ...(s.memory ? { memory: s.memory } : {}),
+        strict: s.strict,
+        quantum: s.quantum,
+        profile: attach.profile ?? s.profile,
+        ...(Object.keys(s.techniqueOptions).length ? { techniqueOptions: s.techniqueOptions } : {}),
+        ...(attach.onExit ? { onExit: attach.onExit } : {}),
+      },
+    );
+    hv.host.restore(s.host);
+    s.vms.forEach((v, i) => {
+      const vm = hv.vms[i]!;
+      if (vm.guest.base !== v.base || vm.guest.size !== v.ramSize || saved.ram[i]!.length !== v.ramSize)
+        throw new SnapshotStateError(`${v.name}: the snapshot's memory layout does not match this machine's`);
+      vm.guest.raw.set(saved.ram[i]!);
+      vm.restore(v.vm);
+      vm.platform.restore(v.platform);
+      hv.runners[i]!.restoreState(v.technique);
+    });
+    hv.sched = { ...s.sched, used: [...s.sched.used] };
+    hv.worldSwitches = s.worldSwitches;
+    return hv;
   }
 
   /** VM i's registers, RAM, disk and sent packets as its guest sees them (after `run`). */
   finalState(i: number): GuestFinalState {
     const vm = this.vms[i];
     if (!vm) throw new RangeError(`no VM ${i}`);
-    return finalState(vm, this.technique, this.memory);
+    return finalState(vm, this.runners[i]!.guestRegisters());
   }
 
   /** Accesses the VM made straight to a passed-through device, with no exit (the host bus holds only those). */
@@ -252,8 +437,8 @@ export class Hypervisor {
 
   private result(vm: Vm, runner: Runner): VmRunResult {
     const c = vm.counters;
+    const t = this.descriptor;
     const split = this.splitDevices[vm.id] ?? null;
-    const shadow = runner instanceof TrapRunner || runner instanceof HwRunner ? runner.shadow : null;
     const exits: Record<string, number> = {};
     for (const [r, n] of Object.entries(c.exits)) if (n > 0) exits[r] = n;
     const io = vm.platform.bus.stats;
@@ -264,50 +449,56 @@ export class Hypervisor {
     // trap-and-emulate guest) were delivered by the VMM, not through the vector table, and are charged so.
     const delivered = vm.cpu.trapsByVector.slice();
     for (const [v, n] of Object.entries(c.exceptionExits)) delivered[Number(v)] = Math.max(0, delivered[Number(v)]! - n);
-    // A PV guest's hypercalls are #UD traps the VMM took, not deliveries.
-    if (runner instanceof PvRunner) delivered[VEC.UD] = Math.max(0, delivered[VEC.UD]! - c.exits.HCALL);
+    runner.adjustDeliveries(delivered);
     if (c.upcalls > 0) exits['UPCALL'] = c.upcalls;
     const stats = buildRunStats({
-      technique: this.technique,
+      technique: t.name,
+      accounting: t.accounting,
+      ...(t.countEvents ? { countEvents: t.countEvents } : {}),
       cpu: { ...vm.cpu, trapsByVector: delivered },
       guestInstructions: vm.guestInstructions,
       idleInstructions: vm.idleInstructions,
       platform: vm.platform,
       profile: this.profile,
       dropped: { phaseMarks: vm.phaseLog.dropped, divergences: vm.divergencesDropped },
-      virt: {
-        exits,
-        exceptionExits: { ...c.exceptionExits },
-        exitsTotal: exitsTotal(c),
-        hostTraps: c.hostTraps,
-        reflectedTraps: c.reflectedTraps,
-        emulatedInstructions: c.emulatedInstructions,
-        interpretedInstructions: c.interpretedInstructions,
-        interruptsInjected: c.interruptsInjected,
-        deviceAccesses: io.portReads + io.portWrites + io.mmioReads + io.mmioWrites,
-        passthroughAccesses: this.passthroughAccesses(vm),
-        deviceExits: { ...io.byDevice },
-        exitsPerPacket: per(io.byDevice['nic'] ?? 0, nic.packetsTx + nic.packetsRx),
-        exitsPerBlock: per(io.byDevice['block'] ?? 0, blk.commands),
-        ...(split ? splitStats(split) : {}),
-        shadowFaults: shadow?.stats.shadowFaults ?? 0,
-        shadowSyncs: shadow?.stats.shadowSyncs ?? 0,
-        shadowFlushes: shadow?.stats.shadowFlushes ?? 0,
-        nestedWalkRefs: vm.cpu.nestedWalkRefs,
-        worldSwitches: c.worldSwitches,
-        silentFailures: c.silentFailures,
-        hypercalls: { ...c.hypercalls },
-        upcalls: c.upcalls,
-        bt: runner instanceof BtRunner ? runner.counters() : emptyBtStats(),
-      },
+      // Bare metal has no VMM: nothing of what a VMM counts applies.
+      ...(t.accounting.physicalDevices
+        ? {}
+        : {
+            virt: {
+              exits,
+              exceptionExits: { ...c.exceptionExits },
+              exitsTotal: exitsTotal(c),
+              hostTraps: c.hostTraps,
+              reflectedTraps: c.reflectedTraps,
+              emulatedInstructions: c.emulatedInstructions,
+              interpretedInstructions: c.interpretedInstructions,
+              interruptsInjected: c.interruptsInjected,
+              deviceAccesses: io.portReads + io.portWrites + io.mmioReads + io.mmioWrites,
+              passthroughAccesses: this.passthroughAccesses(vm),
+              deviceExits: { ...io.byDevice },
+              exitsPerPacket: per(io.byDevice['nic'] ?? 0, nic.packetsTx + nic.packetsRx),
+              exitsPerBlock: per(io.byDevice['block'] ?? 0, blk.commands),
+              ...(split ? splitStats(split) : {}),
+              ...runner.memoryCounts(),
+              nestedWalkRefs: vm.cpu.nestedWalkRefs,
+              worldSwitches: c.worldSwitches,
+              silentFailures: c.silentFailures,
+              hypercalls: { ...c.hypercalls },
+              upcalls: c.upcalls,
+              techniqueCounts: runner.techniqueCounts(),
+            },
+          }),
     });
+    const dump = runner.dump();
     const r: VmRunResult = {
       name: vm.name,
       technique: this.technique,
       memory: this.memory,
-      devices: vm.devices,
+      devices: t.accounting.physicalDevices ? null : vm.devices,
+      // A VM still running has used its budget.
       status: vm.status === 'running' ? 'limit' : vm.status,
-      exitCode: vm.exitCode,
+      exitCode: vm.running ? EXIT_CODE.LIMIT : vm.exitCode,
       console: vm.platform.console,
       stats,
       wallMs: vm.wallMs,
@@ -315,7 +506,7 @@ export class Hypervisor {
       divergences: [...vm.divergences].sort((a, b) => Number(b.insn === 'popf') - Number(a.insn === 'popf')),
       phases: vm.phaseLog.phases(stats.exitsTotal),
       ...(vm.crash ? { crash: vm.crash } : {}),
-      ...(runner instanceof BtRunner && this.btOptions.dumpCache ? { codeCache: runner.dump() } : {}),
+      ...(dump !== null ? { dump } : {}),
     };
     return r;
   }

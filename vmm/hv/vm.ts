@@ -3,10 +3,10 @@
 import type { Image } from '../../assembler/types.js';
 import { EXIT_CODE, VECTOR_COUNT } from '../../isa/abi.js';
 import type { CpuState } from '../machine/cpu-state.js';
-import type { RunStatus } from '../machine/run-result.js';
+import type { RunStatus } from '../run-result.js';
 import type { Platform } from '../platform.js';
 import type { CpuCounts } from '../stats.js';
-import { lineFor, type CrashReport } from '../report/crash.js';
+import { lineFor, type CrashReport } from './crash.js';
 import { PhaseLog } from '../phases.js';
 import { createCounters, exitsTotal, type VirtCounters } from './counters.js';
 import type { VmExit } from './exits.js';
@@ -110,9 +110,60 @@ export class Vm {
     }
   }
 
+  /**
+   * The VM's own state as plain data: how it stands, what was counted for it, its virtual CPU, the CPU
+   * registers saved at its last world switch, its divergences and phase marks. RAM, the platform and the
+   * technique's state are saved beside it; wiring (handlers, watchers) is rebuilt by whoever builds the VM.
+   */
+  save(): VmState {
+    if (!this.state) throw new Error(`${this.name} has not been switched out: nothing to save`);
+    return {
+      status: this.status,
+      ...(this.crash ? { crash: JSON.parse(JSON.stringify(this.crash)) as CrashReport } : {}),
+      guestInstructions: this.guestInstructions,
+      idleInstructions: this.idleInstructions,
+      counters: JSON.parse(JSON.stringify(this.counters)) as VirtCounters,
+      cpu: { ...this.cpu, trapsByVector: Array.from(this.cpu.trapsByVector) },
+      v: { ...this.v },
+      state: { ...this.state, r: [...this.state.r] },
+      divergences: this.divergences.map((d) => ({ ...d })),
+      phases: this.phaseLog.save(),
+      wallMs: this.wallMs,
+    };
+  }
+
+  restore(s: VmState): void {
+    this.status = s.status;
+    this.crash = s.crash;
+    this.guestInstructions = s.guestInstructions;
+    this.idleInstructions = s.idleInstructions;
+    Object.assign(this.counters, JSON.parse(JSON.stringify(s.counters)) as VirtCounters);
+    Object.assign(this.cpu, { ...s.cpu, trapsByVector: Uint32Array.from(s.cpu.trapsByVector) });
+    Object.assign(this.v, s.v);
+    this.state = { ...s.state, r: [...s.state.r] };
+    this.divergences.splice(0, this.divergences.length, ...s.divergences.map((d) => ({ ...d })));
+    this.phaseLog.restore(s.phases);
+    this.wallMs = s.wallMs;
+  }
+
   /** "file:line" of a guest address, from the image's line table. */
   sourceOf(pc: number): string | null {
     const l = lineFor(this.image.lines, pc);
     return l ? `${l.file}:${l.line}` : null;
   }
+}
+
+/** A VM's saved state (Vm.save). */
+export interface VmState {
+  status: 'running' | RunStatus;
+  crash?: CrashReport;
+  guestInstructions: number;
+  idleInstructions: number;
+  counters: VirtCounters;
+  cpu: Omit<VmCpuCounts, 'trapsByVector'> & { trapsByVector: number[] };
+  v: VirtualCpu;
+  state: CpuState;
+  divergences: Divergence[];
+  phases: { name: string; exits: number }[];
+  wallMs: number;
 }

@@ -1,6 +1,6 @@
 // The image loader: validates that every segment fits in RAM and clear of MMIO, then copies it in and zero-fills .bss.
 import { MEMMAP } from '../../isa/abi.js';
-import type { Image } from '../../assembler/types.js';
+import type { Image } from '../../isa/image.js';
 
 /** An image that cannot be loaded into this machine; the message lists every problem found. */
 export class LoadError extends Error {

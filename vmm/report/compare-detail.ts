@@ -1,5 +1,6 @@
 // The comparison's second and third views: exits per workload phase, and what each device model costs per packet and per block.
 
+import { findTechnique } from '../hv/techniques/registry.js';
 import type { CompareRow } from './compare.js';
 import { formatCount } from './compare.js';
 
@@ -46,7 +47,7 @@ const ratio = (x: number) => (x === 0 ? '—' : x.toFixed(2));
 
 /** Rows that moved packets or blocks: exits per packet and per block, by device model. */
 export function deviceGrid(rows: readonly CompareRow[]): Grid | null {
-  const runs = rows.filter((r) => r.stats && r.technique !== 'native' && (r.stats.exitsPerPacket > 0 || r.stats.exitsPerBlock > 0));
+  const runs = rows.filter((r) => r.stats && !findTechnique(r.technique)?.oracle && (r.stats.exitsPerPacket > 0 || r.stats.exitsPerBlock > 0));
   if (runs.length === 0) return null;
   return {
     title: 'device cost per packet and per block',

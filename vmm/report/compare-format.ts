@@ -1,5 +1,6 @@
 // Renders comparison rows: a terminal table with its legend, CSV, a GitHub markdown table, and JSON.
 
+import { findTechnique } from '../hv/techniques/registry.js';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import {
@@ -92,11 +93,12 @@ export function legend(rows: readonly CompareRow[], notes: readonly UnavailableN
   ];
   for (const n of notes) out.push(`${n.label}: n/a — ${n.reason}`);
   for (const r of rows) {
-    if (r.technique !== 'trap' || r.identical !== false) continue;
+    if (r.identical !== false || r.divergences.length === 0) continue;
     const d = r.divergences[0];
     const more = r.divergences.length > 1 ? ` (and ${r.divergences.length - 1} more sensitive instructions)` : '';
+    const predicted = findTechnique(r.technique)?.divergesUnlessStrict && !opts.strict;
     out.push(
-      `trap on ${r.kernel} diverged${opts.strict ? '' : ' (expected: VX32 is not classically virtualizable; --strict makes it trap)'}: ` +
+      `${r.label} on ${r.kernel} diverged${predicted ? ' (expected: VX32 is not classically virtualizable; --strict makes it trap)' : ''}: ` +
         (d ? `${d.message}${more}` : 'no sensitive instruction was caught misbehaving'),
     );
   }
@@ -142,7 +144,7 @@ export function renderTable(allRows: readonly CompareRow[], opts: RenderOptions)
   for (const r of rows) {
     const c = cells(r, diffWidth);
     if (color) {
-      const expected = r.technique === 'trap' && !opts.strict;
+      const expected = findTechnique(r.technique)?.divergesUnlessStrict === true && !opts.strict;
       c[3] = r.identical === true ? pc.green(c[3]!) : r.identical === false ? (expected ? pc.yellow(c[3]!) : pc.red(c[3]!)) : pc.dim(c[3]!);
     }
     t.push(c);

@@ -3,20 +3,21 @@
 import { EXIT_CODE } from '../../isa/abi.js';
 import type { Divergence } from '../hv/vm.js';
 import type { VmRunResult } from '../hv/hypervisor.js';
-import type { RunStats, RunStatus } from '../machine/run-result.js';
+import type { RunStats, RunStatus } from '../run-result.js';
 import type { PhaseCount } from '../phases.js';
-import { MEMORY_MODES, TECHNIQUES, type DeviceMode, type MemoryMode, type Technique } from '../hv/types.js';
+import { findTechnique, oracle, techniqueNames } from '../hv/techniques/registry.js';
+import { MEMORY_MODES, type DeviceMode, type MemoryMode } from '../hv/types.js';
 
 /** One column of a comparison: a technique and, where it has a choice, its memory mode. */
 export interface TechniqueSpec {
-  readonly technique: Technique;
-  /** Null: the technique's default (or none, for native and emulate). */
+  readonly technique: string;
+  /** Null: the technique's default (or none, for a technique with no memory mode to choose). */
   readonly memory: MemoryMode | null;
 }
 
-/** How a technique is named in tables: `hw/nested`, `trap`, `native`. */
-export function techniqueLabel(t: Technique, memory: MemoryMode | null): string {
-  return t === 'hw' && memory ? `${t}/${memory}` : t;
+/** How a technique is named in tables: `hw/nested`, `trap`, `native` (its descriptor decides). */
+export function techniqueLabel(t: string, memory: MemoryMode | null): string {
+  return findTechnique(t)?.label?.(memory) ?? t;
 }
 
 /** Where two console transcripts first part: 1-based line, and each side's line (null past the end). */
@@ -89,7 +90,7 @@ export type RowStatus = RunStatus | 'n/a';
 /** One line of the comparison table. */
 export interface CompareRow {
   readonly kernel: string;
-  readonly technique: Technique;
+  readonly technique: string;
   readonly memory: MemoryMode | null;
   /** Device model of the run (null: native, or no run). */
   readonly devices: DeviceMode | null;
@@ -176,7 +177,7 @@ export function rowUnavailable(u: Unavailable): CompareRow {
 /** The "output identical to native" cell. */
 export function identicalCell(r: CompareRow, width = 24): string {
   if (r.status === 'n/a') return `n/a: ${r.reason ?? 'not run'}`;
-  if (r.technique === 'native') return 'yes (oracle)';
+  if (findTechnique(r.technique)?.oracle) return 'yes (oracle)';
   if (r.identical === null) return 'unknown (no native run)';
   if (r.identical) return 'yes';
   if (r.difference) return `no: ${describeDifference(r.difference, width)}`;
@@ -199,26 +200,31 @@ export const formatMs = (n: number | null) => (n === null ? '—' : n < 10 ? n.t
  */
 export function parseTechniques(list: string, memory: MemoryMode | null = null): TechniqueSpec[] | string {
   const out: TechniqueSpec[] = [];
-  const valid = `${TECHNIQUES.join(', ')} (hw also as hw:nested or hw:shadow)`;
+  const names = techniqueNames();
+  const choosers = names.filter((n) => findTechnique(n)!.memory.length > 1);
+  const valid = `${names.join(', ')}${choosers.length ? ` (${choosers.map((n) => `${n} also as ${findTechnique(n)!.memory.map((m) => `${n}:${m}`).join(' or ')}`).join('; ')})` : ''}`;
   for (const raw of list.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [name, mode, extra] = raw.split(':');
-    if (!(TECHNIQUES as readonly string[]).includes(name!) || extra !== undefined)
-      return `unknown technique ${JSON.stringify(raw)} in --techniques (valid: ${valid})`;
+    const t = findTechnique(name!);
+    if (!t || extra !== undefined) return `unknown technique ${JSON.stringify(raw)} in --techniques (valid: ${valid})`;
     if (mode !== undefined && !(MEMORY_MODES as readonly string[]).includes(mode))
       return `unknown memory mode ${JSON.stringify(mode)} in ${JSON.stringify(raw)} (valid: ${MEMORY_MODES.join(', ')})`;
-    const t = name as Technique;
-    const m = (mode as MemoryMode | undefined) ?? (t === 'hw' ? (memory ?? 'nested') : null);
-    if (!out.some((o) => o.technique === t && o.memory === m)) out.push({ technique: t, memory: m });
+    // A technique with a choice of memory modes is compared under a named one (--memory, else its default).
+    const m =
+      (mode as MemoryMode | undefined) ??
+      (t.memory.length > 1 ? (memory && t.memory.includes(memory) ? memory : t.memory[0]!) : null);
+    if (!out.some((o) => o.technique === t.name && o.memory === m)) out.push({ technique: t.name, memory: m });
   }
   if (out.length === 0) return `--techniques is empty (valid: ${valid})`;
-  // Native is the oracle every row is judged against: always run it, always first.
-  const natives = out.filter((o) => o.technique === 'native');
-  return [...(natives.length ? natives : [{ technique: 'native' as const, memory: null }]), ...out.filter((o) => o.technique !== 'native')];
+  // The oracle every row is judged against: always run it, always first.
+  const o = oracle().name;
+  const oracles = out.filter((x) => x.technique === o);
+  return [...(oracles.length ? oracles : [{ technique: o, memory: null }]), ...out.filter((x) => x.technique !== o)];
 }
 
-/** Whether a row's run counts against `vmlab compare`'s exit status (trap's divergence is expected unless strict). */
+/** Whether a row's run counts against `vmlab compare`'s exit status (a divergence its technique predicts is expected unless strict). */
 export function rowIsChecked(r: CompareRow, strict: boolean): boolean {
-  return r.status !== 'n/a' && (r.technique !== 'trap' || strict);
+  return r.status !== 'n/a' && (!findTechnique(r.technique)?.divergesUnlessStrict || strict);
 }
 
 /**

@@ -1,5 +1,6 @@
 // Reports about exits: a `perf kvm stat`-style table, the live `--trace exits` line, and trap-and-emulate's silent failures.
 
+import { findTechnique } from '../hv/techniques/registry.js';
 import Table from 'cli-table3';
 import type { Image } from '../../assembler/types.js';
 import type { ExitReason } from '../../isa/abi.js';
@@ -14,24 +15,16 @@ const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / who
 /** Exits by reason with count, share, and the modeled cycles they cost (exit round trip plus handling). */
 export function formatExitStats(r: VmRunResult, profile: CostProfile): string {
   const table = exitTable(r, profile);
-  return r.technique === 'bt' ? `${table}\n${formatBtStats(r)}` : table;
-}
-
-/** The translator's side of a bt run: what it translated, and how translated code reached the VMM. */
-export function formatBtStats(r: VmRunResult): string {
-  const b = r.stats.bt;
-  return [
-    `  binary translation: ${fmt(b.translatedBlocks)} blocks (${fmt(b.translatedInstructions)} guest instructions) translated, ${fmt(b.cacheFlushes)} cache flushes`,
-    `  ${fmt(b.callouts)} callouts into the VMM (not exits: no fault), ${fmt(b.indirectLookups)} indirect lookups (${fmt(b.indirectMisses)} missed), ${fmt(b.chainedBranches)} branches chained`,
-    `  ${fmt(b.invalidations)} translations invalidated, ${fmt(b.adaptiveRetranslations)} adaptive retranslations, ${fmt(b.overheadInstructions)} instructions of the translation's own`,
-  ].join('\n');
+  const own = findTechnique(r.technique)?.formatStats?.(r.stats);
+  return own ? `${table}\n${own}` : table;
 }
 
 function exitTable(r: VmRunResult, profile: CostProfile): string {
   const s = r.stats;
   const title = `Exits of ${r.name} under ${r.technique}${r.memory ? `/${r.memory}` : ''} (cycles modeled with the ${profile.name} profile)`;
-  if (s.exitsTotal === 0) return `${title}\n  no exits: the guest never left ${r.technique === 'native' ? 'bare metal' : 'the CPU'} for the VMM`;
-  const hw = r.technique === 'hw';
+  const t = findTechnique(r.technique);
+  if (s.exitsTotal === 0) return `${title}\n  no exits: the guest never left ${t?.oracle ? 'bare metal' : 'the CPU'} for the VMM`;
+  const hw = t?.accounting.exits === 'hardware';
   const rows: Array<[string, number, number]> = [];
   for (const [reason, count] of Object.entries(s.exits)) {
     if (reason === 'EXCEPTION') {
@@ -43,20 +36,16 @@ function exitTable(r: VmRunResult, profile: CostProfile): string {
   }
   rows.sort((a, b) => b[2] - a[2] || b[1] - a[1]);
   const cycles = rows.reduce((a, x) => a + x[2], 0);
-  const t = new Table({
+  const table = new Table({
     head: ['exit reason', 'count', 'count %', 'modeled cycles', 'cycles %'],
     colAligns: ['left', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  for (const [reason, count, cyc] of rows) t.push([reason, fmt(count), pct(count, s.exitsTotal), fmt(cyc), pct(cyc, cycles)]);
-  t.push(['total', fmt(s.exitsTotal), '100.0%', fmt(cycles), pct(cycles, s.modeledCycles) + ' of run']);
-  const note = hw
-    ? 'modeled cycles per exit = the exit round trip plus the handling for its reason'
-    : r.technique === 'pv'
-      ? 'under pv an "exit" is a hypercall instruction, a trap the VMM handles or an event it delivers; modeled cycles per exit = one host trap, per upcall = one event delivery (the work of the hypercalls themselves is charged apart)'
-      : `under ${r.technique === 'bt' ? 'binary translation' : 'trap-and-emulate'} an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap`;
-  return `${title}\n${t.toString()}\n  ${note}`;
+  for (const [reason, count, cyc] of rows) table.push([reason, fmt(count), pct(count, s.exitsTotal), fmt(cyc), pct(cyc, cycles)]);
+  table.push(['total', fmt(s.exitsTotal), '100.0%', fmt(cycles), pct(cycles, s.modeledCycles) + ' of run']);
+  const note = t?.exitNote ?? '';
+  return `${title}\n${table.toString()}\n  ${note}`;
 }
 
 function perExit(p: CostProfile, reason: ExitReason | 'UPCALL', hw: boolean): number {

@@ -1,5 +1,5 @@
 // The one-line run summary `vmlab run` prints on stderr: status, exit code, instructions, modeled cycles, wall time.
-import type { RunResult } from '../machine/run-result.js';
+import type { RunResult } from '../run-result.js';
 
 export function formatStatusLine(r: RunResult): string {
   const s = r.stats;

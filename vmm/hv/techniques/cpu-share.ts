@@ -2,7 +2,7 @@
 // CPU's event counters to the VM that was running.
 
 import type { Cpu } from '../../machine/cpu.js';
-import { buildCrashReport, cpuRegisters, type CrashReport } from '../../report/crash.js';
+import { buildCrashReport, cpuRegisters, type CrashReport } from '../crash.js';
 import type { Vm } from '../vm.js';
 
 type Scalars = 'instructions' | 'privilegedExecuted' | 'tlbHits' | 'tlbMisses' | 'pageWalkRefs' | 'nestedWalkRefs' | 'interrupts';
@@ -56,6 +56,8 @@ export class CpuShare {
     read32: (va: number) => number,
     vector?: number,
     error?: number,
+    /** The fault address the guest sees (default: the virtual CPU's). */
+    cr2: number = this.vm.v.cr2,
   ): CrashReport {
     const cpu = this.cpu;
     const v = this.vm.v;
@@ -69,7 +71,7 @@ export class CpuShare {
       reason,
       pc,
       words,
-      fault: vector === undefined ? null : { vector, error: error ?? 0, cr2: v.cr2 >>> 0 },
+      fault: vector === undefined ? null : { vector, error: error ?? 0, cr2: cr2 >>> 0 },
       registers: cpuRegisters(cpu),
       image: this.vm.image,
     });

@@ -1,10 +1,20 @@
-// The loop every VMM technique shares: deliver the guest's interrupts, slice execution at its timer's
-// expiries, idle through `hlt`, and stop the VM on power-off. Techniques fill in how the guest runs.
+// The one run loop, for bare metal and every VMM technique: deliver the guest's interrupts, slice execution
+// at its timer's expiries, idle through `hlt`, and stop the VM on power-off. Techniques fill in how the
+// guest runs.
 
 import { FLAGS } from '../../../isa/abi.js';
 import type { Cpu } from '../../machine/cpu.js';
-import type { Technique, MemoryMode } from '../types.js';
+import { deprivilegedRegisters, type GuestRegisters } from '../guest-state.js';
+import { ConfigError } from '../config-error.js';
+import type { MemoryMode } from '../types.js';
 import type { Vm } from '../vm.js';
+
+/** Shadow paging's counts for one VM (zero where the memory mode keeps no shadow). */
+export interface MemoryCounts {
+  shadowFaults: number;
+  shadowSyncs: number;
+  shadowFlushes: number;
+}
 
 /**
  * Steps in a row that may complete no guest instruction before the VM is declared stuck. Each such step
@@ -16,7 +26,7 @@ import type { Vm } from '../vm.js';
 export const MAX_STALLED_STEPS = 4_000_000;
 
 export abstract class Runner {
-  abstract readonly technique: Technique;
+  abstract readonly technique: string;
   abstract readonly memory: MemoryMode | null;
 
   constructor(readonly vm: Vm) {}
@@ -49,6 +59,50 @@ export abstract class Runner {
   /** Stop the VM with status `crash` and a report. */
   abstract crash(reason: string, pc: number, vector?: number, error?: number): void;
 
+  /** The registers the guest believes it has (as of its last world switch). By default a kernel run deprivileged. */
+  guestRegisters(): GuestRegisters {
+    return deprivilegedRegisters(this.vm);
+  }
+
+  /** Counters the technique keeps of its own (a run's `techniqueCounts`). */
+  techniqueCounts(): Record<string, number> {
+    return {};
+  }
+
+  /** What the memory mode counted. */
+  memoryCounts(): MemoryCounts {
+    return { shadowFaults: 0, shadowSyncs: 0, shadowFlushes: 0 };
+  }
+
+  /**
+   * Correct the CPU's deliveries per vector for traps the VMM took as requests rather than delivered
+   * (a paravirtual guest's hypercalls reach the VMM as #UD), given this VM's counters.
+   */
+  adjustDeliveries(delivered: Uint32Array): void {
+    void delivered;
+  }
+
+  /**
+   * The technique's own guest-visible state, as plain data, taken while the VM is switched out (a
+   * snapshot). Derived state (shadow tables, code caches, second-stage tables, TLBs) is never in it.
+   */
+  saveState(): unknown {
+    throw new ConfigError(`${this.technique} keeps state of its own that it cannot save yet`);
+  }
+
+  /**
+   * Put back what saveState() returned, after the VM's own state and RAM are back, and rebuild every
+   * derived structure from them (a fresh shadow for the guest's cr3, an empty code cache, ...).
+   */
+  restoreState(saved: unknown): void {
+    void saved;
+  }
+
+  /** The technique's state as text, where the user asked for it (bt's `--dump-cache`), else null. */
+  dump(): string | null {
+    return null;
+  }
+
   /** Run for at most `budget` guest instructions (idle time included). Returns what was used. */
   run(budget: number): number {
     const vm = this.vm;
@@ -72,7 +126,7 @@ export abstract class Runner {
         } else this.blockedInterrupt();
       }
       if (vm.v.halted) {
-        if (!this.wake()) vm.stop('halted');
+        if (!this.wake(budget - used())) vm.stop('halted');
         // The interpreter delivers the interrupt itself when it next runs.
         else if (this.cpuDeliversInterrupts) vm.v.halted = false;
         continue;
@@ -98,17 +152,26 @@ export abstract class Runner {
 
   /**
    * The guest sits in `hlt`. True if something will wake it: an interrupt deliverable now, or the
-   * timer's next expiry (time is fast-forwarded to it and counted as idle).
+   * timer's next expiry (time is fast-forwarded to it and counted as idle). Idles at most `left`
+   * instructions' worth of time, the rest of the budget: a run stopped there (its limit, a snapshot)
+   * resumes halted with the rest of the wait still to go.
    */
-  private wake(): boolean {
+  private wake(left: number): boolean {
     const vm = this.vm;
     const p = vm.platform;
     if (!this.guestIf()) return false;
     if (p.pic.pendingVector(this.guestCr8()) >= 0) return true;
     const wait = p.timer.untilNext();
     if (wait === Infinity) return false;
+    if (wait > left) {
+      p.timer.advance(left);
+      vm.idleInstructions += left;
+      return true;
+    }
     p.timer.advance(wait);
     vm.idleInstructions += wait;
+    // An expiry the controller would not deliver (masked, below cr8, blocked by one in service) will not
+    // be delivered on the next expiry either: nothing else changes while halted.
     return p.pic.pendingVector(this.guestCr8()) >= 0;
   }
 }

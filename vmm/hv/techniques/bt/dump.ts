@@ -3,7 +3,7 @@
 import type { Image } from '../../../../assembler/types.js';
 import { disassembleInsn, disassembleTranslated, labelLookup, type WindowNames } from '../../../../assembler/disasm.js';
 import { lengthOf } from '../../../../isa/encoding.js';
-import { lineFor } from '../../../report/crash.js';
+import { lineFor } from '../../crash.js';
 import type { Block, CodeCache } from './code-cache.js';
 import { CALLOUT_NAMES, SLOT } from './layout.js';
 

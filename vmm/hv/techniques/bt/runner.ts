@@ -14,7 +14,7 @@ import { emulateInstruction, emulateMemoryInstruction, handleExit } from '../../
 import type { Host, VmRegion } from '../../host.js';
 import { walkGuest } from '../../memory/guest-walk.js';
 import type { Vm } from '../../vm.js';
-import { TrapRunner } from '../trap.js';
+import { TrapRunner } from '../trap/runner.js';
 import { CodeCache, DEFAULT_CACHE_WORDS, MAX_CACHE_WORDS, type Block } from './code-cache.js';
 import { createBtCounters, type BtCounters } from './counters.js';
 import { CALLOUT, CALLOUT_NAMES, EMPTY_KEY, SLOT, TABLE_ENTRIES, VIF_ON } from './layout.js';
@@ -24,6 +24,8 @@ import { VM_LIMITS } from '../../../limits.js';
 
 /** Faults an instruction may take (emulated page-table, code or device accesses) before it is retranslated. */
 export const ADAPT_AFTER = 2;
+/** The smallest code cache that still holds a block and its lookup table. */
+export const MIN_CACHE_WORDS = 64;
 
 export interface BtOptions {
   /** Code-cache size in words (default 64 Ki words = 256 KiB, at most MAX_CACHE_WORDS). */
@@ -44,9 +46,14 @@ export class BtRunner extends TrapRunner {
   private tableGen = -1;
   private readonly env: TranslateEnv;
 
+  private readonly dumpCache: boolean;
+  /** Counts of the code cache's own from before a restore (the cache is rebuilt, its counts start at 0). */
+  private carried = { indirectLookups: 0, overheadInstructions: 0 };
+
   constructor(vm: Vm, host: Host, region: VmRegion, opts: BtOptions = {}) {
     super(vm, host, region, false);
-    this.cache = new CodeCache(host.words, region.pool, Math.min(MAX_CACHE_WORDS, Math.max(64, opts.cacheWords ?? DEFAULT_CACHE_WORDS)));
+    this.dumpCache = opts.dumpCache ?? false;
+    this.cache = new CodeCache(host.words, region.pool, Math.min(MAX_CACHE_WORDS, Math.max(MIN_CACHE_WORDS, opts.cacheWords ?? DEFAULT_CACHE_WORDS)));
     this.shadow.writeProtect = (frame) => this.protectedFrames.has(frame);
     // Trap frames and emulated stores the VMM writes itself, and device DMA, can land on code too.
     this.access.writeHook = (gpa) => this.dropFrame(gpa >>> 12);
@@ -436,8 +443,31 @@ export class BtRunner extends TrapRunner {
     }
   }
 
+  /** The code cache as text, where `--dump-cache` asked for it. */
+  override dump(): string | null {
+    return this.dumpCache ? this.formatCache() : null;
+  }
+
+  /** The translator's counters; the code cache is derived and starts empty again. */
+  override saveState(): unknown {
+    return { trap: super.saveState(), counters: this.counters() };
+  }
+
+  override restoreState(saved: unknown): void {
+    const s = saved as { trap: unknown; counters: BtCounters };
+    super.restoreState(s.trap);
+    const { indirectLookups, overheadInstructions, ...rest } = s.counters;
+    Object.assign(this.bt, rest);
+    // The cache's own counts start again from zero: carry what was counted before on top of them.
+    this.carried = { indirectLookups: indirectLookups - (this.data[SLOT.LOOKUPS]! >>> 0), overheadInstructions: overheadInstructions - this.cache.window.overhead };
+  }
+
+  override techniqueCounts(): Record<string, number> {
+    return { ...this.counters() };
+  }
+
   /** The code cache as text: each block beside the guest code and source lines it came from. */
-  dump(): string {
+  formatCache(): string {
     return formatCache(this.cache, this.vm.image, (va) => {
       try {
         return this.access.read32(va >>> 0);
@@ -449,6 +479,10 @@ export class BtRunner extends TrapRunner {
 
   /** Indirect lookups as counted by the translated code itself. */
   counters(): BtCounters {
-    return { ...this.bt, indirectLookups: this.data[SLOT.LOOKUPS]! >>> 0, overheadInstructions: this.cache.window.overhead };
+    return {
+      ...this.bt,
+      indirectLookups: this.carried.indirectLookups + (this.data[SLOT.LOOKUPS]! >>> 0),
+      overheadInstructions: this.carried.overheadInstructions + this.cache.window.overhead,
+    };
   }
 }

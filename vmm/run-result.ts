@@ -1,6 +1,6 @@
 // What a run of the machine produces: status, exit code, console text, counted events and, on a crash, a report.
-import type { TestCaseResult } from '../devices/testport.js';
-import type { CrashReport } from '../report/crash.js';
+import type { TestCaseResult } from './devices/testport.js';
+import type { CrashReport } from './hv/crash.js';
 
 /**
  * - `poweroff`: the guest wrote its exit status to PORT.POWEROFF.
@@ -76,53 +76,8 @@ export interface VirtStats {
   hypercalls: Record<string, number>;
   /** Events delivered into a PV guest's upcall handler by the VMM (each also counted in exitsTotal). */
   upcalls: number;
-  /** Binary translation's own events (all zero under other techniques). */
-  bt: BtStats;
-}
-
-/** What the binary translator counted (vmm/hv/techniques/bt/). */
-export interface BtStats {
-  /** Guest blocks translated into the code cache, and the guest instructions in them. */
-  translatedBlocks: number;
-  translatedInstructions: number;
-  /** Entries into the cache by the VMM that found a translation / that had to translate. */
-  cacheHits: number;
-  cacheMisses: number;
-  /** Direct branches pointed straight at their target's translation. */
-  chainedBranches: number;
-  /** Indirect jumps, register calls and returns looked up by translated code, and lookups that missed. */
-  indirectLookups: number;
-  indirectMisses: number;
-  /** Translations dropped because the guest wrote their code, or their mapping changed. */
-  invalidations: number;
-  /** Instructions retranslated into a callout because they kept faulting. */
-  adaptiveRetranslations: number;
-  /** Calls from translated code into the VMM. */
-  callouts: number;
-  /** Instructions translated code ran beyond the guest's own (inline sequences, lookups, fall-through jumps). */
-  overheadInstructions: number;
-  /** Whole-cache flushes because the cache was full. */
-  cacheFlushes: number;
-  /** Times the table of faulting instructions (VM_LIMITS.BT_FAULT_SITES) was full and started afresh. */
-  faultSitesForgotten: number;
-}
-
-export function emptyBtStats(): BtStats {
-  return {
-    translatedBlocks: 0,
-    translatedInstructions: 0,
-    cacheHits: 0,
-    cacheMisses: 0,
-    chainedBranches: 0,
-    indirectLookups: 0,
-    indirectMisses: 0,
-    invalidations: 0,
-    adaptiveRetranslations: 0,
-    callouts: 0,
-    overheadInstructions: 0,
-    cacheFlushes: 0,
-    faultSitesForgotten: 0,
-  };
+  /** Counters the technique keeps of its own (binary translation's blocks, callouts, ...); empty if none. */
+  techniqueCounts: Record<string, number>;
 }
 
 /**
@@ -195,7 +150,7 @@ export function emptyVirtStats(): VirtStats {
     silentFailures: 0,
     hypercalls: {},
     upcalls: 0,
-    bt: emptyBtStats(),
+    techniqueCounts: {},
   };
 }
 

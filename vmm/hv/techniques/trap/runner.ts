@@ -5,20 +5,20 @@
 // IF alone, `pushf` shows the real IF. The simulator, which can see what a real VMM cannot, records each
 // such silent failure with its source line. Under strict VX32 they trap and are emulated like the others.
 
-import { CR, CR0_PG, FLAGS, FRAME, VEC } from '../../../isa/abi.js';
-import { BY_OPCODE } from '../../../isa/table.js';
-import type { Cpu } from '../../machine/cpu.js';
-import { handleExit, type ExitHost } from '../exits.js';
-import { GuestAccess } from '../guest-access.js';
-import type { Host, VmRegion } from '../host.js';
-import { ShadowPager } from '../memory/shadow.js';
-import type { ShadowSync } from '../memory/shadow-sync.js';
-import { GuestFault, guestFlags, guestServices, type EmulationContext } from '../privileged.js';
-import { guestCpl, realCpl } from '../vcpu.js';
-import type { Vm } from '../vm.js';
-import { Runner } from './runner.js';
-import { CpuShare } from './cpu-share.js';
-import { VM_LIMITS } from '../../limits.js';
+import { CR, CR0_PG, FLAGS, FRAME, VEC } from '../../../../isa/abi.js';
+import { BY_OPCODE } from '../../../../isa/table.js';
+import type { Cpu } from '../../../machine/cpu.js';
+import { handleExit, type ExitHost } from '../../exits.js';
+import { GuestAccess } from '../../guest-access.js';
+import type { Host, VmRegion } from '../../host.js';
+import { ShadowPager } from '../../memory/shadow.js';
+import type { ShadowSync } from '../../memory/shadow-sync.js';
+import { GuestFault, guestFlags, guestServices, type EmulationContext } from '../../privileged.js';
+import { guestCpl, realCpl } from '../../vcpu.js';
+import type { Vm } from '../../vm.js';
+import { Runner, type MemoryCounts } from '../runner.js';
+import { CpuShare } from '../cpu-share.js';
+import { VM_LIMITS } from '../../../limits.js';
 
 const SP = 15;
 const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
@@ -108,6 +108,25 @@ export class TrapRunner extends Runner implements ExitHost {
         // Ring 1 cannot halt, exit or triple-fault the real CPU: everything traps to us first.
         this.crash(`the CPU stopped with '${stop}', which trap-and-emulate never expects`, cpu.pc);
     }
+  }
+
+  /** The shadow's counters; the shadow itself is derived from the guest's tables and rebuilt. */
+  override saveState(): unknown {
+    return { shadow: { ...this.shadow.stats } };
+  }
+
+  override restoreState(saved: unknown): void {
+    const s = saved as { shadow: MemoryCounts };
+    const v = this.vm.v;
+    // A fresh shadow of the guest's address space; the real CPU runs on it, at the guest's own pc.
+    this.shadow.setGuestRoot(v.cr3, (v.cr0 & CR0_PG) !== 0);
+    Object.assign(this.shadow.stats, s.shadow);
+    if (this.vm.state) this.vm.state = { ...this.vm.state, cr0: CR0_PG, cr3: this.shadow.root };
+  }
+
+  override memoryCounts(): MemoryCounts {
+    const s = this.shadow.stats;
+    return { shadowFaults: s.shadowFaults, shadowSyncs: s.shadowSyncs, shadowFlushes: s.shadowFlushes };
   }
 
   // ---- ExitHost ----

@@ -7,7 +7,7 @@
 // are reflected through the virtual trap table; events arrive through the registered upcall, at defined
 // points only: after a hypercall, at each step boundary (a timer tick ends a step), and on iret/unmask.
 
-import { OP } from '../../../isa/table.js';
+import { OP } from '../../../../isa/table.js';
 import {
   CR0_PG,
   EVT_BIND,
@@ -30,25 +30,25 @@ import {
   VECTOR_COUNT,
   VIRQ,
   type HypercallName,
-} from '../../../isa/abi.js';
-import type { Cpu } from '../../machine/cpu.js';
-import type { IommuDomain } from '../../devices/iommu.js';
-import type { Host, VmRegion } from '../host.js';
-import { emulateMemoryInsn, type MemoryInsnHost } from '../memory-insn.js';
-import { GuestFault } from '../privileged.js';
-import type { DeviceMode } from '../types.js';
-import type { Vm } from '../vm.js';
-import { backendName, type Backend, type BackendSet } from '../pv/backend.js';
-import { DirectPaging } from '../pv/direct.js';
-import type { PvDomainView } from '../pv/audit.js';
-import { EventChannels } from '../pv/events.js';
-import { FRAME_OWNER, FrameTable } from '../pv/frames.js';
-import { GrantTable, type BackendId } from '../pv/grants.js';
-import { dispatch, NO_RESULT, type Args, type HcContext, type HcResult } from '../pv/hypercalls.js';
-import { SharedInfo } from '../pv/shared-info.js';
-import { PvMemory } from '../pv/vmem.js';
-import { CpuShare } from './cpu-share.js';
-import { Runner } from './runner.js';
+} from '../../../../isa/abi.js';
+import type { Cpu } from '../../../machine/cpu.js';
+import type { IommuDomain } from '../../../devices/iommu.js';
+import type { Host, VmRegion } from '../../host.js';
+import { emulateMemoryInsn, type MemoryInsnHost } from '../../memory-insn.js';
+import { GuestFault } from '../../privileged.js';
+import type { DeviceMode } from '../../types.js';
+import type { Vm } from '../../vm.js';
+import { backendName, type Backend, type BackendSet } from '../../pv/backend.js';
+import { DirectPaging } from '../../pv/direct.js';
+import type { PvDomainView } from '../../pv/audit.js';
+import { EventChannels } from '../../pv/events.js';
+import { FRAME_OWNER, FrameTable } from '../../pv/frames.js';
+import { GrantTable, type BackendId } from '../../pv/grants.js';
+import { dispatch, NO_RESULT, type Args, type HcContext, type HcResult } from '../../pv/hypercalls.js';
+import { SharedInfo } from '../../pv/shared-info.js';
+import { PvMemory } from '../../pv/vmem.js';
+import { CpuShare } from '../cpu-share.js';
+import { Runner } from '../runner.js';
 
 const SP = 15;
 /** Pages at the top of RAM the VMM keeps for the domain: start info, then shared info. */
@@ -220,6 +220,11 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
       default:
         this.crash(`the CPU stopped with '${stop}', which a ring-1 PV guest never causes`, cpu.pc);
     }
+  }
+
+  /** A PV guest's hypercalls are #UD traps the VMM took as requests, not deliveries. */
+  override adjustDeliveries(delivered: Uint32Array): void {
+    delivered[VEC.UD] = Math.max(0, delivered[VEC.UD]! - this.vm.counters.exits.HCALL);
   }
 
   crash(reason: string, pc: number, vector?: number, error?: number): void {

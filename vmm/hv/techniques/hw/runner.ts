@@ -5,20 +5,21 @@
 // (as first-generation VT-x, which had no second stage) control-register accesses, `invlpg` and page
 // faults exit too, and the VMM keeps the shadow in sync exactly as under trap-and-emulate.
 
-import { CR, CR0_PG, FLAGS, FRAME, MEMMAP, PIC_EOI, VEC } from '../../../isa/abi.js';
-import type { Cpu } from '../../machine/cpu.js';
-import { createVmControl, exitMask, type VmControl } from '../../machine/vmx.js';
-import { fromExitInfo, handleExit, type ExitHost } from '../exits.js';
-import { GuestAccess } from '../guest-access.js';
-import type { Host, VmRegion } from '../host.js';
-import { buildSecondStage } from '../memory/second-stage.js';
-import { ShadowPager } from '../memory/shadow.js';
-import type { ShadowSync } from '../memory/shadow-sync.js';
-import { GuestFault, guestServices, type EmulationContext } from '../privileged.js';
-import type { VirtualCpu } from '../vcpu.js';
-import type { Vm } from '../vm.js';
-import { CpuShare } from './cpu-share.js';
-import { Runner } from './runner.js';
+import { CR, CR0_PG, FLAGS, FRAME, MEMMAP, PIC_EOI, VEC } from '../../../../isa/abi.js';
+import type { Cpu } from '../../../machine/cpu.js';
+import { createVmControl, exitMask, type VmControl } from '../../../machine/vmx.js';
+import { fromExitInfo, handleExit, type ExitHost } from '../../exits.js';
+import { GuestAccess } from '../../guest-access.js';
+import { savedRegisters, type GuestRegisters } from '../../guest-state.js';
+import type { Host, VmRegion } from '../../host.js';
+import { buildSecondStage } from '../../memory/second-stage.js';
+import { ShadowPager } from '../../memory/shadow.js';
+import type { ShadowSync } from '../../memory/shadow-sync.js';
+import { GuestFault, guestServices, type EmulationContext } from '../../privileged.js';
+import type { VirtualCpu } from '../../vcpu.js';
+import type { Vm } from '../../vm.js';
+import { CpuShare } from '../cpu-share.js';
+import { Runner, type MemoryCounts } from '../runner.js';
 
 const SP = 15;
 const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
@@ -131,6 +132,41 @@ export class HwRunner extends Runner implements ExitHost {
       default:
         this.crash(`the CPU stopped with '${stop}', which non-root mode never expects here`, cpu.pc);
     }
+  }
+
+  /** Non-root mode runs the guest at its own ring 0; only under shadow paging are cr0 and cr3 virtual. */
+  override guestRegisters(): GuestRegisters {
+    const real = savedRegisters(this.vm);
+    return this.shadow ? { ...real, cr0: this.vm.v.cr0, cr3: this.vm.v.cr3 >>> 0 } : real;
+  }
+
+  /**
+   * What the control block holds for the guest (an event waiting to be injected, an interrupt window
+   * asked for) and the shadow's counters. The second stage and the shadow are derived and rebuilt.
+   */
+  override saveState(): unknown {
+    return {
+      inject: this.vmcs.inject ? { ...this.vmcs.inject } : null,
+      interruptWindowExit: this.vmcs.interruptWindowExit,
+      shadow: this.shadow ? { ...this.shadow.stats } : null,
+    };
+  }
+
+  override restoreState(saved: unknown): void {
+    const s = saved as { inject: { vector: number; error: number } | null; interruptWindowExit: boolean; shadow: MemoryCounts | null };
+    this.vmcs.inject = s.inject ? { ...s.inject } : null;
+    this.vmcs.interruptWindowExit = s.interruptWindowExit;
+    if (this.shadow) {
+      const v = this.vm.v;
+      this.shadow.setGuestRoot(v.cr3, (v.cr0 & CR0_PG) !== 0);
+      if (s.shadow) Object.assign(this.shadow.stats, s.shadow);
+      if (this.vm.state) this.vm.state = { ...this.vm.state, cr0: CR0_PG, cr3: this.shadow.root };
+    }
+  }
+
+  override memoryCounts(): MemoryCounts {
+    const s = this.shadow?.stats;
+    return { shadowFaults: s?.shadowFaults ?? 0, shadowSyncs: s?.shadowSyncs ?? 0, shadowFlushes: s?.shadowFlushes ?? 0 };
   }
 
   // ---- ExitHost ----

@@ -1,11 +1,12 @@
-// Runs each kernel natively (the oracle) and then under each technique, turning the runs into comparison rows.
+// Runs each kernel on bare metal (the oracle) and then under each technique, turning the runs into comparison rows.
 
-import type { Image } from '../../assembler/types.js';
-import type { CostProfile } from '../cost/profile.js';
-import { ConfigError, type VmRunResult } from '../hv/hypervisor.js';
-import type { DeviceMode, Technique } from '../hv/types.js';
-import { runGuests } from '../session.js';
-import { rowFromRun, rowUnavailable, techniqueLabel, type CompareRow, type TechniqueSpec } from './compare.js';
+import type { Image } from '../assembler/types.js';
+import type { CostProfile } from './cost/profile.js';
+import { ConfigError, type VmRunResult } from './hv/hypervisor.js';
+import { findTechnique } from './hv/techniques/registry.js';
+import type { DeviceMode } from './hv/types.js';
+import { runGuests } from './session.js';
+import { rowFromRun, rowUnavailable, techniqueLabel, type CompareRow, type TechniqueSpec } from './report/compare.js';
 
 export interface KernelInput {
   /** Short name for tables (`mini`, `syscall`). */
@@ -15,7 +16,7 @@ export interface KernelInput {
    * A different image to run under some technique, judged against the native run of `image`: how a
    * paravirtual port (`pv`) is compared with the unmodified kernel it was ported from.
    */
-  readonly imageFor?: Partial<Record<Technique, Image>>;
+  readonly imageFor?: Readonly<Record<string, Image>>;
 }
 
 export interface ComparisonOptions {
@@ -34,7 +35,8 @@ export interface ComparisonOptions {
 /** Run every (kernel, technique) pair; a technique the build or configuration refuses becomes an `n/a` row. */
 export function runComparison(kernels: readonly KernelInput[], opts: ComparisonOptions): CompareRow[] {
   const rows: CompareRow[] = [];
-  const specs = [...opts.techniques].sort((a, b) => Number(b.technique === 'native') - Number(a.technique === 'native'));
+  const isOracle = (t: string) => findTechnique(t)?.oracle === true;
+  const specs = [...opts.techniques].sort((a, b) => Number(isOracle(b.technique)) - Number(isOracle(a.technique)));
   const total = kernels.length * specs.length;
   let index = 0;
   for (const k of kernels) {
@@ -43,7 +45,7 @@ export function runComparison(kernels: readonly KernelInput[], opts: ComparisonO
       opts.onRun?.(k.name, techniqueLabel(spec.technique, spec.memory), index++, total);
       let run: VmRunResult;
       try {
-        const isNative = spec.technique === 'native';
+        const isNative = isOracle(spec.technique);
         [run] = runGuests(
           [{ name: k.name, image: k.imageFor?.[spec.technique] ?? k.image, ...(opts.blockImage ? { blockImage: Uint8Array.from(opts.blockImage) } : {}) }],
           {
@@ -61,7 +63,7 @@ export function runComparison(kernels: readonly KernelInput[], opts: ComparisonO
         rows.push(rowUnavailable({ kernel: k.name, spec, reason: e.message }));
         continue;
       }
-      if (spec.technique === 'native') native = run;
+      if (isOracle(spec.technique)) native = run;
       rows.push(rowFromRun(k.name, run, native, spec));
     }
   }

@@ -1,0 +1,124 @@
+// A VM whose guest runs on a CPU of its own over the VM's RAM and devices, taking interrupts itself.
+//
+// Bare metal (native) and the VMM's interpreter (emulate) both run the guest this way: nothing traps to a
+// VMM, every device access goes straight to the VM's device models, and the CPU delivers interrupts from
+// the VM's controller at its own instruction boundaries. They differ only in what the work is charged as.
+
+import { FLAGS, VEC } from '../../../isa/abi.js';
+import { vectorName } from '../crash.js';
+import { Cpu } from '../../machine/cpu.js';
+import { savedRegisters, type GuestRegisters } from '../guest-state.js';
+import type { VmRegion } from '../host.js';
+import type { Vm } from '../vm.js';
+import { CpuShare } from './cpu-share.js';
+import { Runner } from './runner.js';
+
+export abstract class OwnCpuRunner extends Runner {
+  readonly cpu: Cpu;
+  protected override readonly cpuDeliversInterrupts = true;
+  private readonly share: CpuShare;
+  /** Instructions the CPU had retired when the VM's timer was last brought up to date. */
+  private clock = 0;
+
+  constructor(vm: Vm, region: VmRegion, strict: boolean) {
+    super(vm);
+    const p = vm.platform;
+    this.cpu = new Cpu(region.guest.raw, p.bus, p.pic, { strict });
+    this.share = new CpuShare(this.cpu, vm);
+    // A guest reading the timer mid-slice must see its count as of that instruction.
+    p.bus.beforeAccess = (name) => {
+      if (name === 'timer') this.sync();
+    };
+  }
+
+  /** The guest runs on this CPU at its own privilege: its registers are the real ones. */
+  override guestRegisters(): GuestRegisters {
+    return savedRegisters(this.vm);
+  }
+
+  /** Nothing of the technique's own: the CPU's registers are the VM's, saved with it. */
+  override saveState(): unknown {
+    return null;
+  }
+
+  /** `n` more guest instructions ran on this CPU (for the technique's own accounting). */
+  protected abstract ran(n: number): void;
+
+  boot(): void {
+    this.cpu.reset(this.vm.image.entry, this.vm.guest.size);
+    this.vm.state = this.cpu.save();
+  }
+
+  switchIn(): void {
+    this.share.load();
+  }
+
+  switchOut(): void {
+    this.share.save();
+  }
+
+  protected guestIf(): boolean {
+    return (this.cpu.flags & FLAGS.IF) !== 0;
+  }
+
+  protected guestCr8(): number {
+    return this.cpu.cr8;
+  }
+
+  protected injectInterrupt(): void {
+    // Not called: the CPU takes interrupts from the VM's controller itself.
+  }
+
+  private sync(): void {
+    const now = this.cpu.stats.instructions;
+    const n = now - this.clock;
+    this.clock = now;
+    this.vm.retire(n);
+    this.ran(n);
+  }
+
+  protected step(slice: number): void {
+    const cpu = this.cpu;
+    this.clock = cpu.stats.instructions;
+    const stop = cpu.run(slice);
+    this.sync();
+    switch (stop) {
+      case 'budget':
+      case 'io':
+        return;
+      case 'halt':
+        this.vm.v.halted = true;
+        return;
+      case 'triple': {
+        const info = cpu.tripleInfo;
+        if (!info) {
+          this.crash('triple fault', cpu.pc);
+          return;
+        }
+        // Faults save the faulting instruction's pc; `int` and `brk` save the next one (both are 4 bytes):
+        // name the instruction that raised it.
+        const trapLike = info.vector === VEC.BP || info.vector >= VEC.SOFT_MIN;
+        this.crash(`triple fault: ${describeTriple(info.vector)}`, (trapLike ? info.pc - 4 : info.pc) >>> 0, info.vector, info.error);
+        return;
+      }
+      default:
+        this.vm.stop('crash', this.share.crashReport(`the CPU stopped with '${stop}'`, cpu.pc, (va) => this.read32(va)));
+    }
+  }
+
+  crash(reason: string, pc: number, vector?: number, error?: number): void {
+    // The guest owns this CPU: its fault address is the real one.
+    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.read32(va), vector, error, this.cpu.cr2));
+  }
+
+  private read32(va: number): number {
+    const pa = this.cpu.probe(va, false, false);
+    if (pa < 0 || pa + 4 > this.vm.guest.size) throw new Error('unreadable');
+    return this.vm.guest.read32(pa);
+  }
+}
+
+function describeTriple(vector: number): string {
+  if (vector === VEC.DF) return 'a double fault could not be delivered';
+  return `${vectorName(vector)} could not be delivered (no usable handler), nor the double fault that followed`;
+}
