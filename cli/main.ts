@@ -2,6 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODE } from '../isa/abi.js';
 import { COMMANDS } from './commands/index.js';
+import { guardStdio } from './output.js';
+
+// Before any command writes: output piped into `head` or `less` must not crash when the reader quits.
+guardStdio();
 
 const program = new Command();
 program
