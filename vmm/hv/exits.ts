@@ -8,6 +8,7 @@ import { PF_ERR, VEC, type ExitReason } from '../../isa/abi.js';
 import type { Decoded } from '../../isa/encoding.js';
 import { ABS_FLAG } from '../../isa/table.js';
 import type { ExitInfo } from '../machine/vmx.js';
+import { faultingPc, tripleFaultReason } from '../report/crash.js';
 import type { GuestAccess } from './guest-access.js';
 import type { ShadowPager } from './memory/shadow.js';
 import { GuestFault, isSystemId, type EmulationContext } from './privileged.js';
@@ -137,7 +138,7 @@ export function handleExit(h: ExitHost, exit: VmExit): void {
       );
       return;
     case 'TRIPLE_FAULT':
-      h.crash('triple fault in the guest', h.context().pc, exit.vector, exit.error);
+      h.crash(tripleFaultReason(exit.vector), faultingPc(exit.vector, h.context().pc), exit.vector, exit.error);
       return;
     default: {
       const never: never = exit;
@@ -212,7 +213,8 @@ function shadowFault(h: ExitHost, shadow: ShadowPager, e: Extract<VmExit, { reas
 function deliveryFailed(h: ExitHost): boolean {
   const ev = h.pendingEvent();
   if (ev === null) return false;
-  if (ev.vector === VEC.DF) h.crash('triple fault: the guest could not take a double fault', h.context().pc, ev.vector, ev.error);
+  // A double fault's error code is the vector whose delivery failed first: the report names that one, as natively.
+  if (ev.vector === VEC.DF) h.crash(tripleFaultReason(ev.error), faultingPc(ev.error, h.context().pc), ev.error, 0);
   else h.deliver(VEC.DF, ev.vector);
   return true;
 }

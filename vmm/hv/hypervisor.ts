@@ -178,9 +178,9 @@ export class Hypervisor {
       if (opts.handlers) vm.handlers = { ...HANDLERS, ...opts.handlers };
       const runner: Runner =
         opts.technique === 'emulate'
-          ? new EmulateRunner(vm, region)
+          ? new EmulateRunner(vm, region, this.host.strict)
           : opts.technique === 'trap'
-            ? new TrapRunner(vm, this.host, region, opts.strict ?? false, opts.shadowSync)
+            ? new TrapRunner(vm, this.host, region, opts.shadowSync)
             : opts.technique === 'pv'
               ? new PvRunner(vm, this.host, region, devices, devices === 'split' ? (opts.backends ?? split!.backendSet()) : {})
               : opts.technique === 'bt'

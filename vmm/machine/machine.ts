@@ -15,7 +15,7 @@ import type { PowerOff } from '../devices/poweroff.js';
 import type { TestPort } from '../devices/testport.js';
 import type { Timer } from '../devices/timer.js';
 import type { Uart } from '../devices/uart.js';
-import { buildCrashReport, cpuRegisters, vectorName, type CrashReport } from '../report/crash.js';
+import { buildCrashReport, cpuRegisters, faultingPc, tripleFaultReason, type CrashReport } from '../report/crash.js';
 import { Cpu, type StopReason } from './cpu.js';
 import { loadProfile, type CostProfile } from '../cost/profile.js';
 import { buildRunStats } from '../stats.js';
@@ -185,13 +185,10 @@ export class Machine {
   private crashReport(reason: string): CrashReport {
     const cpu = this.cpu;
     const info = cpu.tripleInfo;
-    // Faults save the faulting instruction's pc; `int` and `brk` save the next one (both are 4 bytes);
-    // an interrupt has no instruction of its own, so name the one it interrupted.
-    const trapLike = info !== null && (info.vector === VEC.BP || info.vector >= VEC.SOFT_MIN);
-    const pc = info ? (trapLike ? info.pc - 4 : info.pc) >>> 0 : cpu.pc >>> 0;
+    const pc = info ? faultingPc(info.vector, info.pc) : cpu.pc >>> 0;
     const registers = cpuRegisters(cpu);
     return buildCrashReport({
-      reason: info ? `triple fault: ${describeTriple(info.vector)}` : reason,
+      reason: info ? tripleFaultReason(info.vector) : reason,
       pc,
       words: this.peekWords(pc),
       fault: info ? { vector: info.vector, error: info.error, cr2: cpu.cr2 >>> 0 } : null,
@@ -274,9 +271,4 @@ export interface DeviceSnapshot {
   block: ReturnType<BlockDevice['snapshot']>;
   nic: ReturnType<Nic['snapshot']>;
   iommu: ReturnType<Iommu['snapshot']>;
-}
-
-function describeTriple(vector: number): string {
-  if (vector === VEC.DF) return 'a double fault could not be delivered';
-  return `${vectorName(vector)} could not be delivered (no usable handler), nor the double fault that followed`;
 }

@@ -8,6 +8,7 @@ import { FLAGS } from '../../../isa/abi.js';
 import { Cpu } from '../../machine/cpu.js';
 import type { VmRegion } from '../host.js';
 import type { Vm } from '../vm.js';
+import { faultingPc, tripleFaultReason } from '../../report/crash.js';
 import { CpuShare } from './cpu-share.js';
 import { Runner } from './runner.js';
 
@@ -21,10 +22,11 @@ export class EmulateRunner extends Runner {
   /** Instructions the interpreter had retired when the VM's timer was last brought up to date. */
   private clock = 0;
 
-  constructor(vm: Vm, region: VmRegion) {
+  /** `strict`: the machine's (strict VX32), which the interpreter implements as the CPU does. */
+  constructor(vm: Vm, region: VmRegion, strict: boolean) {
     super(vm);
     const p = vm.platform;
-    this.cpu = new Cpu(region.guest.raw, p.bus, p.pic);
+    this.cpu = new Cpu(region.guest.raw, p.bus, p.pic, { strict });
     this.share = new CpuShare(this.cpu, vm);
     // A guest reading the timer mid-slice must see its count as of that instruction.
     p.bus.beforeAccess = (name) => {
@@ -77,12 +79,13 @@ export class EmulateRunner extends Runner {
       case 'halt':
         this.vm.v.halted = true;
         return;
-      case 'triple':
-        this.vm.stop(
-          'crash',
-          this.share.crashReport('triple fault', cpu.tripleInfo?.pc ?? cpu.pc, (va) => this.read32(va), cpu.tripleInfo?.vector, cpu.tripleInfo?.error),
-        );
+      case 'triple': {
+        // The interpreter is the guest's own CPU: its registers are what the guest sees.
+        const t = cpu.tripleInfo;
+        if (t === null) this.crash('triple fault', cpu.pc);
+        else this.crash(tripleFaultReason(t.vector), faultingPc(t.vector, t.pc), t.vector, t.error);
         return;
+      }
       default:
         this.vm.stop('crash', this.share.crashReport(`the interpreter stopped with '${stop}'`, cpu.pc, (va) => this.read32(va)));
     }

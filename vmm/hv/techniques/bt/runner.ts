@@ -45,9 +45,17 @@ export class BtRunner extends TrapRunner {
   private tableGen = -1;
   private readonly env: TranslateEnv;
   private readonly stepper: SingleStepper;
+  /**
+   * The divergence detector, for user code (ring 3), which runs untranslated and reads the real CPU as it
+   * is. At ring 1 only translations run: a pushf or popf there is the translator's own, borrowed for the
+   * condition bits with the virtual IF and CPL put in around it; the guest's own never runs.
+   */
+  private readonly userSensitive = (opcode: number, value: number): void => {
+    if (this.cpu.cpl !== 1) this.divergences.hook(opcode, value);
+  };
 
   constructor(vm: Vm, host: Host, region: VmRegion, opts: BtOptions = {}) {
-    super(vm, host, region, false);
+    super(vm, host, region);
     this.cache = new CodeCache(host.words, region.pool, Math.max(64, opts.cacheWords ?? DEFAULT_CACHE_WORDS));
     this.shadow.writeProtect = (frame) => this.protectedFrames.has(frame);
     // Trap frames and emulated stores the VMM writes itself, and device DMA, can land on code too.
@@ -60,6 +68,7 @@ export class BtRunner extends TrapRunner {
       access: this.access,
       cache: this.cache,
       adaptive: this.adaptive,
+      strict: this.strict,
       chained: () => void this.bt.chainedBranches++,
     };
     this.installMissStub();
@@ -72,8 +81,7 @@ export class BtRunner extends TrapRunner {
 
   override switchIn(): void {
     super.switchIn();
-    // Nothing sensitive runs at ring 1 untranslated: there are no silent failures to watch for.
-    this.cpu.sensitiveHook = null;
+    this.cpu.sensitiveHook = this.userSensitive;
     this.cpu.setCodeWindow(this.cache.window);
   }
 
