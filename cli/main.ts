@@ -25,7 +25,7 @@ program.addHelpText(
 Exit codes:
   0    ok                          3    assembly errors
   2    usage error                 4    bad or corrupt image
-  5    trap-and-emulate diverged   6    configuration refused (device, technique)
+  5    diverged from bare metal    6    configuration refused (device, technique)
   7    test: a check failed        8    test: the exercise's suite is missing or broken
   101  instruction limit reached   102  guest crashed (triple fault)
 

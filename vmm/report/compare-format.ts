@@ -84,7 +84,7 @@ function cells(r: CompareRow, diffWidth: number): string[] {
   ];
 }
 
-/** The lines under the table: what the numbers are, which techniques did not run, and trap's divergences. */
+/** The lines under the table: what the numbers are, which techniques did not run, and each run's divergences. */
 export function legend(rows: readonly CompareRow[], notes: readonly UnavailableNote[], opts: RenderOptions): string[] {
   const out = [
     `modeled cycles are modeled from counted events with the ${opts.profile} profile, not measured; ` +
@@ -92,13 +92,19 @@ export function legend(rows: readonly CompareRow[], notes: readonly UnavailableN
   ];
   for (const n of notes) out.push(`${n.label}: n/a — ${n.reason}`);
   for (const r of rows) {
-    if (r.technique !== 'trap' || r.identical !== false) continue;
+    const trapDiffers = r.technique === 'trap' && r.identical === false;
+    if (!trapDiffers && r.divergences.length === 0) continue;
     const d = r.divergences[0];
     const more = r.divergences.length > 1 ? ` (and ${r.divergences.length - 1} more sensitive instructions)` : '';
-    out.push(
-      `trap on ${r.kernel} diverged${opts.strict ? '' : ' (expected: VX32 is not classically virtualizable; --strict makes it trap)'}: ` +
-        (d ? `${d.message}${more}` : 'no sensitive instruction was caught misbehaving'),
-    );
+    const why =
+      r.technique === 'trap'
+        ? opts.strict
+          ? ''
+          : ' (expected: VX32 is not classically virtualizable; --strict makes it trap)'
+        : r.technique === 'bt'
+          ? ' (bt runs user code untranslated: ring-3 sensitive instructions read the real CPU; --strict makes them trap)'
+          : '';
+    out.push(`${r.label} on ${r.kernel} diverged${why}: ` + (d ? `${d.message}${more}` : 'no sensitive instruction was caught misbehaving'));
   }
   return out;
 }
