@@ -2,6 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODE } from '../isa/abi.js';
 import { COMMANDS } from './commands/index.js';
+import { guardStdio } from './output.js';
+
+// Before any command writes: output piped into `head` or `less` must not crash when the reader quits.
+guardStdio();
 
 const program = new Command();
 program
@@ -21,7 +25,7 @@ program.addHelpText(
 Exit codes:
   0    ok                          3    assembly errors
   2    usage error                 4    bad or corrupt image
-  5    trap-and-emulate diverged   6    configuration refused (device, technique)
+  5    diverged from bare metal    6    configuration refused (device, technique)
   7    test: a check failed        8    test: the exercise's suite is missing or broken
   101  instruction limit reached   102  guest crashed (triple fault)
 

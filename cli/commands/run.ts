@@ -319,10 +319,10 @@ function report(
   const devices = stats ? formatDeviceStats(result) : '';
   if (devices) process.stderr.write(`${devices}\n`);
   if (result.divergences.length > 0) process.stderr.write(`${formatDivergences(result)}\n`);
-  // trap-and-emulate that silently went wrong must not pass as a success.
+  // A technique that let a sensitive instruction silently show the real CPU must not pass as a success.
   const diverged = result.divergences.length > 0 && (result.status === 'poweroff' || result.status === 'halted');
   const code = diverged ? EXIT_CODE.DIVERGED : result.exitCode;
-  process.stderr.write(`${formatStatusLine({ ...result, exitCode: code }).replace(/^vmlab: /, `vmlab: ${who}`)}\n`);
+  process.stderr.write(`${formatStatusLine(result, code).replace(/^vmlab: /, `vmlab: ${who}`)}\n`);
   return code;
 }
 
@@ -392,7 +392,7 @@ export function register(program: Command): void {
     )
     .option('--block <file>', 'disk image for the block device (the file is never modified)')
     .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`)
-    .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0 (classically virtualizable)')
+    .option('--strict', 'strict VX32, a machine property every technique honours: pushf/popf/rdcpl/sidt raise #GP at CPL > 0 (classically virtualizable)')
     .option('-I, --include <dir>', 'extra include directory when assembling a .s file (repeatable)', collect)
     .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', collect)
     .option('--snapshot-at <n>', 'stop every VM once it has used n instructions of simulated time (as -n counts them) and save the run (with --snapshot)')
@@ -408,9 +408,10 @@ its VM's name); the status line, warnings and reports go to stderr.
 
 Exit codes: the guest's power-off status (low 8 bits); 0 if it halts with nothing left to wake
 it; 101 = the instruction limit was reached; 102 = the guest crashed (triple fault), with a report
-naming the faulting instruction and its source line; 5 = under trap, a sensitive instruction
-silently did the wrong thing (each one is listed with its source line: what Popek and Goldberg's
-theorem predicts for VX32; --strict makes them trap); 6 = a configuration vmlab refuses.
+naming the faulting instruction and its source line; 5 = a sensitive instruction silently showed
+the guest the real CPU (under trap; under bt in user code, which runs untranslated), each one listed
+with its source line (what Popek and Goldberg's theorem predicts for VX32; --strict makes them trap);
+6 = a configuration vmlab refuses.
 With several images, the first non-zero code.
 
 Modeled cycles are modeled from counted events with the cost profile, not measured; the wall

@@ -136,6 +136,21 @@ describe('vmlab run', () => {
     expect(j.crash).toBeUndefined();
   });
 
+  // Class: bt at ring 3. User code runs untranslated and reads the real CPU: reported, never silent.
+  it('under bt a ring-3 sensitive instruction that read the real CPU is a divergence: listed with its line, in --json, exit 5', () => {
+    const r = vmlab('run', 'test/fixtures/hv/ring3-probe.s', '-t', 'bt', '--json');
+    expect(r.code).toBe(5);
+    const j = JSON.parse(r.stdout) as { status: string; exitCode: number; divergences: { insn: string; where: string }[] };
+    expect(j.status).toBe('poweroff');
+    expect(j.exitCode).toBe(0);
+    expect(j.divergences.map((d) => d.insn)).toEqual(['pushf', 'sidt']);
+    for (const d of j.divergences) expect(d.where).toMatch(/^test\/fixtures\/hv\/ring3-probe\.s:\d+$/);
+    expect(r.stderr).toMatch(/diverged from bare metal under bt/);
+    expect(r.stderr).toMatch(/sidt at test\/fixtures\/hv\/ring3-probe\.s:\d+ \(ring 3\) returned the real vector-table base/);
+    // The guest's own status stays its own; the command's exit code says it diverged.
+    expect(r.stderr).toMatch(/powered off with status 0 \[exit 5\]/);
+  });
+
   it('feeds --stdin to the UART', () => {
     const p = new Prog().in(1, PORT.UART_DATA).out(PORT.UART_DATA, 1).in(1, PORT.UART_DATA).out(PORT.POWEROFF, 1);
     const r = vmlab('run', vxe('echo.vxe', p), '--stdin', 'AB');

@@ -82,6 +82,25 @@ export function sourceText(file: string, line: number): string | null {
   }
 }
 
+/**
+ * A triple fault's reason, in one wording for native and every technique: the vector whose delivery
+ * failed (the first fault of the cascade), then the double fault that could not be delivered either.
+ */
+export function tripleFaultReason(vector: number): string {
+  if (vector === VEC.DF) return 'triple fault: a double fault could not be delivered';
+  return `triple fault: ${vectorName(vector)} could not be delivered (no usable handler), nor the double fault that followed`;
+}
+
+/**
+ * The instruction a triple fault names, from the pc its trap frame would have saved: faults save the
+ * faulting instruction's pc, `int` and `brk` the next one (both are one word), and an interrupt has no
+ * instruction of its own, so it names the one it interrupted.
+ */
+export function faultingPc(vector: number, savedPc: number): number {
+  const trapLike = vector === VEC.BP || vector >= VEC.SOFT_MIN;
+  return (trapLike ? savedPc - 4 : savedPc) >>> 0;
+}
+
 export interface CrashInput {
   reason: string;
   pc: number;

@@ -7,6 +7,7 @@
 import { PF_ERR, VEC, type ExitReason } from '../../isa/abi.js';
 import type { Decoded } from '../../isa/encoding.js';
 import type { ExitInfo } from '../machine/vmx.js';
+import { faultingPc, tripleFaultReason } from './crash.js';
 import type { GuestAccess } from './guest-access.js';
 import { emulateMemoryInsn } from './memory-insn.js';
 import type { ShadowPager } from './memory/shadow.js';
@@ -139,7 +140,7 @@ export function handleExit(h: ExitHost, exit: VmExit): void {
       );
       return;
     case 'TRIPLE_FAULT':
-      h.crash('triple fault in the guest', h.context().pc, exit.vector, exit.error);
+      h.crash(tripleFaultReason(exit.vector), faultingPc(exit.vector, h.context().pc), exit.vector, exit.error);
       return;
     default: {
       const never: never = exit;
@@ -230,7 +231,8 @@ export function emulateMemoryInstruction(h: ExitHost, pc: number): boolean {
 function deliveryFailed(h: ExitHost): boolean {
   const ev = h.pendingEvent();
   if (ev === null) return false;
-  if (ev.vector === VEC.DF) h.crash('triple fault: the guest could not take a double fault', h.context().pc, ev.vector, ev.error);
+  // A double fault's error code is the vector whose delivery failed first: the report names that one, as natively.
+  if (ev.vector === VEC.DF) h.crash(tripleFaultReason(ev.error), faultingPc(ev.error, h.context().pc), ev.error, 0);
   else h.deliver(VEC.DF, ev.vector);
   return true;
 }

@@ -33,6 +33,11 @@ export class Host {
   readonly bus = new Bus();
   readonly pic = new Pic();
   readonly cpu: Cpu;
+  /**
+   * Strict VX32 (the sensitive-unprivileged instructions raise #GP at CPL > 0) is a property of the
+   * machine, fixed when it is built: every technique's guest sees it, and no technique changes it.
+   */
+  readonly strict: boolean;
   /** Fences every passed-through device's DMA to its VM's RAM. */
   readonly iommu: Iommu;
   private next = 0;
@@ -44,7 +49,8 @@ export class Host {
     const total = ramSizes.reduce((a, r) => a + VM_POOL_BYTES + r, 0);
     this.memory = new ArrayBuffer(Math.max(PAGE_SIZE, total));
     this.words = new Uint32Array(this.memory);
-    this.cpu = new Cpu(this.memory, this.bus, this.pic, { strict: opts.strict ?? false });
+    this.strict = opts.strict ?? false;
+    this.cpu = new Cpu(this.memory, this.bus, this.pic, { strict: this.strict });
     this.iommu = new Iommu(new Uint8Array(this.memory));
   }
 

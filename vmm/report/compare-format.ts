@@ -85,7 +85,7 @@ function cells(r: CompareRow, diffWidth: number): string[] {
   ];
 }
 
-/** The lines under the table: what the numbers are, which techniques did not run, and trap's divergences. */
+/** The lines under the table: what the numbers are, which techniques did not run, and each run's divergences. */
 export function legend(rows: readonly CompareRow[], notes: readonly UnavailableNote[], opts: RenderOptions): string[] {
   const out = [
     `modeled cycles are modeled from counted events with the ${opts.profile} profile, not measured; ` +
@@ -93,14 +93,13 @@ export function legend(rows: readonly CompareRow[], notes: readonly UnavailableN
   ];
   for (const n of notes) out.push(`${n.label}: n/a — ${n.reason}`);
   for (const r of rows) {
-    if (r.identical !== false || r.divergences.length === 0) continue;
+    const t = findTechnique(r.technique);
+    const predictedDifference = t?.divergesUnlessStrict === true && r.identical === false;
+    if (!predictedDifference && r.divergences.length === 0) continue;
     const d = r.divergences[0];
     const more = r.divergences.length > 1 ? ` (and ${r.divergences.length - 1} more sensitive instructions)` : '';
-    const predicted = findTechnique(r.technique)?.divergesUnlessStrict && !opts.strict;
-    out.push(
-      `${r.label} on ${r.kernel} diverged${predicted ? ' (expected: VX32 is not classically virtualizable; --strict makes it trap)' : ''}: ` +
-        (d ? `${d.message}${more}` : 'no sensitive instruction was caught misbehaving'),
-    );
+    const why = t?.divergenceNote?.(opts.strict ?? false) ?? '';
+    out.push(`${r.label} on ${r.kernel} diverged${why ? ` (${why})` : ''}: ` + (d ? `${d.message}${more}` : 'no sensitive instruction was caught misbehaving'));
   }
   return out;
 }

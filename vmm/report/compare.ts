@@ -179,7 +179,8 @@ export function identicalCell(r: CompareRow, width = 24): string {
   if (r.status === 'n/a') return `n/a: ${r.reason ?? 'not run'}`;
   if (findTechnique(r.technique)?.oracle) return 'yes (oracle)';
   if (r.identical === null) return 'unknown (no native run)';
-  if (r.identical) return 'yes';
+  // The same console, but a sensitive instruction showed the guest the real CPU (listed under the table).
+  if (r.identical) return r.divergences.length > 0 ? 'yes, but diverged (see below)' : 'yes';
   if (r.difference) return `no: ${describeDifference(r.difference, width)}`;
   return `no: ended ${r.endDiffers ?? 'differently'}`;
 }
@@ -228,12 +229,13 @@ export function rowIsChecked(r: CompareRow, strict: boolean): boolean {
 }
 
 /**
- * `vmlab compare`'s exit status: DIVERGED if a checked technique's run differs from native's, else
- * CRASH or LIMIT if a checked run did not finish, else OK. Unavailable techniques are not failures.
+ * `vmlab compare`'s exit status: DIVERGED if a checked technique's run differs from native's or reported
+ * a divergence (as `vmlab run` exits 5 for it), else CRASH or LIMIT if a checked run did not finish, else
+ * OK. Unavailable techniques are not failures.
  */
 export function compareExitCode(rows: readonly CompareRow[], strict: boolean): number {
   const checked = rows.filter((r) => rowIsChecked(r, strict));
-  if (checked.some((r) => r.identical === false)) return EXIT_CODE.DIVERGED;
+  if (checked.some((r) => r.identical === false || r.divergences.length > 0)) return EXIT_CODE.DIVERGED;
   if (checked.some((r) => r.status === 'crash')) return EXIT_CODE.CRASH;
   if (checked.some((r) => r.status === 'limit')) return EXIT_CODE.LIMIT;
   return EXIT_CODE.OK;

@@ -3,7 +3,17 @@ import { FLAGS, VEC } from '../../isa/abi.js';
 import { registerName } from '../../isa/table.js';
 import type { CrashReport } from '../hv/crash.js';
 
-export { buildCrashReport, cpuRegisters, lineFor, vectorName, VECTOR_NAMES, type CrashReport, type CrashRegisters } from '../hv/crash.js';
+export {
+  buildCrashReport,
+  cpuRegisters,
+  faultingPc,
+  lineFor,
+  tripleFaultReason,
+  vectorName,
+  VECTOR_NAMES,
+  type CrashReport,
+  type CrashRegisters,
+} from '../hv/crash.js';
 
 const hex8 = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 

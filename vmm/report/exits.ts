@@ -1,4 +1,4 @@
-// Reports about exits: a `perf kvm stat`-style table, the live `--trace exits` line, and trap-and-emulate's silent failures.
+// Reports about exits: a `perf kvm stat`-style table, the live `--trace exits` line, and the sensitive instructions that diverged silently.
 
 import { findTechnique } from '../hv/techniques/registry.js';
 import Table from 'cli-table3';
@@ -86,9 +86,21 @@ export function formatExitTrace(vm: string, e: VmExit, image?: Image): string {
 /** Every sensitive instruction that silently did the wrong thing, in the result's order (popf first). */
 export function formatDivergences(r: VmRunResult): string {
   const lines = r.divergences.map((d) => `  ${d.message}${d.count > 1 ? ` (${fmt(d.count)} times)` : ''}`);
+  const n = fmt(r.stats.silentFailures);
   return [
-    `vmlab: ${r.name} diverged from bare metal under trap-and-emulate: ${fmt(r.stats.silentFailures)} sensitive instructions did not trap.`,
+    `vmlab: ${r.name} diverged from bare metal under ${r.technique}: ${n} sensitive instructions ran unseen by the VMM and showed the guest the real CPU.`,
     ...lines,
-    '  VX32 is not classically virtualizable (Popek & Goldberg, Theorem 1): run with --strict to make them trap, or use hw or bt.',
+    `  ${divergenceHint(r.technique)}`,
   ].join('\n');
+}
+
+/** Why these instructions escaped the VMM under this technique, and what would catch them. */
+export function divergenceHint(technique: VmRunResult['technique']): string {
+  if (technique === 'bt')
+    return (
+      'Binary translation translates only kernel code: user code (ring 3) runs as it is, and its pushf, popf, rdcpl ' +
+      'and sidt read the real CPU, as under VMware (whose user-mode sidt the 2004 "Red Pill" test used to detect it). ' +
+      'With --strict they raise #GP at ring 3, as on any strict machine; under hw they read the guest\'s own state.'
+    );
+  return 'VX32 is not classically virtualizable (Popek & Goldberg, Theorem 1): run with --strict to make them trap, or use hw.';
 }

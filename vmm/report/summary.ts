@@ -1,7 +1,8 @@
 // The one-line run summary `vmlab run` prints on stderr: status, exit code, instructions, modeled cycles, wall time.
 import type { RunResult } from '../run-result.js';
 
-export function formatStatusLine(r: RunResult): string {
+/** `exitCode`: the command's, when it differs from the guest's own (5 for a run that diverged). */
+export function formatStatusLine(r: RunResult, exitCode: number = r.exitCode): string {
   const s = r.stats;
   const what =
     r.status === 'poweroff'
@@ -17,5 +18,5 @@ export function formatStatusLine(r: RunResult): string {
   ];
   if (s.idleInstructions > 0) parts.push(`${s.idleInstructions.toLocaleString('en-US')} idle`);
   parts.push(`${r.wallMs.toFixed(1)} ms wall`);
-  return `vmlab: ${what} [exit ${r.exitCode}] after ${parts.join(', ')}`;
+  return `vmlab: ${what} [exit ${exitCode}] after ${parts.join(', ')}`;
 }

@@ -1,9 +1,34 @@
-// Sharing one CPU between VMs: load a VM's registers on a world switch, save them back, and credit the
-// CPU's event counters to the VM that was running.
+// Sharing one CPU between VMs: load a VM's registers on a world switch, save them back, credit the
+// CPU's event counters to the VM that was running, and report a crash as the guest saw its CPU.
 
+import { FLAGS } from '../../../isa/abi.js';
 import type { Cpu } from '../../machine/cpu.js';
-import { buildCrashReport, cpuRegisters, type CrashReport } from '../crash.js';
+import { buildCrashReport, cpuRegisters, type CrashRegisters, type CrashReport } from '../crash.js';
+import type { EmulationContext } from '../privileged.js';
 import type { Vm } from '../vm.js';
+
+/** The guest-visible CPU of a technique whose guest does not own the real one: its emulation context. */
+export type GuestCpuView = Pick<EmulationContext, 'regs' | 'pc' | 'arith' | 'cpl' | 'v'>;
+
+/**
+ * The registers as the guest would see them on bare metal: its virtual IF, its own ring, its control
+ * registers and vector-table base (never the VMM's shadow root, the real ring 1 or the real IF).
+ */
+export function guestRegisters(g: GuestCpuView): CrashRegisters {
+  const v = g.v;
+  return {
+    r: Array.from(g.regs, (x) => x >>> 0),
+    pc: g.pc >>> 0,
+    flags: (g.arith & FLAGS.ARITH) | (v.vif ? FLAGS.IF : 0),
+    cpl: g.cpl,
+    cr0: v.cr0 >>> 0,
+    cr2: v.cr2 >>> 0,
+    cr3: v.cr3 >>> 0,
+    cr4: v.cr4 >>> 0,
+    cr8: v.cr8,
+    ivtb: v.ivtb >>> 0,
+  };
+}
 
 type Scalars = 'instructions' | 'privilegedExecuted' | 'tlbHits' | 'tlbMisses' | 'pageWalkRefs' | 'nestedWalkRefs' | 'interrupts';
 const SCALARS: readonly Scalars[] = [
@@ -49,18 +74,19 @@ export class CpuShare {
     this.vectors = null;
   }
 
-  /** `read32` reads guest-virtual memory the way the guest's kernel would (throwing if it cannot). */
+  /**
+   * `read32` reads guest-virtual memory the way the guest's kernel would (throwing if it cannot).
+   * `guest`: where the guest's CPU is, if not the real one (the registers and cr2 shown are its).
+   */
   crashReport(
     reason: string,
     pc: number,
     read32: (va: number) => number,
     vector?: number,
     error?: number,
-    /** The fault address the guest sees (default: the virtual CPU's). */
-    cr2: number = this.vm.v.cr2,
+    guest?: GuestCpuView,
   ): CrashReport {
-    const cpu = this.cpu;
-    const v = this.vm.v;
+    const registers = guest ? guestRegisters(guest) : cpuRegisters(this.cpu);
     let words: [number, number] | null = null;
     try {
       words = [read32(pc), read32((pc + 4) >>> 0)];
@@ -71,8 +97,8 @@ export class CpuShare {
       reason,
       pc,
       words,
-      fault: vector === undefined ? null : { vector, error: error ?? 0, cr2: cr2 >>> 0 },
-      registers: cpuRegisters(cpu),
+      fault: vector === undefined ? null : { vector, error: error ?? 0, cr2: registers.cr2 },
+      registers,
       image: this.vm.image,
     });
   }

@@ -65,6 +65,8 @@ export interface TechniqueDescriptor {
    * silently), so comparisons report the divergence instead of failing on it.
    */
   readonly divergesUnlessStrict?: boolean;
+  /** Why its runs diverge from bare metal where they do, for the note under a comparison (empty: no note). */
+  divergenceNote?(strict: boolean): string;
   /** How the cost model charges its work (vmm/cost/counts.ts reads this, never the name). */
   readonly accounting: Accounting;
   /**

@@ -4,8 +4,8 @@
 // VMM, every device access goes straight to the VM's device models, and the CPU delivers interrupts from
 // the VM's controller at its own instruction boundaries. They differ only in what the work is charged as.
 
-import { FLAGS, VEC } from '../../../isa/abi.js';
-import { vectorName } from '../crash.js';
+import { FLAGS } from '../../../isa/abi.js';
+import { faultingPc, tripleFaultReason } from '../crash.js';
 import { Cpu } from '../../machine/cpu.js';
 import { savedRegisters, type GuestRegisters } from '../guest-state.js';
 import type { VmRegion } from '../host.js';
@@ -90,15 +90,10 @@ export abstract class OwnCpuRunner extends Runner {
         this.vm.v.halted = true;
         return;
       case 'triple': {
-        const info = cpu.tripleInfo;
-        if (!info) {
-          this.crash('triple fault', cpu.pc);
-          return;
-        }
-        // Faults save the faulting instruction's pc; `int` and `brk` save the next one (both are 4 bytes):
-        // name the instruction that raised it.
-        const trapLike = info.vector === VEC.BP || info.vector >= VEC.SOFT_MIN;
-        this.crash(`triple fault: ${describeTriple(info.vector)}`, (trapLike ? info.pc - 4 : info.pc) >>> 0, info.vector, info.error);
+        // This CPU is the guest's own: its registers are what the guest sees.
+        const t = cpu.tripleInfo;
+        if (t === null) this.crash('triple fault', cpu.pc);
+        else this.crash(tripleFaultReason(t.vector), faultingPc(t.vector, t.pc), t.vector, t.error);
         return;
       }
       default:
@@ -107,8 +102,7 @@ export abstract class OwnCpuRunner extends Runner {
   }
 
   crash(reason: string, pc: number, vector?: number, error?: number): void {
-    // The guest owns this CPU: its fault address is the real one.
-    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.read32(va), vector, error, this.cpu.cr2));
+    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.read32(va), vector, error));
   }
 
   private read32(va: number): number {
@@ -118,7 +112,3 @@ export abstract class OwnCpuRunner extends Runner {
   }
 }
 
-function describeTriple(vector: number): string {
-  if (vector === VEC.DF) return 'a double fault could not be delivered';
-  return `${vectorName(vector)} could not be delivered (no usable handler), nor the double fault that followed`;
-}

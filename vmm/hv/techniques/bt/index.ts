@@ -13,6 +13,7 @@ export const btTechnique: TechniqueDescriptor = {
   memory: ['shadow'],
   devices: ['emulated'],
   kernels: 'unmodified',
+  divergenceNote: () => 'bt runs user code untranslated: ring-3 sensitive instructions read the real CPU; --strict makes them trap',
   snapshots: true,
   accounting: { interpreted: false, physicalDevices: false, exits: 'host-trap' },
   exitNote: 'under binary translation an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap',

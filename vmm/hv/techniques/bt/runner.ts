@@ -45,13 +45,20 @@ export class BtRunner extends TrapRunner {
   private resume: { guest: number; tpc: number; gen: number } | null = null;
   private tableGen = -1;
   private readonly env: TranslateEnv;
-
+  /**
+   * The divergence detector, for user code (ring 3), which runs untranslated and reads the real CPU as it
+   * is. At ring 1 only translations run: a pushf or popf there is the translator's own, borrowed for the
+   * condition bits with the virtual IF and CPL put in around it; the guest's own never runs.
+   */
+  private readonly userSensitive = (opcode: number, value: number): void => {
+    if (this.cpu.cpl !== 1) this.divergences.hook(opcode, value);
+  };
   private readonly dumpCache: boolean;
   /** Counts of the code cache's own from before a restore (the cache is rebuilt, its counts start at 0). */
   private carried = { indirectLookups: 0, overheadInstructions: 0 };
 
   constructor(vm: Vm, host: Host, region: VmRegion, opts: BtOptions = {}) {
-    super(vm, host, region, false);
+    super(vm, host, region);
     this.dumpCache = opts.dumpCache ?? false;
     this.cache = new CodeCache(host.words, region.pool, Math.min(MAX_CACHE_WORDS, Math.max(MIN_CACHE_WORDS, opts.cacheWords ?? DEFAULT_CACHE_WORDS)));
     this.shadow.writeProtect = (frame) => this.protectedFrames.has(frame);
@@ -65,6 +72,7 @@ export class BtRunner extends TrapRunner {
       access: this.access,
       cache: this.cache,
       adaptive: this.adaptive,
+      strict: this.strict,
       chained: () => void this.bt.chainedBranches++,
     };
     this.installMissStub();
@@ -76,8 +84,7 @@ export class BtRunner extends TrapRunner {
 
   override switchIn(): void {
     super.switchIn();
-    // Nothing sensitive runs at ring 1 untranslated: there are no silent failures to watch for.
-    this.cpu.sensitiveHook = null;
+    this.cpu.sensitiveHook = this.userSensitive;
     this.cpu.setCodeWindow(this.cache.window);
   }
 

@@ -38,6 +38,11 @@ export interface TranslateEnv {
   readonly cache: CodeCache;
   /** Guest pcs of instructions retranslated as MEMORY callouts. */
   readonly adaptive: ReadonlySet<number>;
+  /**
+   * The machine is strict VX32: the real pushf and popf raise #GP at ring 1, so their inline sequences
+   * (which borrow them for the condition bits) cannot be used; they call out instead.
+   */
+  readonly strict: boolean;
   /** A branch was chained to a translated target (at translation or by a CHAIN callout). */
   chained(): void;
 }
@@ -79,7 +84,7 @@ function saveScratch(e: Emitter): void {
 /**
  * Emit the translation of one guest instruction. Returns true if the block ends after it.
  */
-function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly number[], adaptive: boolean): boolean {
+function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly number[], adaptive: boolean, strict: boolean): boolean {
   const info = d.info;
   const id = info.id;
   const next = (pc + d.size) >>> 0;
@@ -143,6 +148,7 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       e.win('wcallnz', { slot: SLOT.PEND, imm: CALLOUT.PENDING });
       return false;
     case 'pushf':
+      if (strict) break;
       // The real pushf gives the condition bits; the virtual IF and the virtual CPL 0 replace the rest.
       e.save(1, SLOT.S1);
       e.save(2, SLOT.S2);
@@ -156,6 +162,7 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       e.restore(2, SLOT.S2);
       return false;
     case 'popf':
+      if (strict) break;
       // The guest's IF goes to the virtual IF; the real popf loads the condition bits and moves sp.
       e.save(1, SLOT.S1);
       e.insn('ld.rm', { a: 1, b: SP, imm: 0 }, R1);
@@ -192,7 +199,8 @@ function translateInsn(e: Emitter, d: Decoded, pc: number, words: readonly numbe
       }
       break;
   }
-  // Everything else the VMM emulates: port I/O, cr0/cr3 writes, lidt, invlpg, hlt, iret, int, brk, hcall.
+  // Everything else the VMM emulates: port I/O, cr0/cr3 writes, lidt, invlpg, hlt, iret, int, brk, hcall
+  // (and pushf/popf on a strict machine).
   e.begin(pc, 0);
   e.win('wcall', { imm: CALLOUT.EMULATE });
   return info.blockEnd && !(id === 'mov.cr');
@@ -251,7 +259,7 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
       e.begin(pc, 0);
       e.win('wcall', { imm: CALLOUT.EMULATE });
       end = true;
-    } else end = translateInsn(e, d, pc, words, env.adaptive.has(pc) && ADAPTABLE.has(d.info.id));
+    } else end = translateInsn(e, d, pc, words, env.adaptive.has(pc) && ADAPTABLE.has(d.info.id), env.strict);
     e.close();
     const size = d === null ? 4 : d.size;
     insns.push({ pc, size, from, to: e.length });

@@ -8,6 +8,7 @@
 import { CR, CR0_PG, FLAGS, FRAME, MEMMAP, PIC_EOI, VEC } from '../../../../isa/abi.js';
 import type { Cpu } from '../../../machine/cpu.js';
 import { createVmControl, exitMask, type VmControl } from '../../../machine/vmx.js';
+import { DivergenceDetector } from '../../divergence.js';
 import { fromExitInfo, handleExit, type ExitHost } from '../../exits.js';
 import { GuestAccess } from '../../guest-access.js';
 import { savedRegisters, type GuestRegisters } from '../../guest-state.js';
@@ -30,9 +31,11 @@ export class HwRunner extends Runner implements ExitHost {
   readonly vmcs: VmControl;
   readonly shadow: ShadowPager | null;
   readonly access: GuestAccess;
-  readonly strict = false;
+  /** The machine's strictness: in non-root mode the CPU raises #GP for the guest itself, through its table. */
+  readonly strict: boolean;
   private readonly share: CpuShare;
   private readonly ctx: EmulationContext;
+  private readonly divergences: DivergenceDetector;
 
   constructor(
     vm: Vm,
@@ -46,6 +49,7 @@ export class HwRunner extends Runner implements ExitHost {
     super(vm);
     const cpu = host.cpu;
     this.cpu = cpu;
+    this.strict = host.strict;
     const g = region.guest;
     const shadowed = memory === 'shadow';
     this.vmcs = createVmControl({
@@ -65,6 +69,9 @@ export class HwRunner extends Runner implements ExitHost {
     );
     this.share = new CpuShare(cpu, vm);
     this.ctx = this.makeContext();
+    // In non-root mode a ring-3 sensitive instruction reads the guest's own state: the detector is there
+    // to prove it, and never fires.
+    this.divergences = new DivergenceDetector(vm, this.ctx);
   }
 
   boot(): void {
@@ -87,12 +94,12 @@ export class HwRunner extends Runner implements ExitHost {
     const cpu = this.cpu;
     this.share.load();
     cpu.interceptTraps = false;
-    cpu.sensitiveHook = null;
-    cpu.strict = false;
+    cpu.sensitiveHook = this.divergences.hook;
     cpu.vmx = this.vmcs;
   }
 
   switchOut(): void {
+    this.cpu.sensitiveHook = null;
     this.cpu.vmx = null;
     this.share.save();
   }
@@ -200,7 +207,7 @@ export class HwRunner extends Runner implements ExitHost {
   }
 
   crash(reason: string, pc: number, vector?: number, error?: number): void {
-    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.access.read32(va), vector, error));
+    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.access.read32(va), vector, error, this.ctx));
   }
 
   /** Event injection: the CPU delivers it through the guest's own vector table on the next entry. */

@@ -158,7 +158,6 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
     cpu.vmx = null;
     cpu.interceptTraps = true;
     cpu.sensitiveHook = null;
-    cpu.strict = false;
     cpu.gates = this.gates;
     cpu.gateCpl = PV_KERNEL_RING;
     cpu.returnGate = PV_VEC.USER_RETURN;

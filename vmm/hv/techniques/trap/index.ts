@@ -11,8 +11,9 @@ export const trapTechnique: TechniqueDescriptor = {
   kernels: 'unmodified',
   replaceableHandlers: true,
   divergesUnlessStrict: true,
+  divergenceNote: (strict) => (strict ? '' : 'expected: VX32 is not classically virtualizable; --strict makes it trap'),
   snapshots: true,
   accounting: { interpreted: false, physicalDevices: false, exits: 'host-trap' },
   exitNote: 'under trap-and-emulate an "exit" is a fault taken by the VMM; modeled cycles per exit = one host trap',
-  createRunner: (ctx) => new TrapRunner(ctx.vm, ctx.host, ctx.region, ctx.strict, ctx.options.shadowSync),
+  createRunner: (ctx) => new TrapRunner(ctx.vm, ctx.host, ctx.region, ctx.options.shadowSync),
 };

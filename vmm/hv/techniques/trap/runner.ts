@@ -3,11 +3,13 @@
 //
 // The sensitive-unprivileged instructions do not fault, so the VMM never sees them: `popf` leaves the real
 // IF alone, `pushf` shows the real IF. The simulator, which can see what a real VMM cannot, records each
-// such silent failure with its source line. Under strict VX32 they trap and are emulated like the others.
+// such silent failure with its source line (divergence.ts). On a strict machine they trap and are
+// emulated like the others.
 
 import { CR, CR0_PG, FLAGS, FRAME, VEC } from '../../../../isa/abi.js';
-import { BY_OPCODE } from '../../../../isa/table.js';
 import type { Cpu } from '../../../machine/cpu.js';
+import { faultingPc, tripleFaultReason } from '../../crash.js';
+import { DivergenceDetector } from '../../divergence.js';
 import { handleExit, type ExitHost } from '../../exits.js';
 import { GuestAccess } from '../../guest-access.js';
 import type { Host, VmRegion } from '../../host.js';
@@ -18,7 +20,6 @@ import { guestCpl, realCpl } from '../../vcpu.js';
 import type { Vm } from '../../vm.js';
 import { Runner, type MemoryCounts } from '../runner.js';
 import { CpuShare } from '../cpu-share.js';
-import { VM_LIMITS } from '../../../limits.js';
 
 const SP = 15;
 const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
@@ -29,18 +30,21 @@ export class TrapRunner extends Runner implements ExitHost {
   readonly cpu: Cpu;
   readonly shadow: ShadowPager;
   readonly access: GuestAccess;
+  /** Strict VX32 is the machine's, not the technique's: the sensitive instructions trap at ring > 0. */
+  readonly strict: boolean;
   private readonly share: CpuShare;
   private readonly ctx: EmulationContext;
+  protected readonly divergences: DivergenceDetector;
 
   constructor(
     vm: Vm,
     private readonly host: Host,
     region: VmRegion,
-    readonly strict: boolean,
     shadowSync?: ShadowSync,
   ) {
     super(vm);
     this.cpu = host.cpu;
+    this.strict = host.strict;
     const g = region.guest;
     this.shadow = new ShadowPager(host.words, region.pool, g, (gpa) => g.toHost(gpa), shadowSync);
     const v = vm.v;
@@ -50,6 +54,7 @@ export class TrapRunner extends Runner implements ExitHost {
     });
     this.share = new CpuShare(this.cpu, vm);
     this.ctx = this.makeContext();
+    this.divergences = new DivergenceDetector(vm, this.ctx);
   }
 
   boot(): void {
@@ -69,8 +74,7 @@ export class TrapRunner extends Runner implements ExitHost {
     this.share.load();
     cpu.vmx = null;
     cpu.interceptTraps = true;
-    cpu.strict = this.strict;
-    cpu.sensitiveHook = (opcode, value) => this.silentFailure(opcode, value);
+    cpu.sensitiveHook = this.divergences.hook;
   }
 
   switchOut(): void {
@@ -159,7 +163,7 @@ export class TrapRunner extends Runner implements ExitHost {
   }
 
   crash(reason: string, pc: number, vector?: number, error?: number): void {
-    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.access.read32(va), vector, error));
+    this.vm.stop('crash', this.share.crashReport(reason, pc, (va) => this.access.read32(va), vector, error, this.ctx));
   }
 
   /**
@@ -200,44 +204,7 @@ export class TrapRunner extends Runner implements ExitHost {
     };
     if (tryDeliver(vector, error)) return;
     if (vector !== VEC.DF && tryDeliver(VEC.DF, vector)) return;
-    this.crash('triple fault: the guest could not take a fault, nor the double fault that followed', cpu.pc, vector, error);
-  }
-
-  // ---- what only the simulator can see ----
-
-  private silentFailure(opcode: number, value: number): void {
-    const vm = this.vm;
-    vm.counters.silentFailures++;
-    const pc = this.cpu.pc >>> 0;
-    const id = BY_OPCODE[opcode]?.id ?? '?';
-    const where = vm.sourceOf(pc);
-    const at = `${id} at ${where ?? `0x${pc.toString(16)}`}`;
-    const vif = vm.v.vif ? 1 : 0;
-    let message: string | null = null;
-    switch (id) {
-      case 'popf': {
-        const meant = value & FLAGS.IF ? 1 : 0;
-        if (meant !== vif)
-          message = `${at} left IF=${vif}; the guest meant IF=${meant}; a real VMM never sees this (popf does not trap in ring 1)`;
-        break;
-      }
-      case 'pushf':
-        if ((value & FLAGS.IF ? 1 : 0) !== vif)
-          message = `${at} revealed the real IF=1 while the guest's IF is ${vif}; a real VMM never sees this`;
-        break;
-      case 'rdcpl':
-        message = `${at} returned ${value}: the guest kernel learns it is not in ring 0`;
-        break;
-      case 'sidt':
-        if (value >>> 0 !== vm.v.ivtb >>> 0)
-          message = `${at} returned the real vector-table base 0x${(value >>> 0).toString(16)}, not the guest's 0x${vm.v.ivtb.toString(16)}`;
-        break;
-    }
-    if (message === null) return;
-    const seen = vm.divergences.find((d) => d.pc === pc && d.message === message);
-    if (seen) seen.count++;
-    else if (vm.divergences.length < VM_LIMITS.DIVERGENCES) vm.divergences.push({ pc, insn: id, where, message, count: 1 });
-    else vm.divergencesDropped++;
+    this.crash(tripleFaultReason(vector), faultingPc(vector, cpu.pc), vector, error);
   }
 
   private makeContext(): EmulationContext {
