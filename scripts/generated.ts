@@ -1,6 +1,7 @@
 // The list of generated files and their generators; `npm run gen` writes them and a test checks they are current.
 import { generateIsaDoc } from '../isa/docs.js';
 import { generateVx32Inc } from '../sdk/gen-inc.js';
+import { generateFontMetrics } from './gen-font-metrics.js';
 
 export interface GeneratedFile {
   readonly path: string;
@@ -10,4 +11,5 @@ export interface GeneratedFile {
 export const GENERATED: GeneratedFile[] = [
   { path: 'sdk/include/vx32.inc', generate: generateVx32Inc },
   { path: 'docs/isa.md', generate: generateIsaDoc },
+  { path: 'vmm/report/font-metrics.ts', generate: generateFontMetrics },
 ];

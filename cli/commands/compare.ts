@@ -7,7 +7,7 @@ import pc from 'picocolors';
 import { EXIT_CODE } from '../../isa/abi.js';
 import type { CostProfile } from '../../vmm/cost/profile.js';
 import { DEVICE_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
-import { renderChart } from '../../vmm/report/chart.js';
+import { renderChart, renderOverheadChart } from '../../vmm/report/chart.js';
 import { compareExitCode, parseTechniques, type TechniqueSpec } from '../../vmm/report/compare.js';
 import { renderCsv, renderJson, renderMarkdown, renderTable } from '../../vmm/report/compare-format.js';
 import { runComparison, type KernelInput } from '../../vmm/report/run-comparison.js';
@@ -27,6 +27,7 @@ export const DEFAULT_PV_PORT = 'guest-kernels/mini-pv/main.s';
 /** Every technique; those this build lacks become one "n/a" note under the table. */
 export const DEFAULT_TECHNIQUES = 'native,emulate,trap,hw:nested,hw:shadow,bt,pv';
 export const DEFAULT_CHART = 'out/comparison.svg';
+export const DEFAULT_OVERHEAD_CHART = 'out/overhead.svg';
 /** Far above any bundled kernel's needs (mini: ~1.6M), low enough that a runaway guest costs seconds, not minutes. */
 export const COMPARE_MAX_INSTRUCTIONS = 100_000_000;
 /** mini's I/O phase needs a disk; every run gets its own zeroed copy unless --block names one. */
@@ -43,6 +44,7 @@ interface CompareCliOptions {
   csv?: boolean;
   markdown?: boolean;
   chart?: string;
+  overheadChart?: string;
   block?: string;
   include?: string[];
   define?: string[];
@@ -75,6 +77,7 @@ export interface CompareSettings {
   readonly maxInstructions: number;
   readonly format: 'table' | 'json' | 'csv' | 'markdown';
   readonly chart: string | null;
+  readonly overheadChart: string | null;
   readonly defines: Record<string, number>;
   /** The paravirtual port run under `pv` in place of the first kernel (mini under --default), judged against its native run. */
   readonly pvPort: string | null;
@@ -124,6 +127,7 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
     maxInstructions,
     format: formats[0] ?? 'table',
     chart: opts.chart ?? (opts.default ? DEFAULT_CHART : null),
+    overheadChart: opts.overheadChart ?? (opts.default ? DEFAULT_OVERHEAD_CHART : null),
     defines,
     pvPort: opts.pv ?? (opts.default ? relative(process.cwd(), join(REPO, DEFAULT_PV_PORT)) || DEFAULT_PV_PORT : null),
   };
@@ -179,14 +183,19 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
           ? renderMarkdown(rows, render)
           : renderTable(rows, { ...render, color, width }),
   );
-  if (settings.chart) {
+  const charts = [
+    { file: settings.chart, option: '--chart', render: renderChart },
+    { file: settings.overheadChart, option: '--overhead-chart', render: renderOverheadChart },
+  ];
+  for (const c of charts) {
+    if (c.file === null) continue;
     try {
-      mkdirSync(dirname(settings.chart), { recursive: true });
-      writeFileSync(settings.chart, renderChart(rows, { profile: settings.profile.name }));
+      mkdirSync(dirname(c.file), { recursive: true });
+      writeFileSync(c.file, c.render(rows, { profile: settings.profile.name }));
     } catch (e) {
-      return usage(`--chart ${settings.chart}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      return usage(`${c.option} ${c.file}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
-    process.stderr.write(`vmlab: chart written to ${settings.chart}\n`);
+    process.stderr.write(`vmlab: chart written to ${c.file}\n`);
   }
   for (const r of rows)
     if (r.status === 'limit' && r.technique !== 'trap')
@@ -217,10 +226,11 @@ export function register(program: Command): void {
     .option('--csv', 'print the rows as CSV (raw numbers)')
     .option('--markdown', 'print a GitHub markdown table')
     .option('--chart <file.svg>', 'also write an SVG bar chart of modeled cycles')
+    .option('--overhead-chart <file.svg>', "also write an SVG chart of each technique's overhead against native, per kernel, on a log scale")
     .option('--block <file>', 'disk image every run starts from (default: a zeroed 1 MiB disk; the file is never modified)')
     .option('-I, --include <dir>', 'extra include directory when assembling .s files (repeatable)', collect)
     .option('-D, --define <NAME[=V]>', 'define a symbol when assembling .s files (repeatable)', collect)
-    .option('--default', `the bundled kernels (mini and the nanobenchmarks) under every technique, chart to ${DEFAULT_CHART}`)
+    .option('--default', `the bundled kernels (mini and the nanobenchmarks) under every technique, charts to ${DEFAULT_CHART} and ${DEFAULT_OVERHEAD_CHART}`)
     .option(
       '--pv <file>',
       'the paravirtual port of the one kernel given: pv runs it instead, judged against the kernel\'s native run (default techniques become all of them)',

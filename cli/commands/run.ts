@@ -7,6 +7,8 @@ import type { VmRunResult } from '../../vmm/hv/hypervisor.js';
 import { DEVICE_MODES, MEMORY_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode, type Technique } from '../../vmm/hv/types.js';
 import { MachineConfigError } from '../../vmm/machine/machine.js';
 import { LoadError } from '../../vmm/machine/loader.js';
+import { deviceCostNote } from '../../vmm/report/cheaper.js';
+import { wrap } from '../../vmm/report/compare-format.js';
 import { formatCrash } from '../../vmm/report/crash.js';
 import { formatDeviceStats } from '../../vmm/report/devices.js';
 import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/report/exits.js';
@@ -239,6 +241,8 @@ function report(
   if (stats) process.stderr.write(`${formatExitStats(result, profile)}\n`);
   const devices = stats ? formatDeviceStats(result) : '';
   if (devices) process.stderr.write(`${devices}\n`);
+  const cheaper = stats ? deviceCostNote(result.technique, result.stats, profile.costs.ioAccess) : null;
+  if (cheaper) process.stderr.write(`${wrap(cheaper, 100, '  ')}\n`);
   if (result.divergences.length > 0) process.stderr.write(`${formatDivergences(result)}\n`);
   // trap-and-emulate that silently went wrong must not pass as a success.
   const diverged = result.divergences.length > 0 && (result.status === 'poweroff' || result.status === 'halted');

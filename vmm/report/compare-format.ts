@@ -9,6 +9,7 @@ import {
   identicalCell,
   type CompareRow,
 } from './compare.js';
+import { cheaperNotes } from './cheaper.js';
 import { deviceGrid, phaseGrids, type Grid } from './compare-detail.js';
 
 export interface RenderOptions {
@@ -91,6 +92,7 @@ export function legend(rows: readonly CompareRow[], notes: readonly UnavailableN
       `overhead = modeled cycles / native's; wall ms is the simulator's own time`,
   ];
   for (const n of notes) out.push(`${n.label}: n/a — ${n.reason}`);
+  out.push(...cheaperNotes(rows));
   for (const r of rows) {
     if (r.technique !== 'trap' || r.identical !== false) continue;
     const d = r.divergences[0];
