@@ -1,6 +1,8 @@
 // Renders comparison rows: a terminal table with its legend, CSV, a GitHub markdown table, and JSON.
 
 import Table from 'cli-table3';
+import { stringify } from 'csv-stringify/sync';
+import { markdownTable } from 'markdown-table';
 import pc from 'picocolors';
 import {
   formatCount,
@@ -177,57 +179,38 @@ function gridTable(g: Grid, color: boolean, width: number): string {
   return `${title}\n${trimLines(t.toString())}\n${wrap(g.note, width, '  ')}\n`;
 }
 
-/** One CSV field (RFC 4180 quoting). */
-function csvField(v: string | number | boolean | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 const CSV_HEAD = [
   'kernel', 'technique', 'memory', 'status', 'exit_code', 'identical', 'first_difference', 'guest_instructions',
   'exits', 'modeled_cycles', 'overhead', 'wall_ms', 'cost_profile', 'reason',
 ];
 
-/** CSV with raw numbers (no separators), one line per row, every row including unavailable ones. */
+/** CSV (RFC 4180, by csv-stringify) with raw numbers (no separators), one line per row, every row including unavailable ones. */
 export function renderCsv(rows: readonly CompareRow[], opts: RenderOptions): string {
-  const lines = [CSV_HEAD.join(',')];
-  for (const r of rows) {
-    const diff = r.identical === false ? identicalCell(r, 60).replace(/^no: /, '') : null;
-    lines.push(
-      [
-        r.kernel, r.technique, r.memory, r.status, r.exitCode, r.identical, diff, r.guestInstructions, r.exits,
-        r.modeledCycles, r.overhead === null ? null : Number(r.overhead.toFixed(4)),
-        r.wallMs === null ? null : Number(r.wallMs.toFixed(1)), opts.profile, r.reason,
-      ].map(csvField).join(','),
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  const records = rows.map((r) => [
+    r.kernel, r.technique, r.memory, r.status, r.exitCode, r.identical,
+    r.identical === false ? identicalCell(r, 60).replace(/^no: /, '') : null, r.guestInstructions, r.exits,
+    r.modeledCycles, r.overhead === null ? null : Number(r.overhead.toFixed(4)),
+    r.wallMs === null ? null : Number(r.wallMs.toFixed(1)), opts.profile, r.reason,
+  ]);
+  // Booleans as true/false (csv-stringify's default is 1 and empty); null and undefined as empty fields.
+  return stringify(records, { header: true, columns: CSV_HEAD, cast: { boolean: (b) => String(b) } });
+}
+
+/** Text for a Markdown cell or line: backslashes and pipes escaped (markdown-table escapes neither), no line breaks. */
+const mdText = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** A GFM table by markdown-table: text columns left-aligned, numbers right-aligned, columns padded to line up. */
+function mdTable(head: readonly string[], body: readonly (readonly string[])[], textColumns: number): string {
+  return markdownTable([head.map(mdText), ...body.map((r) => r.map(mdText))], {
+    align: head.map((_, i) => (i < textColumns ? 'l' : 'r')),
+  });
 }
 
 /** A GitHub-flavoured markdown table, then the legend as a paragraph of bullet lines. */
 export function renderMarkdown(allRows: readonly CompareRow[], opts: RenderOptions): string {
   const { rows, notes } = collapseUnavailable(allRows);
-  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const right = new Set([4, 5, 6, 7, 8]);
-  const lines = [
-    `| ${HEAD.join(' | ')} |`,
-    `|${HEAD.map((_, i) => (right.has(i) ? '---:' : '---')).join('|')}|`,
-    ...rows.map((r) => `| ${cells(r, 30).map(esc).join(' | ')} |`),
-    '',
-    ...legend(rows, notes, opts).map((l) => `- ${esc(l)}`),
-  ];
-  for (const g of detailGrids(rows))
-    lines.push(
-      '',
-      `**${esc(g.title)}**`,
-      '',
-      `| ${g.head.map(esc).join(' | ')} |`,
-      `|${g.head.map((_, i) => (i < g.textColumns ? '---' : '---:')).join('|')}|`,
-      ...g.body.map((r) => `| ${r.map(esc).join(' | ')} |`),
-      '',
-      `${esc(g.note)}`,
-    );
+  const lines = [mdTable(HEAD, rows.map((r) => cells(r, 30)), 4), '', ...legend(rows, notes, opts).map((l) => `- ${mdText(l)}`)];
+  for (const g of detailGrids(rows)) lines.push('', `**${mdText(g.title)}**`, '', mdTable(g.head, g.body, g.textColumns), '', mdText(g.note));
   return `${lines.join('\n')}\n`;
 }
 
