@@ -1,5 +1,5 @@
 // `vmlab compare`: run kernels natively and under each technique, and show equivalence and modeled overhead side by side.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,8 @@ import { compareExitCode, parseTechniques, type TechniqueSpec } from '../../vmm/
 import { renderCsv, renderJson, renderMarkdown, renderTable } from '../../vmm/report/compare-format.js';
 import { runComparison, type KernelInput } from '../../vmm/report/run-comparison.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
-import { definesOption, profileOption } from '../options.js';
-import { parseCount } from './run.js';
+import { loadProfile } from '../../vmm/cost/profile.js';
+import { collect, countArg, defineArg, profileArg } from '../options.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,13 +33,14 @@ export const COMPARE_MAX_INSTRUCTIONS = 100_000_000;
 /** mini's I/O phase needs a disk; every run gets its own zeroed copy unless --block names one. */
 const DEFAULT_DISK_BYTES = 1024 * 1024;
 
-interface CompareCliOptions {
+/** The options as commander hands them over: choices checked, the count, the profile and -D parsed. */
+export interface CompareCliOptions {
   techniques?: string;
-  memory?: string;
-  devices?: string;
-  costProfile: string;
+  memory?: MemoryMode;
+  devices?: DeviceMode;
+  costProfile?: CostProfile;
   strict?: boolean;
-  maxInstructions: string;
+  maxInstructions: number;
   json?: boolean;
   csv?: boolean;
   markdown?: boolean;
@@ -47,12 +48,10 @@ interface CompareCliOptions {
   overheadChart?: string;
   block?: string;
   include?: string[];
-  define?: string[];
+  define?: Record<string, number>;
   default?: boolean;
   pv?: string;
 }
-
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 function usage(message: string): number {
   cliError(message);
@@ -89,18 +88,8 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
     return usage('--default runs the bundled kernels; give either --default or kernel files, not both');
   const kernels = opts.default ? DEFAULT_KERNELS.map((k) => relative(process.cwd(), join(REPO, k)) || k) : files;
   if (kernels.length === 0) return usage('compare needs at least one kernel (a .s or .vxe file), or --default');
-  let memory: MemoryMode | null = null;
-  if (opts.memory !== undefined) {
-    if (!(['shadow', 'nested'] as string[]).includes(opts.memory))
-      return usage(`unknown memory mode ${JSON.stringify(opts.memory)} for --memory (choose from: shadow, nested)`);
-    memory = opts.memory as MemoryMode;
-  }
-  let devices: DeviceMode | undefined;
-  if (opts.devices !== undefined) {
-    if (!(DEVICE_MODES as readonly string[]).includes(opts.devices))
-      return usage(`unknown device model ${JSON.stringify(opts.devices)} (choose from: ${DEVICE_MODES.join(', ')})`);
-    devices = opts.devices as DeviceMode;
-  }
+  const memory = opts.memory ?? null;
+  const devices = opts.devices;
   if (opts.pv !== undefined && (opts.default || kernels.length !== 1))
     return usage('--pv names the paravirtual port of one kernel: give exactly one kernel file with it (--default pairs mini with mini-pv itself)');
   const techniques = parseTechniques(
@@ -110,15 +99,11 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
   if (typeof techniques === 'string') return usage(techniques);
   if (opts.pv !== undefined && !techniques.some((t) => t.technique === 'pv'))
     return usage('--pv gives the image to run under pv, but --techniques does not include pv');
-  const maxInstructions = parseCount(opts.maxInstructions);
-  if (maxInstructions === null)
-    return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e8`);
+  const maxInstructions = opts.maxInstructions;
   const formats = (['json', 'csv', 'markdown'] as const).filter((f) => opts[f]);
   if (formats.length > 1) return usage(`choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);
-  const profile = profileOption(opts.costProfile);
-  if (typeof profile === 'string') return usage(profile);
-  const defines = definesOption(opts.define);
-  if (typeof defines === 'string') return usage(defines);
+  const profile = opts.costProfile ?? loadProfile();
+  const defines = opts.define ?? {};
   return {
     files: kernels,
     techniques,
@@ -213,14 +198,15 @@ export function register(program: Command): void {
       '-t, --techniques <list>',
       'comma-separated techniques; hw:nested and hw:shadow pick hw\'s memory mode (default: native,emulate,trap,hw,bt)',
     )
-    .option('--memory <mode>', `memory mode for hw entries that name none: shadow or nested (default nested)`)
-    .option('--devices <model>', `device model for the VMM techniques: ${DEVICE_MODES.join(', ')} (default emulated)`)
-    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern, vt-2006 or a .json file', 'modern')
+    .addOption(new Option('--memory <mode>', 'memory mode for hw entries that name none (default nested)').choices(['shadow', 'nested']))
+    .addOption(new Option('--devices <model>', 'device model for the VMM techniques (default emulated)').choices(DEVICE_MODES))
+    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern (the default), vt-2006 or a .json file', profileArg)
     .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0, so trap must match native too')
     .option(
       '-n, --max-instructions <n>',
       'per-run instruction budget; a run that reaches it shows as "limit"',
-      String(COMPARE_MAX_INSTRUCTIONS),
+      countArg('200000 or 1e8'),
+      COMPARE_MAX_INSTRUCTIONS,
     )
     .option('--json', 'print every row with its full stats as a JSON array')
     .option('--csv', 'print the rows as CSV (raw numbers)')
@@ -229,7 +215,7 @@ export function register(program: Command): void {
     .option('--overhead-chart <file.svg>', "also write an SVG chart of each technique's overhead against native, per kernel, on a log scale")
     .option('--block <file>', 'disk image every run starts from (default: a zeroed 1 MiB disk; the file is never modified)')
     .option('-I, --include <dir>', 'extra include directory when assembling .s files (repeatable)', collect)
-    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling .s files (repeatable)', collect)
+    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling .s files (repeatable)', defineArg)
     .option('--default', `the bundled kernels (mini and the nanobenchmarks) under every technique, charts to ${DEFAULT_CHART} and ${DEFAULT_OVERHEAD_CHART}`)
     .option(
       '--pv <file>',

@@ -1,5 +1,5 @@
 // `vmlab run`: load an image (or assemble a .s file) and run it on the simulated machine under a technique.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { basename } from 'node:path';
 import { EXIT_CODE, MEMMAP, NIC_MAX_PACKET } from '../../isa/abi.js';
 import type { CostProfile } from '../../vmm/cost/profile.js';
@@ -15,7 +15,8 @@ import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/r
 import { formatStatusLine } from '../../vmm/report/summary.js';
 import { ConfigError, runGuests, type GuestSpec } from '../../vmm/session.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
-import { definesOption, profileOption } from '../options.js';
+import { collect, countArg, defineArg, profileArg, sizeArg } from '../options.js';
+import { loadProfile } from '../../vmm/cost/profile.js';
 
 /** What `--trace` can show. */
 const TRACE_KINDS = ['exits'] as const;
@@ -26,42 +27,25 @@ const TRACE_KINDS = ['exits'] as const;
  */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
 
+/** The options as commander hands them over: choices checked, counts, sizes, the profile and -D parsed. */
 interface RunCliOptions {
-  technique: string;
-  memory?: string;
-  devices?: string;
-  costProfile?: string;
+  technique: Technique;
+  memory?: MemoryMode;
+  devices?: DeviceMode;
+  costProfile?: CostProfile;
   stats?: boolean;
-  trace?: string;
-  maxInstructions: string;
+  trace?: (typeof TRACE_KINDS)[number];
+  maxInstructions: number;
   json?: boolean;
   stdin?: string;
   packet?: string[];
   block?: string;
   include?: string[];
-  define?: string[];
+  define?: Record<string, number>;
   strict?: boolean;
-  ram?: string;
+  ram?: number;
   dumpCache?: boolean;
-  codeCache?: string;
-}
-
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
-
-/** A positive integer count: 200000, 2_000_000, 1e9. Returns null if it is not one. */
-export function parseCount(text: string): number | null {
-  const t = text.replace(/_/g, '').trim();
-  if (!/^(\d+(\.\d+)?(e\d+)?|0x[0-9a-f]+)$/i.test(t)) return null;
-  const n = Number(t);
-  return Number.isSafeInteger(n) && n > 0 ? n : null;
-}
-
-/** A RAM size: bytes, or with a K/M suffix (binary units). */
-export function parseSize(text: string): number | null {
-  const m = /^(\d+)\s*([kKmM]?)(i?B)?$/.exec(text.trim());
-  if (!m) return null;
-  const unit = m[2]!.toLowerCase() === 'k' ? 1024 : m[2]!.toLowerCase() === 'm' ? 1024 * 1024 : 1;
-  return Number(m[1]) * unit;
+  codeCache?: number;
 }
 
 function usage(message: string): number {
@@ -69,43 +53,14 @@ function usage(message: string): number {
   return EXIT_CODE.USAGE;
 }
 
-function oneOf<T extends string>(what: string, value: string | undefined, choices: readonly T[]): T | null | undefined {
-  if (value === undefined) return undefined;
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  usage(`unknown ${what} ${JSON.stringify(value)} (choose from: ${choices.join(', ')})`);
-  return null;
-}
-
 function runCommand(files: string[], opts: RunCliOptions): number {
-  const technique = oneOf<Technique>('technique', opts.technique, TECHNIQUES);
-  if (technique === null || technique === undefined) return EXIT_CODE.USAGE;
-  const memory = oneOf<MemoryMode>('memory mode', opts.memory, MEMORY_MODES);
-  if (memory === null) return EXIT_CODE.USAGE;
-  const devices = oneOf<DeviceMode>('device model', opts.devices, DEVICE_MODES);
-  if (devices === null) return EXIT_CODE.USAGE;
-  const trace = oneOf('trace kind', opts.trace, TRACE_KINDS);
-  if (trace === null) return EXIT_CODE.USAGE;
-  const profile = profileOption(opts.costProfile);
-  if (typeof profile === 'string') return usage(profile);
-  const maxInstructions = parseCount(opts.maxInstructions);
-  if (maxInstructions === null)
-    return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e9`);
-  let ramSize: number = MEMMAP.DEFAULT_RAM;
-  if (opts.ram !== undefined) {
-    const n = parseSize(opts.ram);
-    if (n === null) return usage(`--ram ${JSON.stringify(opts.ram)}: expected a size such as 4M or 65536`);
-    ramSize = n;
-  }
-  const defines = definesOption(opts.define);
-  if (typeof defines === 'string') return usage(defines);
+  const { technique, memory, devices, trace, maxInstructions } = opts;
+  const profile = opts.costProfile ?? loadProfile();
+  const ramSize: number = opts.ram ?? MEMMAP.DEFAULT_RAM;
+  const defines = opts.define ?? {};
   if ((opts.dumpCache || opts.codeCache !== undefined) && technique !== 'bt')
     return usage(`--dump-cache and --code-cache are for --technique bt (not ${technique})`);
-  let cacheWords: number | undefined;
-  if (opts.codeCache !== undefined) {
-    const n = parseCount(opts.codeCache);
-    if (n === null || n < 64) return usage(`--code-cache ${JSON.stringify(opts.codeCache)}: expected a number of words, at least 64`);
-    cacheWords = n;
-  }
+  const cacheWords = opts.codeCache;
   let stdin: string | Uint8Array | undefined = opts.stdin;
   if (stdin !== undefined && stdin.startsWith('@')) {
     const bytes = readInput(stdin.slice(1));
@@ -281,21 +236,26 @@ export function register(program: Command): void {
     .command('run')
     .description('run guest kernels on the simulated machine, natively or under a virtualization technique')
     .argument('<image...>', 'a .vxe image or a .s source file; several run as VMs side by side')
-    .option('-t, --technique <name>', `how to run the guest: ${TECHNIQUES.join(', ')}`, 'native')
-    .option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables, hw only); default: nested for hw, shadow for trap and bt, direct for pv')
-    .option(
-      '--devices <model>',
-      'device model: emulated (every register access goes to the VMM), passthrough (hw only: the NIC is mapped straight into the VM, its DMA fenced by the IOMMU; one VM can have it, a second is refused) or split (pv only: front-ends in the guest, back-ends in the VMM, over shared rings, one notification per batch); default: split for pv, emulated otherwise',
+    .addOption(new Option('-t, --technique <name>', 'how to run the guest').choices(TECHNIQUES).default('native'))
+    .addOption(
+      new Option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables, hw only); default: nested for hw, shadow for trap and bt, direct for pv').choices(MEMORY_MODES),
     )
-    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern, vt-2006, or a JSON file', 'modern')
+    .addOption(
+      new Option(
+        '--devices <model>',
+        'device model: emulated (every register access goes to the VMM), passthrough (hw only: the NIC is mapped straight into the VM, its DMA fenced by the IOMMU; one VM can have it, a second is refused) or split (pv only: front-ends in the guest, back-ends in the VMM, over shared rings, one notification per batch); default: split for pv, emulated otherwise',
+      ).choices(DEVICE_MODES),
+    )
+    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern (the default), vt-2006, or a JSON file', profileArg)
     .option(
       '-n, --max-instructions <n>',
       'stop with exit 101 after this many instructions of simulated time (guest instructions plus time idle in hlt), per VM, so a runaway guest never hangs; default 1e9, a few seconds',
-      String(DEFAULT_MAX_INSTRUCTIONS),
+      countArg('200000 or 1e9'),
+      DEFAULT_MAX_INSTRUCTIONS,
     )
     .option('--json', 'print {status, exitCode, console, stats, wallMs, crash?} as JSON on stdout instead of the live console (an array with several images)')
     .option('--stats', 'print the exits by reason (count, %, modeled cycles), like perf kvm stat')
-    .option('--trace <what>', 'print events on stderr as they happen: exits')
+    .addOption(new Option('--trace <what>', 'print events on stderr as they happen').choices(TRACE_KINDS))
     .option('--stdin <text|@file>', 'bytes the guest UART receives: the text itself, or @file for a file')
     .option(
       '--packet <file>',
@@ -303,12 +263,12 @@ export function register(program: Command): void {
       collect,
     )
     .option('--block <file>', 'disk image for the block device (the file is never modified)')
-    .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`)
+    .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`, sizeArg)
     .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0 (classically virtualizable)')
     .option('--dump-cache', 'bt: after the run, print each translated block beside the guest code and source lines it came from')
-    .option('--code-cache <words>', 'bt: code-cache size in 32-bit words (default 65536); a full cache is flushed')
+    .option('--code-cache <words>', 'bt: code-cache size in 32-bit words (default 65536); a full cache is flushed', countArg('65536', 64))
     .option('-I, --include <dir>', 'extra include directory when assembling a .s file (repeatable)', collect)
-    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', collect)
+    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', defineArg)
     .addHelpText(
       'after',
       `
