@@ -2,6 +2,7 @@
 import { generateIsaDoc } from '../isa/docs.js';
 import { generateVx32Inc } from '../sdk/gen-inc.js';
 import { generateFontMetrics } from './gen-font-metrics.js';
+import { generateCostProfileSchema, generateCostProfileValidator } from './gen-schemas.js';
 
 export interface GeneratedFile {
   readonly path: string;
@@ -12,4 +13,6 @@ export const GENERATED: GeneratedFile[] = [
   { path: 'sdk/include/vx32.inc', generate: generateVx32Inc },
   { path: 'docs/isa.md', generate: generateIsaDoc },
   { path: 'vmm/report/font-metrics.ts', generate: generateFontMetrics },
+  { path: 'docs/schemas/cost-profile.schema.json', generate: generateCostProfileSchema },
+  { path: 'vmm/cost/profile-validate.ts', generate: generateCostProfileValidator },
 ];

@@ -148,7 +148,8 @@ function runCommand(files: string[], opts: RunCliOptions): number {
   return code;
 }
 
-function jsonResult(r: VmRunResult) {
+/** One run as `vmlab run --json` prints it (schema: docs/schemas/run.schema.json). */
+export function jsonResult(r: VmRunResult) {
   const { status, exitCode, console, stats, wallMs, crash, divergences } = r;
   return {
     ...(r.technique !== 'native' ? { name: r.name, technique: r.technique, memory: r.memory } : {}),
