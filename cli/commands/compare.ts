@@ -8,7 +8,7 @@ import { EXIT_CODE } from '../../isa/abi.js';
 import type { CostProfile } from '../../vmm/cost/profile.js';
 import { DEVICE_MODES, TECHNIQUE_HELP, TECHNIQUES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
 import { renderChart, renderOverheadChart } from '../../vmm/report/chart.js';
-import { compareExitCode, parseTechniques, type TechniqueSpec } from '../../vmm/report/compare.js';
+import { compareExitCode, judgePerTask, parseTechniques, type TechniqueSpec } from '../../vmm/report/compare.js';
 import { renderCsv, renderJson, renderMarkdown, renderTable } from '../../vmm/report/compare-format.js';
 import { runComparison, type KernelInput } from '../../vmm/report/run-comparison.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
@@ -51,6 +51,7 @@ export interface CompareCliOptions {
   define?: Record<string, number>;
   default?: boolean;
   pv?: string;
+  perTask?: boolean;
 }
 
 function usage(message: string): number {
@@ -145,7 +146,7 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
   const progress = (kernel: string, label: string, index: number, total: number) => {
     if (tty) process.stderr.write(`\r\x1b[K[${index + 1}/${total}] ${kernel} under ${label}…`);
   };
-  const rows = runComparison(kernels, {
+  const ran = runComparison(kernels, {
     techniques: settings.techniques,
     profile: settings.profile,
     strict: opts.strict ?? false,
@@ -155,6 +156,7 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
     onRun: progress,
   });
   if (tty) process.stderr.write('\r\x1b[K');
+  const rows = opts.perTask ? judgePerTask(ran) : ran;
 
   const render = { profile: settings.profile.name, strict: opts.strict ?? false };
   const color = Boolean(process.stdout.isTTY) && pc.isColorSupported;
@@ -221,6 +223,10 @@ export function register(program: Command): void {
       '--pv <file>',
       'the paravirtual port of the one kernel given: pv runs it instead, judged against the kernel\'s native run (default techniques become all of them)',
     )
+    .option(
+      '--per-task',
+      "judge each task's output (its `task N:` lines) instead of the whole transcript: a run whose tasks print the same lines as natively, interleaved differently, counts as the same",
+    )
     .addHelpText(
       'after',
       `
@@ -237,6 +243,10 @@ other than trap diverged from native; 101/102 a run hit the instruction limit / 
 3 assembly errors; 4 bad image. Under trap an unmodified kernel is EXPECTED to diverge (VX32's
 pushf/popf/rdcpl/sidt do not trap in ring 1, as on x86 before VT-x): the divergence is shown,
 with the first misbehaving instruction, and is not an error; with --strict trap is checked too.
+
+A port (--pv) runs a different number of instructions than the kernel it was ported from. The
+timer counts instructions, so the tasks can be switched at other points and their lines come out in
+another order: the table then says "same per task", and --per-task judges by that.
 
 Examples:
   vmlab compare guest-kernels/mini/main.s

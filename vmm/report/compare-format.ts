@@ -94,7 +94,7 @@ export function legend(rows: readonly CompareRow[], notes: readonly UnavailableN
       `overhead = modeled cycles / native's; wall ms is the simulator's own time`,
   ];
   for (const n of notes) out.push(`${n.label}: n/a — ${n.reason}`);
-  out.push(...cheaperNotes(rows));
+  out.push(...cheaperNotes(rows), ...interleavingNotes(rows));
   for (const r of rows) {
     if (r.technique !== 'trap' || r.identical !== false) continue;
     const d = r.divergences[0];
@@ -103,6 +103,29 @@ export function legend(rows: readonly CompareRow[], notes: readonly UnavailableN
       `trap on ${r.kernel} diverged${opts.strict ? '' : ' (expected: VX32 is not classically virtualizable; --strict makes it trap)'}: ` +
         (d ? `${d.message}${more}` : 'no sensitive instruction was caught misbehaving'),
     );
+  }
+  return out;
+}
+
+/**
+ * For each run whose console differs from native's after a different number of guest instructions
+ * (a port, typically): whether that is only the tasks' interleaving, and how to compare ignoring it.
+ */
+export function interleavingNotes(rows: readonly CompareRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    if (!r.difference || r.samePerTask === null) continue;
+    const native = rows.find((n) => n.kernel === r.kernel && n.technique === 'native');
+    if (!native || native.guestInstructions === null || r.guestInstructions === null || native.guestInstructions === r.guestInstructions) continue;
+    const counts =
+      `it ran ${formatCount(r.guestInstructions)} guest instructions against native's ${formatCount(native.guestInstructions)}, and the timer ` +
+      'counts guest instructions, so its ticks (and the task switches they cause) fall at other points of each task\'s work';
+    if (r.samePerTask)
+      out.push(
+        `${r.label} on ${r.kernel}: every task printed the same lines as natively, only interleaved differently: ${counts}; ` +
+          (r.identical ? 'judged per task (--per-task)' : '`vmlab compare --per-task` judges each task\'s output and ignores the interleaving'),
+      );
+    else out.push(`${r.label} on ${r.kernel}: ${counts}; but the difference is not only the interleaving: per task the output differs too`);
   }
   return out;
 }
