@@ -6,7 +6,7 @@ export interface Decoded {
   readonly error?: { readonly offset: number; readonly message: string };
 }
 
-const SIMPLE: Record<string, number> = { n: 10, t: 9, r: 13, '0': 0, '\\': 92, "'": 39, '"': 34, a: 7, b: 8, f: 12, v: 11, e: 27 };
+export const ESCAPES: Readonly<Record<string, number>> = { n: 10, t: 9, r: 13, '0': 0, '\\': 92, "'": 39, '"': 34, a: 7, b: 8, f: 12, v: 11, e: 27 };
 
 const encoder = new TextEncoder();
 
@@ -26,7 +26,7 @@ export function decodeEscapes(body: string): Decoded {
       continue;
     }
     const e = body[i + 1] ?? '';
-    const simple = SIMPLE[e];
+    const simple = ESCAPES[e];
     if (simple !== undefined) {
       bytes.push(simple);
       i++;

@@ -15,7 +15,7 @@ export interface AstError {
 type Ctx = Record<string, (CstNode | IToken)[] | undefined>;
 
 // C precedence: higher binds tighter.
-const PREC: Readonly<Record<BinaryOperator, number>> = {
+export const PREC: Readonly<Record<BinaryOperator, number>> = {
   '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6,
   '<': 7, '<=': 7, '>': 7, '>=': 7, '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
 };

@@ -1,42 +1,32 @@
 // A line diff for humans: which lines of the expected output are missing and which the actual output added.
 
+import { diffArrays } from 'diff';
+
 /** One line of a diff: ' ' in both, '-' only expected, '+' only actual. */
 export interface DiffLine {
   readonly op: ' ' | '-' | '+';
   readonly text: string;
 }
 
-/** Outputs longer than this (lines, either side) are compared line by line without alignment. */
-const MAX_ALIGN = 3000;
+/**
+ * Past this many inserted plus deleted lines the two outputs have little in common: jsdiff gives up
+ * (its cost grows with the edit count) and the lines are compared by position instead.
+ */
+const MAX_EDITS = 5000;
 
-/** Longest-common-subsequence alignment of two line lists. */
+/** A shortest line diff (Myers' algorithm, by jsdiff), each change's deleted lines before its inserted ones. */
 export function diffLines(expected: readonly string[], actual: readonly string[]): DiffLine[] {
-  const n = expected.length;
-  const m = actual.length;
-  if (n > MAX_ALIGN || m > MAX_ALIGN) return naive(expected, actual);
-  // lcs[i][j] = LCS length of expected[i..] and actual[j..], one flat array.
-  const w = m + 1;
-  const lcs = new Uint32Array((n + 1) * w);
-  for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--)
-      lcs[i * w + j] = expected[i] === actual[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+  const changes = diffArrays([...expected], [...actual], { maxEditLength: MAX_EDITS });
+  if (changes === undefined) return byPosition(expected, actual);
   const out: DiffLine[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (expected[i] === actual[j]) {
-      out.push({ op: ' ', text: expected[i]! });
-      i++;
-      j++;
-    } else if (lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!) out.push({ op: '-', text: expected[i++]! });
-    else out.push({ op: '+', text: actual[j++]! });
+  for (const c of changes) {
+    const op = c.added ? '+' : c.removed ? '-' : ' ';
+    for (const text of c.value) out.push({ op, text });
   }
-  while (i < n) out.push({ op: '-', text: expected[i++]! });
-  while (j < m) out.push({ op: '+', text: actual[j++]! });
   return out;
 }
 
-function naive(expected: readonly string[], actual: readonly string[]): DiffLine[] {
+function byPosition(expected: readonly string[], actual: readonly string[]): DiffLine[] {
   const out: DiffLine[] = [];
   for (let k = 0; k < Math.max(expected.length, actual.length); k++) {
     const e = expected[k];

@@ -12,7 +12,7 @@ export {
 export { diffLines, formatDiff } from './diff.js';
 export { CheckFailure, expectThat } from './failure.js';
 export { expectOutput, lineStartingWith, normalizeOutput, outputMatches } from './output.js';
-export { defineSuite, runSuite, type Check, type CheckContext, type CheckResult, type Suite, type SuiteResult } from './suite.js';
+export { defineSuite, runSuite, setupFailure, VISIBILITIES, type Visibility, type Check, type CheckContext, type CheckResult, type Suite, type SuiteResult } from './suite.js';
 export { loadSuite, resolveExercise, SuiteError } from './load-suite.js';
 export { checkedHandlers } from './handlers.js';
 export { importWork } from './import-work.js';

@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inModuleScope } from './import-work.js';
-import type { Suite } from './suite.js';
+import { VISIBILITIES, type Suite } from './suite.js';
 
 /** The exercise folder or its suite is unusable; the message says why. */
 export class SuiteError extends Error {}
@@ -50,6 +50,12 @@ export function validateSuite(value: unknown, where: string): Suite {
   const s = value as { title?: unknown; checks?: unknown };
   if (typeof s.title !== 'string' || s.title === '') bad('the suite needs a `title` string');
   if (!Array.isArray(s.checks) || s.checks.length === 0) bad('the suite needs a non-empty `checks` array');
+  const visibility = (v: unknown, what: string) => {
+    if (v !== undefined && !(VISIBILITIES as readonly unknown[]).includes(v))
+      bad(`${what} must be one of ${VISIBILITIES.join(', ')}, not ${JSON.stringify(v)}`);
+  };
+  visibility((s as { visibility?: unknown }).visibility, '`visibility`');
+  visibility((s as { stdoutVisibility?: unknown }).stdoutVisibility, '`stdoutVisibility`');
   const names = new Set<string>();
   (s.checks as unknown[]).forEach((c, i) => {
     const k = c as { name?: unknown; points?: unknown; run?: unknown };
@@ -60,6 +66,7 @@ export function validateSuite(value: unknown, where: string): Suite {
     names.add(name);
     if (typeof k.points !== 'number' || !Number.isFinite(k.points) || k.points < 0) bad(`check ${JSON.stringify(name)}: \`points\` must be a number >= 0`);
     if (typeof k.run !== 'function') bad(`check ${JSON.stringify(name)}: \`run\` must be a function`);
+    visibility((k as { visibility?: unknown }).visibility, `check ${JSON.stringify(name)}: \`visibility\``);
   });
   return value as Suite;
 }

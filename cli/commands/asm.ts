@@ -1,11 +1,12 @@
 // `vmlab asm`: assemble a VX32 source file into a .vxe image, with optional listing and symbol map.
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ImageError, serializeImage } from '../../assembler/image-format.js';
 import { assembleFile } from '../../assembler/index.js';
 import { EXIT_CODE } from '../../isa/abi.js';
-import { cliError, parseDefine, printDiagnostics, readInput } from '../load-image.js';
+import { cliError, printDiagnostics, readInput } from '../load-image.js';
+import { collect, defineArg } from '../options.js';
 
 interface AsmOptions {
   output?: string;
@@ -13,14 +14,6 @@ interface AsmOptions {
   define?: Record<string, number>;
   listing?: string;
   map?: string;
-}
-
-/** commander option parsers: repeated -I collects, repeated -D merges (no default, so help shows none). */
-export const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
-export function defineOption(v: string, prev: Record<string, number> | undefined): Record<string, number> {
-  const d = parseDefine(v);
-  if (typeof d === 'string') throw new InvalidArgumentError(d);
-  return { ...prev, [d[0]]: d[1] };
 }
 
 /** `kernel.s` -> `kernel.vxe`, next to the source. */
@@ -47,7 +40,7 @@ export function register(program: Command): void {
     .argument('<file>', 'assembly source (.s)')
     .option('-o, --output <file>', 'image to write (default: <file> with the extension .vxe)')
     .option('-I, --include <dir>', 'add a directory to the .include search path (repeatable)', collect)
-    .option('-D, --define <NAME[=VALUE]>', 'define a symbol for .if/.ifdef (repeatable; VALUE defaults to 1)', defineOption)
+    .option('-D, --define <NAME[=VALUE]>', 'define a symbol for .if/.ifdef (repeatable; VALUE defaults to 1)', defineArg)
     .option('--listing <file>', 'write a listing: address, bytes and source of every line')
     .option('--map <file>', 'write a symbol map: every symbol with its value, sorted by address')
     .addHelpText(

@@ -1,5 +1,5 @@
 // `vmlab compare`: run kernels natively and under each technique, and show equivalence and modeled overhead side by side.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,13 +9,13 @@ import type { CostProfile } from '../../vmm/cost/profile.js';
 import { DEVICE_MODES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
 import { findTechnique, techniques as registered } from '../../vmm/hv/techniques/registry.js';
 import { techniqueHelp } from '../options.js';
-import { renderChart } from '../../vmm/report/chart.js';
-import { compareExitCode, parseTechniques, type TechniqueSpec } from '../../vmm/report/compare.js';
+import { renderChart, renderOverheadChart } from '../../vmm/report/chart.js';
+import { compareExitCode, judgePerTask, parseTechniques, type TechniqueSpec } from '../../vmm/report/compare.js';
 import { renderCsv, renderJson, renderMarkdown, renderTable } from '../../vmm/report/compare-format.js';
 import { runComparison, type KernelInput } from '../../vmm/comparison.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
-import { definesOption, profileOption } from '../options.js';
-import { parseCount } from './run.js';
+import { loadProfile } from '../../vmm/cost/profile.js';
+import { collect, countArg, defineArg, profileArg } from '../options.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -48,30 +48,32 @@ function portTechniques(): string[] {
     .map((t) => t.name);
 }
 export const DEFAULT_CHART = 'out/comparison.svg';
+export const DEFAULT_OVERHEAD_CHART = 'out/overhead.svg';
 /** Far above any bundled kernel's needs (mini: ~1.6M), low enough that a runaway guest costs seconds, not minutes. */
 export const COMPARE_MAX_INSTRUCTIONS = 100_000_000;
 /** mini's I/O phase needs a disk; every run gets its own zeroed copy unless --block names one. */
 const DEFAULT_DISK_BYTES = 1024 * 1024;
 
-interface CompareCliOptions {
+/** The options as commander hands them over: choices checked, the count, the profile and -D parsed. */
+export interface CompareCliOptions {
   techniques?: string;
-  memory?: string;
-  devices?: string;
-  costProfile: string;
+  memory?: MemoryMode;
+  devices?: DeviceMode;
+  costProfile?: CostProfile;
   strict?: boolean;
-  maxInstructions: string;
+  maxInstructions: number;
   json?: boolean;
   csv?: boolean;
   markdown?: boolean;
   chart?: string;
+  overheadChart?: string;
   block?: string;
   include?: string[];
-  define?: string[];
+  define?: Record<string, number>;
   default?: boolean;
   pv?: string;
+  perTask?: boolean;
 }
-
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 function usage(message: string): number {
   cliError(message);
@@ -96,6 +98,7 @@ export interface CompareSettings {
   readonly maxInstructions: number;
   readonly format: 'table' | 'json' | 'csv' | 'markdown';
   readonly chart: string | null;
+  readonly overheadChart: string | null;
   readonly defines: Record<string, number>;
   /** The paravirtual port run under `pv` in place of the first kernel (mini under --default), judged against its native run. */
   readonly pvPort: string | null;
@@ -107,18 +110,8 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
     return usage('--default runs the bundled kernels; give either --default or kernel files, not both');
   const kernels = opts.default ? DEFAULT_KERNELS.map((k) => relative(process.cwd(), join(REPO, k)) || k) : files;
   if (kernels.length === 0) return usage('compare needs at least one kernel (a .s or .vxe file), or --default');
-  let memory: MemoryMode | null = null;
-  if (opts.memory !== undefined) {
-    if (!(['shadow', 'nested'] as string[]).includes(opts.memory))
-      return usage(`unknown memory mode ${JSON.stringify(opts.memory)} for --memory (choose from: shadow, nested)`);
-    memory = opts.memory as MemoryMode;
-  }
-  let devices: DeviceMode | undefined;
-  if (opts.devices !== undefined) {
-    if (!(DEVICE_MODES as readonly string[]).includes(opts.devices))
-      return usage(`unknown device model ${JSON.stringify(opts.devices)} (choose from: ${DEVICE_MODES.join(', ')})`);
-    devices = opts.devices as DeviceMode;
-  }
+  const memory = opts.memory ?? null;
+  const devices = opts.devices;
   if (opts.pv !== undefined && (opts.default || kernels.length !== 1))
     return usage('--pv names the paravirtual port of one kernel: give exactly one kernel file with it (--default pairs mini with mini-pv itself)');
   const techniques = parseTechniques(
@@ -128,15 +121,11 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
   if (typeof techniques === 'string') return usage(techniques);
   if (opts.pv !== undefined && !techniques.some((t) => portTechniques().includes(t.technique)))
     return usage(`--pv gives the image to run under ${portTechniques().join(' or ')}, but --techniques includes none of them`);
-  const maxInstructions = parseCount(opts.maxInstructions);
-  if (maxInstructions === null)
-    return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e8`);
+  const maxInstructions = opts.maxInstructions;
   const formats = (['json', 'csv', 'markdown'] as const).filter((f) => opts[f]);
   if (formats.length > 1) return usage(`choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);
-  const profile = profileOption(opts.costProfile);
-  if (typeof profile === 'string') return usage(profile);
-  const defines = definesOption(opts.define);
-  if (typeof defines === 'string') return usage(defines);
+  const profile = opts.costProfile ?? loadProfile();
+  const defines = opts.define ?? {};
   return {
     files: kernels,
     techniques,
@@ -145,6 +134,7 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
     maxInstructions,
     format: formats[0] ?? 'table',
     chart: opts.chart ?? (opts.default ? DEFAULT_CHART : null),
+    overheadChart: opts.overheadChart ?? (opts.default ? DEFAULT_OVERHEAD_CHART : null),
     defines,
     pvPort: opts.pv ?? (opts.default ? relative(process.cwd(), join(REPO, DEFAULT_PV_PORT)) || DEFAULT_PV_PORT : null),
   };
@@ -177,7 +167,7 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
   const progress = (kernel: string, label: string, index: number, total: number) => {
     if (tty) process.stderr.write(`\r\x1b[K[${index + 1}/${total}] ${kernel} under ${label}…`);
   };
-  const rows = runComparison(kernels, {
+  const ran = runComparison(kernels, {
     techniques: settings.techniques,
     profile: settings.profile,
     strict: opts.strict ?? false,
@@ -187,6 +177,7 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
     onRun: progress,
   });
   if (tty) process.stderr.write('\r\x1b[K');
+  const rows = opts.perTask ? judgePerTask(ran) : ran;
 
   const render = { profile: settings.profile.name, strict: opts.strict ?? false };
   const color = Boolean(process.stdout.isTTY) && pc.isColorSupported;
@@ -200,14 +191,19 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
           ? renderMarkdown(rows, render)
           : renderTable(rows, { ...render, color, width }),
   );
-  if (settings.chart) {
+  const charts = [
+    { file: settings.chart, option: '--chart', render: renderChart },
+    { file: settings.overheadChart, option: '--overhead-chart', render: renderOverheadChart },
+  ];
+  for (const c of charts) {
+    if (c.file === null) continue;
     try {
-      mkdirSync(dirname(settings.chart), { recursive: true });
-      writeFileSync(settings.chart, renderChart(rows, { profile: settings.profile.name }));
+      mkdirSync(dirname(c.file), { recursive: true });
+      writeFileSync(c.file, c.render(rows, { profile: settings.profile.name }));
     } catch (e) {
-      return usage(`--chart ${settings.chart}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      return usage(`${c.option} ${c.file}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
-    process.stderr.write(`vmlab: chart written to ${settings.chart}\n`);
+    process.stderr.write(`vmlab: chart written to ${c.file}\n`);
   }
   for (const r of rows)
     if (r.status === 'limit' && !findTechnique(r.technique)?.divergesUnlessStrict)
@@ -225,26 +221,32 @@ export function register(program: Command): void {
       '-t, --techniques <list>',
       `comma-separated techniques; NAME:MODE picks the memory mode of one that has a choice (default: ${unmodifiedTechniques()})`,
     )
-    .option('--memory <mode>', `memory mode for hw entries that name none: shadow or nested (default nested)`)
-    .option('--devices <model>', `device model for the VMM techniques: ${DEVICE_MODES.join(', ')} (default emulated)`)
-    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern, vt-2006 or a .json file', 'modern')
+    .addOption(new Option('--memory <mode>', 'memory mode for hw entries that name none (default nested)').choices(['shadow', 'nested']))
+    .addOption(new Option('--devices <model>', 'device model for the VMM techniques (default emulated)').choices(DEVICE_MODES))
+    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern (the default), vt-2006 or a .json file', profileArg)
     .option('--strict', 'strict VX32: pushf/popf/rdcpl/sidt trap at CPL > 0, so trap must match native too')
     .option(
       '-n, --max-instructions <n>',
       'per-run instruction budget; a run that reaches it shows as "limit"',
-      String(COMPARE_MAX_INSTRUCTIONS),
+      countArg('200000 or 1e8'),
+      COMPARE_MAX_INSTRUCTIONS,
     )
     .option('--json', 'print every row with its full stats as a JSON array')
     .option('--csv', 'print the rows as CSV (raw numbers)')
     .option('--markdown', 'print a GitHub markdown table')
     .option('--chart <file.svg>', 'also write an SVG bar chart of modeled cycles')
+    .option('--overhead-chart <file.svg>', "also write an SVG chart of each technique's overhead against native, per kernel, on a log scale")
     .option('--block <file>', 'disk image every run starts from (default: a zeroed 1 MiB disk; the file is never modified)')
     .option('-I, --include <dir>', 'extra include directory when assembling .s files (repeatable)', collect)
-    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling .s files (repeatable)', collect)
-    .option('--default', `the bundled kernels (mini and the nanobenchmarks) under every technique, chart to ${DEFAULT_CHART}`)
+    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling .s files (repeatable)', defineArg)
+    .option('--default', `the bundled kernels (mini and the nanobenchmarks) under every technique, charts to ${DEFAULT_CHART} and ${DEFAULT_OVERHEAD_CHART}`)
     .option(
       '--pv <file>',
       'the paravirtual port of the one kernel given: pv runs it instead, judged against the kernel\'s native run (default techniques become all of them)',
+    )
+    .option(
+      '--per-task',
+      "judge each task's output (its `task N:` lines) instead of the whole transcript: a run whose tasks print the same lines as natively, interleaved differently, counts as the same",
     )
     .addHelpText(
       'after',
@@ -263,6 +265,10 @@ showed the real CPU: bt's user code); 101/102 a run hit the instruction limit / 
 3 assembly errors; 4 bad image. Under trap an unmodified kernel is EXPECTED to diverge (VX32's
 pushf/popf/rdcpl/sidt do not trap in ring 1, as on x86 before VT-x): the divergence is shown,
 with the first misbehaving instruction, and is not an error; with --strict trap is checked too.
+
+A port (--pv) runs a different number of instructions than the kernel it was ported from. The
+timer counts instructions, so the tasks can be switched at other points and their lines come out in
+another order: the table then says "same per task", and --per-task judges by that.
 
 Examples:
   vmlab compare guest-kernels/mini/main.s

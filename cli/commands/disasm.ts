@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { disassemble } from '../../assembler/disasm.js';
 import { loadProgram } from '../load-image.js';
-import { collect, defineOption } from './asm.js';
+import { collect, defineArg } from '../options.js';
 
 interface DisasmOptions {
   symbols?: boolean;
@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .argument('<image>', '.vxe image, or .s source to assemble first')
     .option('--symbols', 'print labels from the symbol table and use them for branch targets and addresses')
     .option('-I, --include <dir>', 'include directory when assembling a .s file (repeatable)', collect)
-    .option('-D, --define <NAME[=VALUE]>', 'define a symbol when assembling a .s file (repeatable)', defineOption)
+    .option('-D, --define <NAME[=VALUE]>', 'define a symbol when assembling a .s file (repeatable)', defineArg)
     .addHelpText(
       'after',
       `

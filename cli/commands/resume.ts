@@ -6,14 +6,15 @@ import { ConfigError, Hypervisor, SnapshotStateError } from '../../vmm/hv/hyperv
 import { findTechnique } from '../../vmm/hv/techniques/registry.js';
 import { decodeSnapshot, SnapshotError, type Snapshot } from '../../vmm/snapshot/format.js';
 import { cliError } from '../load-image.js';
-import { profileOption } from '../options.js';
-import { finishRun, LineWriter, parseCount } from './run.js';
+import type { CostProfile } from '../../vmm/cost/profile.js';
+import { countArg, profileArg } from '../options.js';
+import { finishRun, LineWriter } from './run.js';
 
 interface ResumeCliOptions {
   json?: boolean;
   stats?: boolean;
-  maxInstructions?: string;
-  costProfile?: string;
+  maxInstructions?: number;
+  costProfile?: CostProfile;
   technique?: string;
   memory?: string;
   devices?: string;
@@ -64,14 +65,8 @@ function resumeCommand(file: string, opts: ResumeCliOptions): number {
     cliError(refused);
     return EXIT_CODE.CONFIG;
   }
-  let maxInstructions = snap.maxInstructions;
-  if (opts.maxInstructions !== undefined) {
-    const n = parseCount(opts.maxInstructions);
-    if (n === null) return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e9`);
-    maxInstructions = n;
-  }
-  const profile = opts.costProfile !== undefined ? profileOption(opts.costProfile) : snap.run.state.profile;
-  if (typeof profile === 'string') return usage(profile);
+  const maxInstructions = opts.maxInstructions ?? snap.maxInstructions;
+  const profile = opts.costProfile ?? snap.run.state.profile;
 
   const vms = snap.run.state.vms;
   const several = vms.length > 1;
@@ -103,8 +98,8 @@ export function register(program: Command): void {
     .argument('<file>', 'a snapshot file')
     .option('--json', 'print the result object (console from the snapshot on, cumulative stats) as JSON instead of the live console')
     .option('--stats', 'print the exits by reason, counted from the start of the original run')
-    .option('-n, --max-instructions <n>', "the instruction limit per VM, counted from the original run's start (default: the original run's limit)")
-    .option('--cost-profile <name|file>', 'model cycles with another cost profile than the one the run started with')
+    .option('-n, --max-instructions <n>', "the instruction limit per VM, counted from the original run's start (default: the original run's limit)", countArg('1e9'))
+    .option('--cost-profile <name|file>', 'model cycles with another cost profile than the one the run started with', profileArg)
     .option('-t, --technique <name>', 'accepted only if it is the technique the snapshot was taken under')
     .option('--memory <mode>', 'accepted only if it is the snapshot\'s memory mode')
     .option('--devices <model>', 'accepted only if it is the snapshot\'s device model')

@@ -1,5 +1,5 @@
 // `vmlab run`: load an image (or assemble a .s file) and run it on the simulated machine under a technique.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EXIT_CODE, MEMMAP, NIC_MAX_PACKET } from '../../isa/abi.js';
@@ -18,7 +18,10 @@ import type { Hypervisor } from '../../vmm/hv/hypervisor.js';
 import { encodeSnapshot } from '../../vmm/snapshot/format.js';
 import { VM_LIMITS } from '../../vmm/limits.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
-import { definesOption, profileOption, techniqueHelp } from '../options.js';
+import { collect, countArg, defineArg, parseCount, profileArg, sizeArg, techniqueHelp } from '../options.js';
+import { loadProfile } from '../../vmm/cost/profile.js';
+import { deviceCostNote } from '../../vmm/report/cheaper.js';
+import { wrap } from '../../vmm/report/compare-format.js';
 
 /** What `--trace` can show. */
 const TRACE_KINDS = ['exits'] as const;
@@ -29,24 +32,25 @@ const TRACE_KINDS = ['exits'] as const;
  */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
 
+/** The options as commander hands them over: choices checked, counts, sizes, the profile and -D parsed. */
 interface RunCliOptions {
   snapshotAt?: string;
   snapshot?: string;
   technique: string;
-  memory?: string;
-  devices?: string;
-  costProfile?: string;
+  memory?: MemoryMode;
+  devices?: DeviceMode;
+  costProfile?: CostProfile;
   stats?: boolean;
-  trace?: string;
-  maxInstructions: string;
+  trace?: (typeof TRACE_KINDS)[number];
+  maxInstructions: number;
   json?: boolean;
   stdin?: string;
   packet?: string[];
   block?: string;
   include?: string[];
-  define?: string[];
+  define?: Record<string, number>;
   strict?: boolean;
-  ram?: string;
+  ram?: number;
   /** Options of the techniques' own (their descriptors' `options`), by commander's camel-cased name. */
   [technique: string]: unknown;
 }
@@ -56,58 +60,16 @@ function optionProperty(flags: string): string {
   return flags.split(' ')[0]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
-
-/** A positive integer count: 200000, 2_000_000, 1e9. Returns null if it is not one. */
-export function parseCount(text: string): number | null {
-  const t = text.replace(/_/g, '').trim();
-  if (!/^(\d+(\.\d+)?(e\d+)?|0x[0-9a-f]+)$/i.test(t)) return null;
-  const n = Number(t);
-  return Number.isSafeInteger(n) && n > 0 ? n : null;
-}
-
-/** A RAM size: bytes, or with a K/M suffix (binary units). */
-export function parseSize(text: string): number | null {
-  const m = /^(\d+)\s*([kKmM]?)(i?B)?$/.exec(text.trim());
-  if (!m) return null;
-  const unit = m[2]!.toLowerCase() === 'k' ? 1024 : m[2]!.toLowerCase() === 'm' ? 1024 * 1024 : 1;
-  return Number(m[1]) * unit;
-}
-
 function usage(message: string): number {
   cliError(message);
   return EXIT_CODE.USAGE;
 }
 
-function oneOf<T extends string>(what: string, value: string | undefined, choices: readonly T[]): T | null | undefined {
-  if (value === undefined) return undefined;
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  usage(`unknown ${what} ${JSON.stringify(value)} (choose from: ${choices.join(', ')})`);
-  return null;
-}
-
 function runCommand(files: string[], opts: RunCliOptions): number {
-  const technique = oneOf<string>('technique', opts.technique, techniqueNames());
-  if (technique === null || technique === undefined) return EXIT_CODE.USAGE;
-  const memory = oneOf<MemoryMode>('memory mode', opts.memory, MEMORY_MODES);
-  if (memory === null) return EXIT_CODE.USAGE;
-  const devices = oneOf<DeviceMode>('device model', opts.devices, DEVICE_MODES);
-  if (devices === null) return EXIT_CODE.USAGE;
-  const trace = oneOf('trace kind', opts.trace, TRACE_KINDS);
-  if (trace === null) return EXIT_CODE.USAGE;
-  const profile = profileOption(opts.costProfile);
-  if (typeof profile === 'string') return usage(profile);
-  const maxInstructions = parseCount(opts.maxInstructions);
-  if (maxInstructions === null)
-    return usage(`--max-instructions ${JSON.stringify(opts.maxInstructions)}: expected a positive integer, e.g. 200000 or 1e9`);
-  let ramSize: number = MEMMAP.DEFAULT_RAM;
-  if (opts.ram !== undefined) {
-    const n = parseSize(opts.ram);
-    if (n === null) return usage(`--ram ${JSON.stringify(opts.ram)}: expected a size such as 4M or 65536`);
-    ramSize = n;
-  }
-  const defines = definesOption(opts.define);
-  if (typeof defines === 'string') return usage(defines);
+  const { technique, memory, devices, trace, maxInstructions } = opts;
+  const profile = opts.costProfile ?? loadProfile();
+  const ramSize: number = opts.ram ?? MEMMAP.DEFAULT_RAM;
+  const defines = opts.define ?? {};
   // A technique's own options apply to that technique only.
   const techniqueOptions: Record<string, unknown> = {};
   for (const t of techniques())
@@ -270,7 +232,8 @@ export function finishRun(results: readonly VmRunResult[], writers: readonly Lin
   return code;
 }
 
-function jsonResult(r: VmRunResult) {
+/** One run as `vmlab run --json` prints it (schema: docs/schemas/run.schema.json). */
+export function jsonResult(r: VmRunResult) {
   const { status, exitCode, console, stats, wallMs, crash, divergences } = r;
   return {
     ...(!findTechnique(r.technique)?.oracle ? { name: r.name, technique: r.technique, memory: r.memory } : {}),
@@ -318,6 +281,8 @@ function report(
   if (stats) process.stderr.write(`${formatExitStats(result, profile)}\n`);
   const devices = stats ? formatDeviceStats(result) : '';
   if (devices) process.stderr.write(`${devices}\n`);
+  const cheaper = stats ? deviceCostNote(result.technique, result.stats, profile.costs.ioAccess) : null;
+  if (cheaper) process.stderr.write(`${wrap(cheaper, 100, '  ')}\n`);
   if (result.divergences.length > 0) process.stderr.write(`${formatDivergences(result)}\n`);
   // A technique that let a sensitive instruction silently show the real CPU must not pass as a success.
   const diverged = result.divergences.length > 0 && (result.status === 'poweroff' || result.status === 'halted');
@@ -369,21 +334,26 @@ export function register(program: Command): void {
     .command('run')
     .description('run guest kernels on the simulated machine, natively or under a virtualization technique')
     .argument('<image...>', 'a .vxe image or a .s source file; several run as VMs side by side')
-    .option('-t, --technique <name>', `how to run the guest: ${techniqueNames().join(', ')}`, 'native')
-    .option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables, hw only); default: nested for hw, shadow for trap and bt, direct for pv')
-    .option(
-      '--devices <model>',
-      'device model: emulated (every register access goes to the VMM), passthrough (hw only: the NIC is mapped straight into the VM, its DMA fenced by the IOMMU; one VM can have it, a second is refused) or split (pv only: front-ends in the guest, back-ends in the VMM, over shared rings, one notification per batch); default: split for pv, emulated otherwise',
+    .addOption(new Option('-t, --technique <name>', 'how to run the guest').choices(techniqueNames()).default('native'))
+    .addOption(
+      new Option('--memory <mode>', 'memory virtualization: shadow (VMM-kept shadow tables) or nested (second-stage tables, hw only); default: nested for hw, shadow for trap and bt, direct for pv').choices(MEMORY_MODES),
     )
-    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern, vt-2006, or a JSON file', 'modern')
+    .addOption(
+      new Option(
+        '--devices <model>',
+        'device model: emulated (every register access goes to the VMM), passthrough (hw only: the NIC is mapped straight into the VM, its DMA fenced by the IOMMU; one VM can have it, a second is refused) or split (pv only: front-ends in the guest, back-ends in the VMM, over shared rings, one notification per batch); default: split for pv, emulated otherwise',
+      ).choices(DEVICE_MODES),
+    )
+    .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern (the default), vt-2006, or a JSON file', profileArg)
     .option(
       '-n, --max-instructions <n>',
       'stop with exit 101 after this many instructions of simulated time (guest instructions plus time idle in hlt), per VM, so a runaway guest never hangs; default 1e9, a few seconds',
-      String(DEFAULT_MAX_INSTRUCTIONS),
+      countArg('200000 or 1e9'),
+      DEFAULT_MAX_INSTRUCTIONS,
     )
     .option('--json', 'print {status, exitCode, console, stats, wallMs, crash?} as JSON on stdout instead of the live console (an array with several images)')
     .option('--stats', 'print the exits by reason (count, %, modeled cycles), like perf kvm stat')
-    .option('--trace <what>', 'print events on stderr as they happen: exits')
+    .addOption(new Option('--trace <what>', 'print events on stderr as they happen').choices(TRACE_KINDS))
     .option('--stdin <text|@file>', 'bytes the guest UART receives: the text itself, or @file for a file')
     .option(
       '--packet <file>',
@@ -391,10 +361,10 @@ export function register(program: Command): void {
       collect,
     )
     .option('--block <file>', 'disk image for the block device (the file is never modified)')
-    .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`)
+    .option('--ram <size>', `guest RAM, e.g. 8M (default ${MEMMAP.DEFAULT_RAM / (1024 * 1024)}M, at most ${MEMMAP.MAX_RAM / (1024 * 1024)}M)`, sizeArg)
     .option('--strict', 'strict VX32, a machine property every technique honours: pushf/popf/rdcpl/sidt raise #GP at CPL > 0 (classically virtualizable)')
     .option('-I, --include <dir>', 'extra include directory when assembling a .s file (repeatable)', collect)
-    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', collect)
+    .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', defineArg)
     .option('--snapshot-at <n>', 'stop every VM once it has used n instructions of simulated time (as -n counts them) and save the run (with --snapshot)')
     .option('--snapshot <file>', 'where --snapshot-at writes the run; `vmlab resume <file>` goes on from there in a new process')
     .addHelpText(

@@ -1,6 +1,7 @@
-// The SVG chart: well-formed, labelled as modeled, log scale only when the values span more than 100x.
+// The SVG charts: well-formed, labelled as modeled, log scale only past a 100x range; overhead against native, and why a run is cheaper.
 import { describe, expect, it } from 'vitest';
-import { compactNumber, needsLogScale, renderChart } from '../../vmm/report/chart.js';
+import { cheaperNotes, deviceCostNote } from '../../vmm/report/cheaper.js';
+import { compactNumber, formatFactor, needsLogScale, renderChart, renderOverheadChart } from '../../vmm/report/chart.js';
 import { rowFromRun, rowUnavailable } from '../../vmm/report/compare.js';
 import { fakeRun } from './fixtures.js';
 import { xmlProblem } from './xml.js';
@@ -64,5 +65,44 @@ describe('renderChart', () => {
     expect(compactNumber(151_199)).toBe('151k');
     expect(compactNumber(12_100)).toBe('12.1k');
     expect(compactNumber(950)).toBe('950');
+  });
+});
+
+describe('renderOverheadChart', () => {
+  it('is well-formed SVG on a log scale with the 1× line, one bar per non-native run, factors on the bars', () => {
+    const svg = renderOverheadChart([...rows('mini', [1000, 4000, 9000]), ...rows('syscall', [2000, 1000, 5000])], { profile: 'modern' });
+    expect(xmlProblem(svg)).toBeNull();
+    expect(svg).toContain('overhead against native (log scale)');
+    expect(svg).toContain('native = 1×');
+    expect(svg.match(/<rect class="bar"/g)).toHaveLength(4);
+    for (const f of ['4×', '9×', '0.5×', '2.5×']) expect(svg).toContain(`>${f}`);
+  });
+
+  it('says why a technique models cheaper than native, from the two runs\' cycle breakdowns', () => {
+    const native = fakeRun({ cycles: 10_000 });
+    native.stats.cycleBreakdown = { instruction: 1000, ioAccess: 9000 };
+    const bt = fakeRun({ technique: 'bt', cycles: 3000 });
+    bt.stats.cycleBreakdown = { instruction: 1000, deviceEmulation: 600, btCallout: 1400 };
+    const r = [rowFromRun('in', native, native), rowFromRun('in', bt, native)];
+    const notes = cheaperNotes(r);
+    expect(notes[0]).toBe(
+      'bt on in models cheaper than native: native spends 9k more modeled cycles on ioAccess (a register access to a physical device), ' +
+        'and in their place 1.4k on btCallout (a call from translated code into the VMM and back (no fault, no privilege change))',
+    );
+    expect(notes[1]).toMatch(/^why device accesses cost less virtualized: .*Adams & Agesen/);
+    expect(renderOverheadChart(r, { profile: 'modern' })).toContain('bt on in models cheaper than native');
+    expect(cheaperNotes([rowFromRun('in', native, native), rowFromRun('in', fakeRun({ technique: 'bt', cycles: 20_000 }), native)])).toEqual([]);
+  });
+
+  it('run --stats, with no native run to compare: says when device accesses could make the run model cheaper than native', () => {
+    expect(deviceCostNote('bt', { deviceAccesses: 10_000, modeledCycles: 2_000_000 }, 1000)).toMatch(
+      /^note: the guest made 10,000 device register accesses.*10M in all against this run's 2M, so this run may model cheaper than native/,
+    );
+    expect(deviceCostNote('bt', { deviceAccesses: 10, modeledCycles: 2_000_000 }, 1000)).toBeNull();
+    expect(deviceCostNote('native', { deviceAccesses: 10_000, modeledCycles: 2_000_000 }, 1000)).toBeNull();
+  });
+
+  it('formats factors short', () => {
+    expect(['0.068', '0.5', '1', '1.024', '15.3', '155', '1234'].map((x) => formatFactor(Number(x)))).toEqual(['0.068×', '0.5×', '1×', '1.02×', '15.3×', '155×', '1.23k×']);
   });
 });

@@ -85,8 +85,11 @@ describe('renderCsv', () => {
 describe('renderMarkdown', () => {
   it('is a GitHub table with escaped pipes and the legend below', () => {
     const md = renderMarkdown(rows, opts).split('\n');
-    expect(md[0]).toBe('| kernel | technique | status | output same as native | guest instrs | exits | modeled cycles | overhead | wall ms |');
-    expect(md[1]).toBe('|---|---|---|---|---:|---:|---:|---:|---:|');
+    const cellsOf = (line: string) => line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    expect(cellsOf(md[0]!)).toEqual(['kernel', 'technique', 'status', 'output same as native', 'guest instrs', 'exits', 'modeled cycles', 'overhead', 'wall ms']);
+    // Text columns left-aligned, numbers right-aligned; every line padded to the same width.
+    expect(cellsOf(md[1]!).map((c) => (c.startsWith(':') ? 'l' : c.endsWith(':') ? 'r' : '?'))).toEqual(['l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r']);
+    expect(new Set(md.slice(0, 5).map((l) => l.length)).size).toBe(1);
     for (const line of md.slice(2, 5)) expect(line.split(/(?<!\\)\|/)).toHaveLength(11);
     expect(md.join('\n')).toContain('\\| a,');
     expect(md.join('\n')).toContain('- modeled cycles are modeled');

@@ -46,16 +46,20 @@ describe('cost profiles', () => {
     const good = JSON.parse(JSON.stringify(loadProfile('modern')));
     const missing = JSON.parse(JSON.stringify(good));
     delete missing.costs.vmExit;
-    expect(() => validateProfile(missing, 'p.json')).toThrow(/costs.vmExit must be a number/);
+    expect(() => validateProfile(missing, 'p.json')).toThrow(/^p\.json: not a cost profile \(docs\/schemas\/cost-profile\.schema\.json\): costs\.vmExit is missing/);
     const extra = JSON.parse(JSON.stringify(good));
     extra.costs.teleport = 1;
-    expect(() => validateProfile(extra, 'p.json')).toThrow(/costs.teleport is not an event/);
+    expect(() => validateProfile(extra, 'p.json')).toThrow(/costs\.teleport is not an event vmlab counts/);
     const badExit = JSON.parse(JSON.stringify(good));
     badExit.exitHandling.NAP = 1;
     expect(() => validateProfile(badExit, 'p.json')).toThrow(/exitHandling.NAP is not an exit reason/);
     const negative = JSON.parse(JSON.stringify(good));
     negative.costs.trap = -1;
+    negative.name = ' ';
     expect(() => validateProfile(negative, 'p.json')).toThrow(ProfileError);
+    // Every problem at once, each in the profile's own terms.
+    expect(() => validateProfile(negative, 'p.json')).toThrow(/name must not be blank; costs\.trap must be >= 0$/);
+    expect(() => validateProfile([], 'p.json')).toThrow(/the profile must be object/);
   });
 
   it('names the bundled profiles when asked for one that does not exist', () => {

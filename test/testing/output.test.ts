@@ -1,4 +1,5 @@
 // vmlab/testing's output matching: line endings and trailing whitespace do not count; a mismatch reads as a diff.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CheckFailure, diffLines, expectOutput, formatDiff, normalizeOutput, outputMatches } from '../../testing/index.js';
 
@@ -37,6 +38,26 @@ describe('diff', () => {
   it('aligns on the longest common subsequence', () => {
     const d = diffLines(['a', 'b', 'c', 'd'], ['a', 'c', 'x', 'd']);
     expect(d.map((l) => `${l.op}${l.text}`)).toEqual([' a', '-b', ' c', '+x', ' d']);
+  });
+
+  it('aligns long outputs too: one line inserted early in 10,000 is one + line, not a cascade', () => {
+    const exp = Array.from({ length: 10_000 }, (_, i) => `tick ${i}`);
+    const act = [...exp.slice(0, 3), 'extra', ...exp.slice(3)];
+    const d = diffLines(exp, act);
+    expect(d.filter((l) => l.op !== ' ').map((l) => `${l.op}${l.text}`)).toEqual(['+extra']);
+  });
+
+  it('every diff reproduces both sides: the kept and removed lines are the expected, the kept and added the actual', () => {
+    const lines = fc.array(fc.constantFrom('a', 'b', 'c', ''), { maxLength: 30 });
+    fc.assert(
+      fc.property(lines, lines, (e, a) => {
+        const d = diffLines(e, a);
+        return (
+          JSON.stringify(d.filter((l) => l.op !== '+').map((l) => l.text)) === JSON.stringify(e) &&
+          JSON.stringify(d.filter((l) => l.op !== '-').map((l) => l.text)) === JSON.stringify(a)
+        );
+      }),
+    );
   });
 
   it('keeps two lines of context, marks gaps, and caps a long diff', () => {

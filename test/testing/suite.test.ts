@@ -92,7 +92,7 @@ describe('reporters', async () => {
     const xml = render('junit', r);
     expect(xmlProblem(xml)).toBeNull();
     expect(xml).toContain('<testsuite name="A &amp; B &lt;suite&gt;" tests="4" failures="1" errors="1"');
-    expect(xml).toContain('<error message="error: oops &quot;quoted&quot;">');
+    expect(xml).toContain('<error message="error: oops &quot;quoted&quot;" type="Error">');
     expect(xml).not.toContain('\u0001');
   });
 

@@ -12,8 +12,10 @@ function pts(n: number): string {
 export function renderHuman(r: SuiteResult, opts: { color?: boolean } = {}): string {
   const c = opts.color ? pc : plain;
   const lines = [c.bold(r.title), c.dim(`testing ${r.workdir}`), ''];
+  if (r.setupError) return `${[c.bold(r.title), c.red(`nothing was graded: ${r.setupError}`)].join('\n')}\n`;
   for (const k of r.checks) {
-    const head = `${k.passed ? c.green('✓') : c.red('✗')} ${k.name} ${c.dim(`(${k.score}/${pts(k.points)})`)}`;
+    const shown = k.visibility === 'visible' ? '' : c.dim(` [${k.visibility.replace(/_/g, ' ')} on the autograder]`);
+    const head = `${k.passed ? c.green('✓') : c.red('✗')} ${k.name} ${c.dim(`(${k.score}/${pts(k.points)})`)}${shown}`;
     lines.push(head);
     if (!k.passed) {
       for (const l of k.message.split('\n')) lines.push(`    ${c.red(l)}`);

@@ -5,9 +5,9 @@ import { renderGradescope } from './gradescope.js';
 import { renderHuman } from './human.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
+import type { ReporterName } from './names.js';
 
-export const REPORTERS = ['human', 'json', 'junit', 'gradescope'] as const;
-export type ReporterName = (typeof REPORTERS)[number];
+export { REPORTERS, type ReporterName } from './names.js';
 
 export function render(name: ReporterName, r: SuiteResult, opts: { color?: boolean } = {}): string {
   switch (name) {

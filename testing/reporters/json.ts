@@ -1,4 +1,4 @@
-// The JSON reporter: the whole SuiteResult, for scripts.
+// The JSON reporter: the whole SuiteResult, for scripts (schema: docs/schemas/test-result.schema.json).
 
 import type { SuiteResult } from '../suite.js';
 
@@ -10,6 +10,9 @@ export function renderJson(r: SuiteResult): string {
       passed: r.passed,
       score: r.score,
       maxScore: r.maxScore,
+      startedAt: r.startedAt,
+      ms: Math.round(r.ms),
+      ...(r.setupError !== undefined ? { setupError: r.setupError } : {}),
       checks: r.checks.map((k) => ({
         name: k.name,
         passed: k.passed,
@@ -18,6 +21,7 @@ export function renderJson(r: SuiteResult): string {
         message: k.message,
         ...(k.diff ? { diff: k.diff } : {}),
         error: k.error,
+        visibility: k.visibility,
         ms: Math.round(k.ms),
       })),
     },

@@ -1,10 +1,11 @@
-// Cost profiles: per-event modeled cycle costs kept as data (vmm/cost/profiles/*.json), validated on load.
+// Cost profiles: per-event modeled cycle costs kept as data (vmm/cost/profiles/*.json), checked against their JSON Schema on load.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT_REASONS, type ExitReason } from '../../isa/abi.js';
-import { COST_EVENT_NAMES, type CostEvent } from './events.js';
+import type { ExitReason } from '../../isa/abi.js';
+import type { CostEvent } from './events.js';
+import validateCostProfile from './profile-validate.js';
 
 export interface CostProfile {
   readonly name: string;
@@ -31,43 +32,58 @@ export function profileNames(): string[] {
   return ['modern', 'vt-2006'];
 }
 
-/** Check a parsed JSON value is a complete profile; `origin` names it in messages. */
+/** The parts of an ajv validation error the messages use. */
+interface SchemaError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly message?: string;
+  readonly params: Record<string, unknown>;
+}
+type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
+const validateSchema = validateCostProfile as unknown as Validator;
+
+/** One schema error as `costs.vmExit: missing`, in the profile's own terms. */
+function describeError(e: SchemaError): string {
+  const path = e.instancePath.split('/').slice(1).join('.');
+  const at = (key: unknown) => (path ? `${path}.${String(key)}` : String(key));
+  switch (e.keyword) {
+    case 'required':
+      return `${at(e.params['missingProperty'])} is missing${path === 'costs' ? ' (every event needs a cost, in modeled cycles >= 0)' : ''}`;
+    case 'additionalProperties': {
+      const what = path === 'costs' ? 'an event vmlab counts' : path === 'exitHandling' ? 'an exit reason' : 'a profile field';
+      return `${at(e.params['additionalProperty'])} is not ${what}`;
+    }
+    case 'pattern':
+      return `${path} must not be blank`;
+    default:
+      return `${path || 'the profile'} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+/**
+ * Check a parsed JSON value against the cost-profile schema (docs/schemas/cost-profile.schema.json,
+ * by its generated ajv validator); `origin` names it in the message, which lists every problem.
+ */
 export function validateProfile(raw: unknown, origin: string): CostProfile {
-  const fail = (msg: string): never => {
-    throw new ProfileError(`${origin}: ${msg}`);
+  if (!validateSchema(raw)) {
+    const problems = [...new Set((validateSchema.errors ?? []).map(describeError))];
+    throw new ProfileError(`${origin}: not a cost profile (docs/schemas/cost-profile.schema.json): ${problems.join('; ')}`);
+  }
+  const o = raw as {
+    name: string;
+    description: string;
+    costs: Record<CostEvent, number>;
+    techniqueCosts?: Record<string, Record<string, number>>;
+    exitHandling?: Partial<Record<ExitReason, number>>;
+    sources?: Record<string, string>;
   };
-  if (typeof raw !== 'object' || raw === null) fail('not a JSON object');
-  const o = raw as Record<string, unknown>;
-  if (typeof o.name !== 'string' || !o.name) fail('"name" must be a non-empty string');
-  if (typeof o.description !== 'string') fail('"description" must be a string');
-  const costs = o.costs as Record<string, unknown> | undefined;
-  if (typeof costs !== 'object' || costs === null) fail('"costs" must be an object');
-  for (const e of COST_EVENT_NAMES) {
-    const v = costs![e];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`costs.${e} must be a number >= 0`);
-  }
-  for (const k of Object.keys(costs!)) if (!(COST_EVENT_NAMES as string[]).includes(k)) fail(`costs.${k} is not an event vmlab counts`);
-  const techniqueCosts = (o.techniqueCosts ?? {}) as Record<string, unknown>;
-  if (typeof techniqueCosts !== 'object' || techniqueCosts === null) fail('"techniqueCosts" must be an object');
-  for (const [t, table] of Object.entries(techniqueCosts)) {
-    if (typeof table !== 'object' || table === null) fail(`techniqueCosts.${t} must be an object of event costs`);
-    for (const [e, v] of Object.entries(table as Record<string, unknown>))
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`techniqueCosts.${t}.${e} must be a number >= 0`);
-  }
-  const exitHandling = (o.exitHandling ?? {}) as Record<string, unknown>;
-  if (typeof exitHandling !== 'object' || exitHandling === null) fail('"exitHandling" must be an object');
-  for (const [k, v] of Object.entries(exitHandling)) {
-    if (!(EXIT_REASONS as readonly string[]).includes(k)) fail(`exitHandling.${k} is not an exit reason`);
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`exitHandling.${k} must be a number >= 0`);
-  }
-  const sources = (o.sources ?? {}) as Record<string, string>;
   return {
-    name: o.name as string,
-    description: o.description as string,
-    costs: costs as Record<CostEvent, number>,
-    techniqueCosts: techniqueCosts as Record<string, Record<string, number>>,
-    exitHandling: exitHandling as Partial<Record<ExitReason, number>>,
-    sources,
+    name: o.name,
+    description: o.description,
+    costs: o.costs,
+    techniqueCosts: o.techniqueCosts ?? {},
+    exitHandling: o.exitHandling ?? {},
+    sources: o.sources ?? {},
   };
 }
 

@@ -2,6 +2,8 @@
 
 import { findTechnique } from '../hv/techniques/registry.js';
 import Table from 'cli-table3';
+import { stringify } from 'csv-stringify/sync';
+import { markdownTable } from 'markdown-table';
 import pc from 'picocolors';
 import {
   formatCount,
@@ -10,6 +12,7 @@ import {
   identicalCell,
   type CompareRow,
 } from './compare.js';
+import { cheaperNotes } from './cheaper.js';
 import { deviceGrid, phaseGrids, type Grid } from './compare-detail.js';
 
 export interface RenderOptions {
@@ -92,6 +95,7 @@ export function legend(rows: readonly CompareRow[], notes: readonly UnavailableN
       `overhead = modeled cycles / native's; wall ms is the simulator's own time`,
   ];
   for (const n of notes) out.push(`${n.label}: n/a — ${n.reason}`);
+  out.push(...cheaperNotes(rows), ...interleavingNotes(rows));
   for (const r of rows) {
     const t = findTechnique(r.technique);
     const predictedDifference = t?.divergesUnlessStrict === true && r.identical === false;
@@ -100,6 +104,29 @@ export function legend(rows: readonly CompareRow[], notes: readonly UnavailableN
     const more = r.divergences.length > 1 ? ` (and ${r.divergences.length - 1} more sensitive instructions)` : '';
     const why = t?.divergenceNote?.(opts.strict ?? false) ?? '';
     out.push(`${r.label} on ${r.kernel} diverged${why ? ` (${why})` : ''}: ` + (d ? `${d.message}${more}` : 'no sensitive instruction was caught misbehaving'));
+  }
+  return out;
+}
+
+/**
+ * For each run whose console differs from native's after a different number of guest instructions
+ * (a port, typically): whether that is only the tasks' interleaving, and how to compare ignoring it.
+ */
+export function interleavingNotes(rows: readonly CompareRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    if (!r.difference || r.samePerTask === null) continue;
+    const native = rows.find((n) => n.kernel === r.kernel && findTechnique(n.technique)?.oracle === true);
+    if (!native || native.guestInstructions === null || r.guestInstructions === null || native.guestInstructions === r.guestInstructions) continue;
+    const counts =
+      `it ran ${formatCount(r.guestInstructions)} guest instructions against native's ${formatCount(native.guestInstructions)}, and the timer ` +
+      'counts guest instructions, so its ticks (and the task switches they cause) fall at other points of each task\'s work';
+    if (r.samePerTask)
+      out.push(
+        `${r.label} on ${r.kernel}: every task printed the same lines as natively, only interleaved differently: ${counts}; ` +
+          (r.identical ? 'judged per task (--per-task)' : '`vmlab compare --per-task` judges each task\'s output and ignores the interleaving'),
+      );
+    else out.push(`${r.label} on ${r.kernel}: ${counts}; but the difference is not only the interleaving: per task the output differs too`);
   }
   return out;
 }
@@ -176,57 +203,38 @@ function gridTable(g: Grid, color: boolean, width: number): string {
   return `${title}\n${trimLines(t.toString())}\n${wrap(g.note, width, '  ')}\n`;
 }
 
-/** One CSV field (RFC 4180 quoting). */
-function csvField(v: string | number | boolean | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 const CSV_HEAD = [
   'kernel', 'technique', 'memory', 'status', 'exit_code', 'identical', 'first_difference', 'guest_instructions',
   'exits', 'modeled_cycles', 'overhead', 'wall_ms', 'cost_profile', 'reason',
 ];
 
-/** CSV with raw numbers (no separators), one line per row, every row including unavailable ones. */
+/** CSV (RFC 4180, by csv-stringify) with raw numbers (no separators), one line per row, every row including unavailable ones. */
 export function renderCsv(rows: readonly CompareRow[], opts: RenderOptions): string {
-  const lines = [CSV_HEAD.join(',')];
-  for (const r of rows) {
-    const diff = r.identical === false ? identicalCell(r, 60).replace(/^no: /, '') : null;
-    lines.push(
-      [
-        r.kernel, r.technique, r.memory, r.status, r.exitCode, r.identical, diff, r.guestInstructions, r.exits,
-        r.modeledCycles, r.overhead === null ? null : Number(r.overhead.toFixed(4)),
-        r.wallMs === null ? null : Number(r.wallMs.toFixed(1)), opts.profile, r.reason,
-      ].map(csvField).join(','),
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  const records = rows.map((r) => [
+    r.kernel, r.technique, r.memory, r.status, r.exitCode, r.identical,
+    r.identical === false ? identicalCell(r, 60).replace(/^no: /, '') : null, r.guestInstructions, r.exits,
+    r.modeledCycles, r.overhead === null ? null : Number(r.overhead.toFixed(4)),
+    r.wallMs === null ? null : Number(r.wallMs.toFixed(1)), opts.profile, r.reason,
+  ]);
+  // Booleans as true/false (csv-stringify's default is 1 and empty); null and undefined as empty fields.
+  return stringify(records, { header: true, columns: CSV_HEAD, cast: { boolean: (b) => String(b) } });
+}
+
+/** Text for a Markdown cell or line: backslashes and pipes escaped (markdown-table escapes neither), no line breaks. */
+const mdText = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** A GFM table by markdown-table: text columns left-aligned, numbers right-aligned, columns padded to line up. */
+function mdTable(head: readonly string[], body: readonly (readonly string[])[], textColumns: number): string {
+  return markdownTable([head.map(mdText), ...body.map((r) => r.map(mdText))], {
+    align: head.map((_, i) => (i < textColumns ? 'l' : 'r')),
+  });
 }
 
 /** A GitHub-flavoured markdown table, then the legend as a paragraph of bullet lines. */
 export function renderMarkdown(allRows: readonly CompareRow[], opts: RenderOptions): string {
   const { rows, notes } = collapseUnavailable(allRows);
-  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const right = new Set([4, 5, 6, 7, 8]);
-  const lines = [
-    `| ${HEAD.join(' | ')} |`,
-    `|${HEAD.map((_, i) => (right.has(i) ? '---:' : '---')).join('|')}|`,
-    ...rows.map((r) => `| ${cells(r, 30).map(esc).join(' | ')} |`),
-    '',
-    ...legend(rows, notes, opts).map((l) => `- ${esc(l)}`),
-  ];
-  for (const g of detailGrids(rows))
-    lines.push(
-      '',
-      `**${esc(g.title)}**`,
-      '',
-      `| ${g.head.map(esc).join(' | ')} |`,
-      `|${g.head.map((_, i) => (i < g.textColumns ? '---' : '---:')).join('|')}|`,
-      ...g.body.map((r) => `| ${r.map(esc).join(' | ')} |`),
-      '',
-      `${esc(g.note)}`,
-    );
+  const lines = [mdTable(HEAD, rows.map((r) => cells(r, 30)), 4), '', ...legend(rows, notes, opts).map((l) => `- ${mdText(l)}`)];
+  for (const g of detailGrids(rows)) lines.push('', `**${mdText(g.title)}**`, '', mdTable(g.head, g.body, g.textColumns), '', mdText(g.note));
   return `${lines.join('\n')}\n`;
 }
 

@@ -7,6 +7,7 @@ import type { RunStats, RunStatus } from '../run-result.js';
 import type { PhaseCount } from '../phases.js';
 import { findTechnique, oracle, techniqueNames } from '../hv/techniques/registry.js';
 import { MEMORY_MODES, type DeviceMode, type MemoryMode } from '../hv/types.js';
+import { samePerTask } from './interleaving.js';
 
 /** One column of a comparison: a technique and, where it has a choice, its memory mode. */
 export interface TechniqueSpec {
@@ -105,6 +106,12 @@ export interface CompareRow {
   readonly difference: LineDifference | null;
   /** Console matched but how the run ended did not (e.g. `poweroff 0` vs `halted`). */
   readonly endDiffers: string | null;
+  /**
+   * When the console differs: whether every task printed the same lines as under native, only
+   * interleaved differently (interleaving.ts); null when the console did not differ or there was no run.
+   * A row judged per task (`compare --per-task`) has `identical` true and keeps its `difference`.
+   */
+  readonly samePerTask: boolean | null;
   readonly guestInstructions: number | null;
   readonly exits: number | null;
   /** Modeled from counted events with the cost profile, never measured. */
@@ -139,6 +146,7 @@ export function rowFromRun(kernel: string, run: VmRunResult, native: VmRunResult
     identical: native ? difference === null && endDiffers === null : null,
     difference,
     endDiffers,
+    samePerTask: difference && native ? samePerTask(native.console, run.console) : null,
     guestInstructions: run.stats.guestInstructions,
     exits: run.stats.exitsTotal,
     modeledCycles: run.stats.modeledCycles,
@@ -163,6 +171,7 @@ export function rowUnavailable(u: Unavailable): CompareRow {
     identical: null,
     difference: null,
     endDiffers: null,
+    samePerTask: null,
     guestInstructions: null,
     exits: null,
     modeledCycles: null,
@@ -179,8 +188,10 @@ export function identicalCell(r: CompareRow, width = 24): string {
   if (r.status === 'n/a') return `n/a: ${r.reason ?? 'not run'}`;
   if (findTechnique(r.technique)?.oracle) return 'yes (oracle)';
   if (r.identical === null) return 'unknown (no native run)';
+  if (r.identical && r.difference) return `yes per task (interleaving differs from ${describeDifference(r.difference, width)})`;
   // The same console, but a sensitive instruction showed the guest the real CPU (listed under the table).
   if (r.identical) return r.divergences.length > 0 ? 'yes, but diverged (see below)' : 'yes';
+  if (r.difference && r.samePerTask) return `no: ${describeDifference(r.difference, width)}; same per task`;
   if (r.difference) return `no: ${describeDifference(r.difference, width)}`;
   return `no: ended ${r.endDiffers ?? 'differently'}`;
 }
@@ -221,6 +232,14 @@ export function parseTechniques(list: string, memory: MemoryMode | null = null):
   const o = oracle().name;
   const oracles = out.filter((x) => x.technique === o);
   return [...(oracles.length ? oracles : [{ technique: o, memory: null }]), ...out.filter((x) => x.technique !== o)];
+}
+
+/**
+ * `compare --per-task`: a run whose every task printed what it printed natively counts as the same,
+ * whatever the interleaving (the row keeps its `difference`, so tables still say where it differs).
+ */
+export function judgePerTask(rows: readonly CompareRow[]): CompareRow[] {
+  return rows.map((r) => (r.identical === false && r.samePerTask === true && r.endDiffers === null ? { ...r, identical: true } : r));
 }
 
 /** Whether a row's run counts against `vmlab compare`'s exit status (a divergence its technique predicts is expected unless strict). */
