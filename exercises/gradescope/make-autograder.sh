@@ -18,6 +18,13 @@ trap 'rm -rf "$STAGE"' EXIT
 cp "$HERE/setup.sh" "$HERE/run_autograder" "$STAGE/"
 echo "$NAME" >"$STAGE/EXERCISE"
 (cd "$REPO" && npm pack --silent --pack-destination "$STAGE" >/dev/null)
+# The solutions stay out of vmlab's own tarball too, whatever the package's file list says.
+TGZ="$(ls "$STAGE"/vmlab-*.tgz)"
+mkdir "$STAGE/pkg"
+tar -xzf "$TGZ" -C "$STAGE/pkg"
+rm -rf "$STAGE"/pkg/package/exercises/*/solution
+tar -czf "$TGZ" -C "$STAGE/pkg" package
+rm -rf "$STAGE/pkg"
 mkdir -p "$STAGE/exercises"
 # The solution must never reach the grader's image, where a submission's code runs.
 (cd "$REPO/exercises" && tar --exclude="$NAME/solution" -cf - "$NAME") | (cd "$STAGE/exercises" && tar -xf -)

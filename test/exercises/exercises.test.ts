@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { testCommand, type TestCliOptions } from '../../cli/commands/test.js';
 import { EXIT_CODE } from '../../isa/abi.js';
-import { loadSuite, runSuite, type SuiteResult } from '../../testing/index.js';
+import { loadSuite, render, runSuite, type SuiteResult } from '../../testing/index.js';
 import { xmlProblem } from '../compare/xml.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -81,6 +81,25 @@ const exercises = readdirSync(EXERCISES, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 
+/** The first fenced block of a README that shows `vmlab test` output (a ✗ line). */
+function starterTranscript(readme: string): string[] | null {
+  const block = [...readme.matchAll(/```\n([^]*?)\n```/g)].map((m) => m[1]!).find((b) => /^✗ /m.test(b));
+  return block === undefined ? null : block.split('\n').map((l) => l.trimEnd()).filter((l) => !l.startsWith('...') && l !== '');
+}
+
+/** The lines of `shown` that do not appear in `report` in that order. */
+function missingLines(shown: readonly string[], report: string): string[] {
+  const lines = report.split('\n').map((l) => l.trimEnd());
+  const missing: string[] = [];
+  let at = 0;
+  for (const l of shown) {
+    const i = lines.indexOf(l, at);
+    if (i < 0) missing.push(l);
+    else at = i + 1;
+  }
+  return missing;
+}
+
 async function suiteOn(name: string, work: 'starter' | 'solution'): Promise<SuiteResult> {
   const dir = join(EXERCISES, name);
   return runSuite(await loadSuite(dir), { exerciseDir: dir, workdir: join(dir, work) });
@@ -118,6 +137,11 @@ describe('exercises', () => {
         for (const [check, piece] of Object.entries(want)) expect(failing[check], check).toContain(piece);
         // Failures are the work's, never a crash of the suite or the VMM.
         expect(r.checks.filter((c) => c.error).map((c) => `${c.name}: ${c.message}`)).toEqual([]);
+        // The README's first transcript is what `vmlab test` prints on the starter: its lines, in order
+        // (a line starting `...` stands for lines left out).
+        const shown = starterTranscript(readFileSync(join(EXERCISES, name, 'README.md'), 'utf8'));
+        expect(shown, `${name}/README.md shows no starter transcript`).not.toBeNull();
+        expect(missingLines(shown!, render('human', r)), `${name}/README.md quotes lines the starter does not print`).toEqual([]);
       });
     });
   }
