@@ -36,6 +36,8 @@ export interface SessionOptions {
   readonly quantum?: number;
   /** Called for every exit (and every fault a trap-and-emulate guest sends to the VMM). */
   readonly onExit?: (vm: string, exit: VmExit) => void;
+  /** Watches each external interrupt delivered into each guest, at its guest instruction count (InterruptObserver). */
+  readonly onInterrupt?: (vm: string, at: number, vector: number) => void;
   /** trap only: replacement trap-and-emulate handlers (see HypervisorOptions.handlers). */
   readonly handlers?: HandlerOverrides;
   /** Shadow paging only: the sync policy (see HypervisorOptions.shadowSync). */
@@ -70,6 +72,7 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
       ...(g.blockImage ? { blockImage: g.blockImage } : {}),
       ...(g.consoleSink ? { consoleSink: g.consoleSink } : {}),
       ...(g.packets ? { packets: g.packets } : {}),
+      ...(opts.onInterrupt ? { onInterrupt: (at: number, vector: number) => opts.onInterrupt!(g.name, at, vector) } : {}),
     });
     m.load(g.image);
     // Bare metal has no VMM to exit to: every phase has 0 exits, which is the point of the baseline.
@@ -86,6 +89,7 @@ export function runGuests(guests: readonly GuestSpec[], opts: SessionOptions): V
     ...(opts.memory ? { memory: opts.memory } : {}),
     ...(opts.quantum ? { quantum: opts.quantum } : {}),
     ...(opts.onExit ? { onExit: opts.onExit } : {}),
+    ...(opts.onInterrupt ? { onInterrupt: opts.onInterrupt } : {}),
     ...(opts.handlers ? { handlers: opts.handlers } : {}),
     ...(opts.shadowSync ? { shadowSync: opts.shadowSync } : {}),
     ...(opts.bt ? { bt: opts.bt } : {}),

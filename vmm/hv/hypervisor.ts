@@ -51,6 +51,8 @@ export interface HypervisorOptions {
   readonly quantum?: number;
   /** Watches every exit of every VM as it is handled. */
   readonly onExit?: (vm: string, exit: VmExit) => void;
+  /** Watches each external interrupt delivered into each VM (see InterruptObserver). */
+  readonly onInterrupt?: (vm: string, at: number, vector: number) => void;
   /** Device model for every VM that does not name its own. */
   readonly devices?: DeviceMode;
   /** trap only: replace these entries of privileged.ts's handler table (exercise 03: student handlers). */
@@ -186,6 +188,8 @@ export class Hypervisor {
               : opts.technique === 'bt'
                 ? new BtRunner(vm, this.host, region, opts.bt ?? {})
                 : new HwRunner(vm, this.host, region, memory as 'nested' | 'shadow', passthroughNic !== undefined, opts.shadowSync);
+      const seen = opts.onInterrupt;
+      if (seen) platform.pic.onAcknowledge = (vector) => seen(spec.name, runner.guestClock(), vector);
       runner.boot();
       this.vms.push(vm);
       this.runners.push(runner);

@@ -29,7 +29,16 @@ export interface MachineOptions extends PlatformOptions {
   strict?: boolean;
   /** Cost profile for modeled cycles (default: `modern`). */
   profile?: CostProfile;
+  /** Watches each external interrupt the CPU takes: the guest instructions completed before it, and its vector. */
+  onInterrupt?: InterruptObserver;
 }
+
+/**
+ * Sees each external interrupt delivered to a guest, as it is delivered: `at` is the number of guest
+ * instructions completed before it (the guest's own clock, the same under every technique), `vector` its
+ * vector. An interrupt is taken only at an instruction boundary, before the next instruction is tried.
+ */
+export type InterruptObserver = (at: number, vector: number) => void;
 
 export interface RunOptions {
   /**
@@ -91,8 +100,13 @@ export class Machine {
     this.bus.beforeAccess = (name) => {
       if (name === 'timer') this.syncTimer();
     };
+    // An interrupt check inside a slice (after sti, iret, popf, ...) must see an expiry due at that very
+    // instruction, as the check at the next slice's start does.
+    this.pic.beforeQuery = () => this.syncTimer();
 
     this.cpu = new Cpu(buffer, this.bus, this.pic, { strict: opts.strict ?? false });
+    const watch = opts.onInterrupt;
+    if (watch) this.pic.onAcknowledge = (vector) => watch(this.cpu.stats.instructions, vector);
     this.profile = opts.profile ?? loadProfile();
   }
 

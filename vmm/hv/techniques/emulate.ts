@@ -30,6 +30,8 @@ export class EmulateRunner extends Runner {
     p.bus.beforeAccess = (name) => {
       if (name === 'timer') this.sync();
     };
+    // ... and its interpreter's interrupt checks mid-slice must see every expiry due by then.
+    p.pic.beforeQuery = () => this.sync();
   }
 
   boot(): void {
@@ -55,6 +57,11 @@ export class EmulateRunner extends Runner {
 
   protected injectInterrupt(): void {
     // Not called: the interpreter takes interrupts from the VM's controller itself.
+  }
+
+  /** The interpreter takes interrupts mid-step: count what it has run since the VM's clock last moved. */
+  override guestClock(): number {
+    return this.vm.guestInstructions + this.cpu.stats.instructions - this.clock;
   }
 
   private sync(): void {
