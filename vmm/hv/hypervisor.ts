@@ -263,6 +263,7 @@ export class Hypervisor {
     const stats = buildRunStats({
       technique: this.technique,
       cpu: { ...vm.cpu, trapsByVector: delivered },
+      interrupts: runner.interruptsDelivered(),
       guestInstructions: vm.guestInstructions,
       idleInstructions: vm.idleInstructions,
       platform: vm.platform,

@@ -515,6 +515,7 @@ export class Cpu {
   private deliveryEptExit(v: number, err: number, savedPc: number): StopReason {
     const m = this.mmu;
     m.status = MS_OK;
+    this.redeliverLater(v);
     const e = this.beginExit('EPT_VIOLATION', savedPc);
     e.gpa = m.eptGpa;
     e.write = m.eptWrite;
@@ -533,12 +534,21 @@ export class Cpu {
   private deliveryPfExit(v: number, err: number, savedPc: number): StopReason {
     const m = this.mmu;
     m.status = MS_OK;
+    this.redeliverLater(v);
+    // The #PF is raised and leaves as an EXCEPTION exit, which the VMM's accounting takes back off, as for
+    // any #PF the exception bitmap sends to it.
+    this.stats.trapsByVector[VEC.PF]!++;
     const e = this.beginExit('EXCEPTION', savedPc);
     e.vector = VEC.PF;
     e.error = m.pfErr;
     e.cr2 = m.pfAddr >>> 0;
     this.vmx!.inject = { vector: v, error: err };
     return 'exit';
+  }
+
+  /** Vector v goes back for re-injection on the next entry, where it is counted: it is one delivery, not two. */
+  private redeliverLater(v: number): void {
+    this.stats.trapsByVector[v]!--;
   }
 
   private triple(v: number, err: number, savedPc: number): StopReason {

@@ -50,6 +50,11 @@ export abstract class Runner {
   /** Run at most `slice` guest instructions and handle whatever stopped the CPU. */
   protected abstract step(slice: number): void;
 
+  /** External interrupts this VM's guest has taken (RunStats.interrupts): the ones the loop injected, and the CPU's own. */
+  interruptsDelivered(): number {
+    return this.vm.counters.interruptsInjected + this.vm.cpu.interrupts;
+  }
+
   /** Guest instructions completed so far, up to this moment (between steps, or inside one). */
   guestClock(): number {
     return this.vm.guestInstructions;
