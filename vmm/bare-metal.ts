@@ -22,7 +22,16 @@ export interface MachineOptions extends PlatformOptions {
   strict?: boolean;
   /** Cost profile for modeled cycles (default: `modern`). */
   profile?: CostProfile;
+  /** Watches each external interrupt the CPU takes: the guest instructions completed before it, and its vector. */
+  onInterrupt?: InterruptObserver;
 }
+
+/**
+ * Sees each external interrupt delivered to a guest, as it is delivered: `at` is the number of guest
+ * instructions completed before it (the guest's own clock, the same under every technique), `vector` its
+ * vector. An interrupt is taken only at an instruction boundary, before the next instruction is tried.
+ */
+export type InterruptObserver = (at: number, vector: number) => void;
 
 export interface RunOptions {
   /**
@@ -55,7 +64,12 @@ export class Machine {
           ...(o.packets ? { packets: o.packets } : {}),
         },
       ],
-      { technique: oracle().name, strict: o.strict ?? false, ...(o.profile ? { profile: o.profile } : {}) },
+      {
+        technique: oracle().name,
+        strict: o.strict ?? false,
+        ...(o.profile ? { profile: o.profile } : {}),
+        ...(o.onInterrupt ? { onInterrupt: (_vm: string, at: number, vector: number) => o.onInterrupt!(at, vector) } : {}),
+      },
     );
   }
 

@@ -1,4 +1,5 @@
 // What a run of the machine produces: status, exit code, console text, counted events and, on a crash, a report.
+import { VEC } from '../isa/abi.js';
 import type { TestCaseResult } from './devices/testport.js';
 import type { CrashReport } from './hv/crash.js';
 
@@ -45,6 +46,7 @@ export interface VirtStats {
   emulatedInstructions: number;
   /** Guest instructions run by the VMM's interpreter. */
   interpretedInstructions: number;
+  /** Interrupts the VMM injected or reflected into a guest running on the CPU (0 natively and under emulate). */
   interruptsInjected: number;
   /** Device register accesses served by the VMM's device models. */
   deviceAccesses: number;
@@ -115,10 +117,18 @@ export interface RunStats extends VirtStats {
   tlbMisses: number;
   pageWalkRefs: number;
   privilegedExecuted: number;
-  /** Exceptions and software interrupts delivered (not external interrupts). */
+  /** Exceptions and software interrupts the CPU delivered through the vector table (not external interrupts). */
   traps: number;
+  /**
+   * Deliveries the CPU made through the guest's vector table, by vector (IRQ vectors included). What a VMM
+   * delivered by building the frame itself (trap, bt) is in `reflectedTraps` instead.
+   */
   trapsByVector: Record<string, number>;
-  /** External interrupts delivered. */
+  /**
+   * External interrupts delivered into the guest, however they got there (the CPU, a VMM's injection or
+   * reflection): the same count as natively under every technique but pv, whose guest takes its timer
+   * as events (`upcalls`), and so counts 0 here.
+   */
   interrupts: number;
   io: IoStats;
   devices: DeviceStats;
@@ -163,4 +173,16 @@ export interface RunResult {
   /** Host time the run took; the only wall-clock number, reported apart from modeled cycles. */
   wallMs: number;
   crash?: CrashReport;
+}
+
+/** An IRQ line's vector: only the interrupt controller delivers these (`int` may not name them). */
+export function isInterruptVector(v: number): boolean {
+  return v >= VEC.IRQ_BASE && v < VEC.SOFT_MIN;
+}
+
+/** Deliveries of IRQ vectors the CPU made through the guest's vector table (trapsByVector's IRQ part). */
+export function cpuInterruptDeliveries(trapsByVector: Readonly<Record<string, number>>): number {
+  let n = 0;
+  for (const [v, k] of Object.entries(trapsByVector)) if (isInterruptVector(Number(v))) n += k;
+  return n;
 }

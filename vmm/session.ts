@@ -33,6 +33,8 @@ export interface SessionOptions {
   readonly quantum?: number;
   /** Called for every exit (and every fault a trap-and-emulate guest sends to the VMM). */
   readonly onExit?: (vm: string, exit: VmExit) => void;
+  /** Watches each external interrupt delivered into each guest, at its guest instruction count (InterruptObserver). */
+  readonly onInterrupt?: (vm: string, at: number, vector: number) => void;
   /** trap only: replacement trap-and-emulate handlers (see HypervisorOptions.handlers). */
   readonly handlers?: HandlerOverrides;
   /** Shadow paging only: the sync policy (see HypervisorOptions.shadowSync). */
@@ -63,6 +65,7 @@ export function createRun(guests: readonly GuestSpec[], opts: Omit<SessionOption
     ...(opts.memory ? { memory: opts.memory } : {}),
     ...(opts.quantum ? { quantum: opts.quantum } : {}),
     ...(opts.onExit ? { onExit: opts.onExit } : {}),
+    ...(opts.onInterrupt ? { onInterrupt: opts.onInterrupt } : {}),
     ...(opts.handlers ? { handlers: opts.handlers } : {}),
     ...(opts.shadowSync ? { shadowSync: opts.shadowSync } : {}),
     ...(opts.techniqueOptions ? { techniqueOptions: opts.techniqueOptions } : {}),

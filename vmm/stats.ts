@@ -3,7 +3,7 @@
 import { eventCounts, type Accounting } from './cost/counts.js';
 import { modelCycles } from './cost/model.js';
 import type { CostProfile } from './cost/profile.js';
-import { emptyDroppedStats, emptyVirtStats, type DroppedStats, type RunStats, type VirtStats } from './run-result.js';
+import { emptyDroppedStats, emptyVirtStats, isInterruptVector, type DroppedStats, type RunStats, type VirtStats } from './run-result.js';
 import type { Platform } from './platform.js';
 
 /** The CPU's counters for one guest (a whole CPU's, or the share a VM was credited with). */
@@ -25,6 +25,12 @@ export interface StatsInput {
   /** The technique's own cost events, from the run's stats. */
   countEvents?: (stats: RunStats) => Readonly<Record<string, number>>;
   cpu: CpuCounts;
+  /**
+   * External interrupts delivered into the guest, by the CPU or injected or reflected by a VMM (default:
+   * the CPU's count). The same number as natively under every technique that delivers the guest's
+   * interrupts as interrupts (all but pv, whose guest takes them as events).
+   */
+  interrupts?: number;
   /** Guest instructions: the CPU's plus any the VMM emulated. */
   guestInstructions: number;
   idleInstructions: number;
@@ -39,11 +45,11 @@ export function buildRunStats(i: StatsInput): RunStats {
   const c = i.cpu;
   const io = i.platform.bus.stats;
   const trapsByVector: Record<string, number> = {};
-  let deliveries = 0;
+  let traps = 0;
   c.trapsByVector.forEach((n, v) => {
     if (n > 0) {
       trapsByVector[String(v)] = n;
-      deliveries += n;
+      if (!isInterruptVector(v)) traps += n;
     }
   });
   const virt = { ...emptyVirtStats(), ...i.virt };
@@ -58,9 +64,9 @@ export function buildRunStats(i: StatsInput): RunStats {
     tlbMisses: c.tlbMisses,
     pageWalkRefs: c.pageWalkRefs,
     privilegedExecuted: c.privilegedExecuted,
-    traps: Math.max(0, deliveries - c.interrupts),
+    traps,
     trapsByVector,
-    interrupts: c.interrupts,
+    interrupts: i.interrupts ?? c.interrupts,
     io: {
       portReads: io.portReads,
       portWrites: io.portWrites,

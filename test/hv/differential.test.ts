@@ -25,6 +25,9 @@ function observable(r: RunResult) {
     console: r.console,
     tests: { passed: t.passed, failed: t.failed, results: t.results },
     crashed: r.crash !== undefined,
+    // External interrupts the guest took, however they reached it (the CPU, an injection, a reflection).
+    interrupts: r.stats.interrupts,
+    picDelivered: r.stats.devices.pic.delivered,
   };
 }
 

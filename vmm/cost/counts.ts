@@ -1,6 +1,6 @@
 // Turning a run's statistics into the cost model's event counts, the same way for every technique.
 
-import type { RunStats } from '../run-result.js';
+import { cpuInterruptDeliveries, type RunStats } from '../run-result.js';
 import { zeroCounts, type EventCounts } from './events.js';
 
 /** How a technique's work is charged: data its descriptor carries, so the cost model names no technique. */
@@ -25,11 +25,13 @@ export function eventCounts(a: Accounting, s: RunStats): EventCounts {
   c.interpretedInstruction = interpreted ? s.guestInstructions : 0;
   c.tlbMiss = s.tlbMisses;
   c.pageWalkRef = s.pageWalkRefs;
-  // Deliveries through the vector table by the CPU (the interpreter's count as software work).
-  if (interpreted) c.reflectedTrap = s.traps + s.interrupts + s.reflectedTraps;
+  // Deliveries through the vector table by the CPU (the interpreter's count as software work). An
+  // interrupt a VMM reflects by building the frame itself is a reflected trap, not a CPU delivery.
+  const interrupts = cpuInterruptDeliveries(s.trapsByVector);
+  if (interpreted) c.reflectedTrap = s.traps + interrupts + s.reflectedTraps;
   else {
     c.trap = s.traps;
-    c.interrupt = s.interrupts;
+    c.interrupt = interrupts;
     c.reflectedTrap = s.reflectedTraps;
   }
   // On bare metal the guest talks to physical devices; in a VM, to the VMM's models.

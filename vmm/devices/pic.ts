@@ -34,6 +34,17 @@ export class Pic implements Device<PicState>, InterruptSource {
   readonly name = 'pic';
   state: PicState = { mask: 0, request: 0, inService: 0, delivered: 0, eois: 0 };
   private readonly lines: IrqLine[] = [];
+  /**
+   * Called with each vector the CPU (or the VMM, for its guest) takes from this controller, at the moment
+   * it is taken: acknowledging is delivering, in every run loop, so this is where deliveries are observed.
+   */
+  onAcknowledge: ((vector: number) => void) | null = null;
+  /**
+   * Called before the CPU asks which interrupt is pending: an owner whose sources run on a lazily updated
+   * clock (the timer, advanced per slice) brings them up to the current instruction first, so that every
+   * interrupt check sees every expiry due by then, wherever in a slice the check happens.
+   */
+  beforeQuery: (() => void) | null = null;
 
   constructor() {
     for (let n = 0; n < PIC_LINES; n++) {
@@ -57,6 +68,7 @@ export class Pic implements Device<PicState>, InterruptSource {
   }
 
   pendingVector(cr8: number): number {
+    this.beforeQuery?.();
     const cut = 15 - cr8; // lines 0..cut are allowed by the task priority
     if (cut < 0) return -1;
     const ready = this.state.request & ~this.state.mask & 0xffff;
@@ -75,6 +87,7 @@ export class Pic implements Device<PicState>, InterruptSource {
     this.state.request &= ~bit;
     this.state.inService |= bit;
     this.state.delivered++;
+    this.onAcknowledge?.(vector);
   }
 
   read(offset: number): number {

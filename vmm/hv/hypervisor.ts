@@ -52,6 +52,8 @@ export interface HypervisorOptions {
   readonly quantum?: number;
   /** Watches every exit of every VM as it is handled. */
   readonly onExit?: (vm: string, exit: VmExit) => void;
+  /** Watches each external interrupt delivered into each VM (see InterruptObserver). */
+  readonly onInterrupt?: (vm: string, at: number, vector: number) => void;
   /** Device model for every VM that does not name its own. */
   readonly devices?: DeviceMode;
   /** trap only: replace these entries of privileged.ts's handler table (exercise 03: student handlers). */
@@ -262,6 +264,8 @@ export class Hypervisor {
         backends: devices === 'split' ? (opts.backends ?? split!.backendSet()) : {},
         options: opts,
       });
+      const seen = opts.onInterrupt;
+      if (seen) platform.pic.onAcknowledge = (vector) => seen(spec.name, runner.guestClock(), vector);
       runner.boot();
       this.vms.push(vm);
       this.runners.push(runner);
@@ -456,6 +460,7 @@ export class Hypervisor {
       accounting: t.accounting,
       ...(t.countEvents ? { countEvents: t.countEvents } : {}),
       cpu: { ...vm.cpu, trapsByVector: delivered },
+      interrupts: runner.interruptsDelivered(),
       guestInstructions: vm.guestInstructions,
       idleInstructions: vm.idleInstructions,
       platform: vm.platform,

@@ -10,6 +10,9 @@
 // - `push sp` pushes the value sp had before the push; `pop sp` leaves sp = the popped word (as x86).
 // - Budget: a trap delivery retires no instruction but uses one unit of run()'s budget, so a handler
 //   that faults on its own first fetch cannot hang run().
+// - Interrupts are checked on entry to run() and after each instruction that may unblock one (every
+//   system instruction but int, brk, hlt, in and out) unless it used the budget's last unit: an external
+//   interrupt is taken at an instruction boundary, before the next instruction, and only if one runs.
 // - Non-root mode: privilege (#GP) is checked before an instruction exit; an EXCEPTION exit for an
 //   int-like trap (brk) carries the pc after it; a second-stage violation (or, with #PF exits on, a
 //   page fault) while delivering an event exits and leaves the event in `vmx.inject` for re-delivery;
@@ -384,7 +387,11 @@ export class Cpu {
           s = null;
           break;
         default:
-          s = this.events();
+          // An interrupt is taken before the next instruction, so only if the budget lets one run: the
+          // boundary after the budget's last instruction is checked on the next entry, once the caller
+          // has brought its devices (the timer) up to that instruction. Every run loop then delivers at
+          // the same instruction boundaries, whatever slices it runs in.
+          s = left > 0 ? this.events() : null;
       }
       if (s !== null) {
         mmu.io = false;
@@ -519,6 +526,7 @@ export class Cpu {
   private deliveryEptExit(v: number, err: number, savedPc: number): StopReason {
     const m = this.mmu;
     m.status = MS_OK;
+    this.redeliverLater(v);
     const e = this.beginExit('EPT_VIOLATION', savedPc);
     e.gpa = m.eptGpa;
     e.write = m.eptWrite;
@@ -537,12 +545,21 @@ export class Cpu {
   private deliveryPfExit(v: number, err: number, savedPc: number): StopReason {
     const m = this.mmu;
     m.status = MS_OK;
+    this.redeliverLater(v);
+    // The #PF is raised and leaves as an EXCEPTION exit, which the VMM's accounting takes back off, as for
+    // any #PF the exception bitmap sends to it.
+    this.stats.trapsByVector[VEC.PF]!++;
     const e = this.beginExit('EXCEPTION', savedPc);
     e.vector = VEC.PF;
     e.error = m.pfErr;
     e.cr2 = m.pfAddr >>> 0;
     this.vmx!.inject = { vector: v, error: err };
     return 'exit';
+  }
+
+  /** Vector v goes back for re-injection on the next entry, where it is counted: it is one delivery, not two. */
+  private redeliverLater(v: number): void {
+    this.stats.trapsByVector[v]!--;
   }
 
   private triple(v: number, err: number, savedPc: number): StopReason {

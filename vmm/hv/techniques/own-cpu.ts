@@ -29,6 +29,8 @@ export abstract class OwnCpuRunner extends Runner {
     p.bus.beforeAccess = (name) => {
       if (name === 'timer') this.sync();
     };
+    // ... and its interpreter's interrupt checks mid-slice must see every expiry due by then.
+    p.pic.beforeQuery = () => this.sync();
   }
 
   /** The guest runs on this CPU at its own privilege: its registers are the real ones. */
@@ -67,6 +69,11 @@ export abstract class OwnCpuRunner extends Runner {
 
   protected injectInterrupt(): void {
     // Not called: the CPU takes interrupts from the VM's controller itself.
+  }
+
+  /** The interpreter takes interrupts mid-step: count what it has run since the VM's clock last moved. */
+  override guestClock(): number {
+    return this.vm.guestInstructions + this.cpu.stats.instructions - this.clock;
   }
 
   private sync(): void {

@@ -43,6 +43,12 @@ export abstract class Runner {
   protected abstract injectInterrupt(vector: number): void;
   /** An interrupt is pending but the guest's IF is 0. */
   protected blockedInterrupt(): void {}
+  /**
+   * Whether an interrupt waits only on the guest's task priority (cr8) now. A technique whose guest can
+   * lower cr8 without the VMM seeing it must make that write visible while one waits, so the interrupt is
+   * taken right after it, as the bare CPU takes it.
+   */
+  protected priorityBlocked(_waiting: boolean): void {}
   /** False while an earlier event still waits to be delivered (hardware injection takes one at a time). */
   protected canInject(): boolean {
     return true;
@@ -53,6 +59,16 @@ export abstract class Runner {
   protected yielded = false;
   /** Run at most `slice` guest instructions and handle whatever stopped the CPU. */
   protected abstract step(slice: number): void;
+
+  /** External interrupts this VM's guest has taken (RunStats.interrupts): the ones the loop injected, and the CPU's own. */
+  interruptsDelivered(): number {
+    return this.vm.counters.interruptsInjected + this.vm.cpu.interrupts;
+  }
+
+  /** Guest instructions completed so far, up to this moment (between steps, or inside one). */
+  guestClock(): number {
+    return this.vm.guestInstructions;
+  }
 
   /** The CPU the guest runs on, for reports. */
   abstract readonly cpu: Cpu;
@@ -115,7 +131,9 @@ export abstract class Runner {
         vm.stop('poweroff');
         break;
       }
-      const vector = this.cpuDeliversInterrupts || !this.canInject() ? -1 : p.pic.pendingVector(this.guestCr8());
+      const cr8 = this.guestCr8();
+      const vector = this.cpuDeliversInterrupts || !this.canInject() ? -1 : p.pic.pendingVector(cr8);
+      if (!this.cpuDeliversInterrupts) this.priorityBlocked(vector < 0 && cr8 > 0 && p.pic.pendingVector(0) >= 0);
       if (vector >= 0) {
         if (this.guestIf()) {
           p.pic.acknowledge(vector);

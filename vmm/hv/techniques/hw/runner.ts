@@ -53,7 +53,7 @@ export class HwRunner extends Runner implements ExitHost {
     const g = region.guest;
     const shadowed = memory === 'shadow';
     this.vmcs = createVmControl({
-      exitOn: shadowed ? exitMask('HLT', 'IO', 'CR_ACCESS', 'INVLPG') : exitMask('HLT', 'IO'),
+      exitOn: this.baseExits(shadowed),
       exceptionBitmap: shadowed ? 1 << VEC.PF : 0,
       extInterruptExit: passthrough,
     });
@@ -122,6 +122,21 @@ export class HwRunner extends Runner implements ExitHost {
 
   protected override blockedInterrupt(): void {
     this.vmcs.interruptWindowExit = true;
+  }
+
+  /**
+   * With nested paging the guest writes cr8 without exiting. While an interrupt waits on its priority,
+   * control-register accesses exit (as VT-x's CR8-load exiting), so the write that lets it through is
+   * emulated and the interrupt injected right after it. Shadow paging exits on them anyway.
+   */
+  protected override priorityBlocked(waiting: boolean): void {
+    const base = this.baseExits(this.shadow !== null);
+    this.vmcs.exitOn = waiting ? base | exitMask('CR_ACCESS') : base;
+  }
+
+  /** The instructions that always exit: I/O and `hlt`; under shadow paging also what changes translations. */
+  private baseExits(shadowed: boolean): number {
+    return shadowed ? exitMask('HLT', 'IO', 'CR_ACCESS', 'INVLPG') : exitMask('HLT', 'IO');
   }
 
   protected step(slice: number): void {

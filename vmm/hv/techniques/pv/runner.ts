@@ -188,6 +188,11 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
     return 0;
   }
 
+  /** The guest takes no interrupts: each timer expiry becomes an event, counted when it reaches the upcall. */
+  override interruptsDelivered(): number {
+    return 0;
+  }
+
   protected injectInterrupt(vector: number): void {
     this.vm.platform.pic.eoi();
     if (vector === VEC.IRQ_BASE + IRQ.TIMER) {
