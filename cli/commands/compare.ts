@@ -120,7 +120,7 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
   );
   if (typeof techniques === 'string') return usage(techniques);
   if (opts.pv !== undefined && !techniques.some((t) => portTechniques().includes(t.technique)))
-    return usage(`--pv gives the image to run under ${portTechniques().join(' or ')}, but --techniques includes none of them`);
+    return usage(`--pv gives the image to run under ${portTechniques().join(' or ')}, but --techniques does not include ${portTechniques().join(' or ')}`);
   const maxInstructions = opts.maxInstructions;
   const formats = (['json', 'csv', 'markdown'] as const).filter((f) => opts[f]);
   if (formats.length > 1) return usage(`choose one output format, not ${formats.map((f) => `--${f}`).join(' and ')}`);

@@ -27,7 +27,7 @@ describe('vmlab compare options', () => {
   it('a bad technique name is exit 2 with the valid ones listed', () => {
     const r = vmlab(CALLRET, '--techniques', 'native,vmx');
     expect(r.code).toBe(EXIT_CODE.USAGE);
-    expect(r.stderr).toMatch(/unknown technique "vmx".*valid: native, emulate, trap, bt, hw, pv/);
+    expect(r.stderr).toMatch(/unknown technique "vmx".*valid: native, emulate, trap, hw, bt, pv/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -38,7 +38,7 @@ describe('split-driver back-ends', () => {
   });
 
   it('without back-ends (devices emulated) binding to one is ENOENT and the kernel says so by failing', () => {
-    const [r] = new Hypervisor([spec('fe', fixture('pv/backend.s'))], { technique: 'pv' }).run(1_000_000);
+    const [r] = new Hypervisor([spec('fe', fixture('pv/backend.s'))], { technique: 'pv', devices: 'emulated' }).run(1_000_000);
     expect(r!.exitCode).toBe(1);
   });
 });

@@ -54,7 +54,7 @@ describe('ring.inc front-end macros', () => {
       fc.property(fc.array(caseArb, { minLength: NCASES, maxLength: NCASES }), (cases) => {
         const m = new Machine();
         m.load(image);
-        const view = new DataView(m.mem.buffer);
+        const view = new DataView(m.mem.buffer, m.mem.byteOffset, m.mem.byteLength);
         cases.forEach((c, i) => [c.pvt, c.old, c.event, c.rsp, c.cons].forEach((w, k) => view.setUint32(at('cases') + 20 * i + 4 * k, w, true)));
         const r = m.run({ maxInstructions: 1_000_000 });
         expect(r.status).toBe('poweroff');

@@ -81,6 +81,13 @@ function checkKernel(spec: VmSpec, t: TechniqueDescriptor): void {
   if (refusal) throw new ConfigError(`${spec.name}: ${refusal}`);
 }
 
+/** What a device model needs of the technique, for refusal messages. */
+const DEVICE_MODE_NEEDS: Readonly<Record<DeviceMode, string>> = {
+  emulated: 'device models in a VMM',
+  passthrough: 'hardware assistance (to map the NIC into the VM)',
+  split: 'a paravirtual kernel (.pv)',
+};
+
 /** Which techniques accept a device model, for refusal messages. */
 function acceptedBy(devices: DeviceMode): string {
   return techniqueNames().filter((n) => findTechnique(n)!.devices.includes(devices)).join(' or ') || 'no technique';
@@ -194,8 +201,11 @@ export class Hypervisor {
     if (memory !== null && !t.memory.includes(memory))
       throw new ConfigError(`technique ${t.name} cannot use --memory ${memory} (it supports: ${t.memory.join(', ')})`);
     for (const spec of specs) checkKernel(spec, t);
+    if (opts.handlers && t.oracle)
+      throw new ConfigError(`${t.name} has no VMM: replacement handlers and shadow-sync policies need one`);
     if (opts.handlers && !t.replaceableHandlers)
       throw new ConfigError(`replacement handlers need a technique whose handlers can be replaced (${techniqueNames().filter((n) => findTechnique(n)!.replaceableHandlers).join(', ')}), not ${t.name}`);
+    if (opts.shadowSync && t.oracle) throw new ConfigError(`${t.name} has no VMM: replacement handlers and shadow-sync policies need one`);
     if (opts.shadowSync && memory !== 'shadow')
       throw new ConfigError(`a shadow-sync policy needs shadow paging; ${t.name} here uses ${memory ?? 'no shadow tables'}`);
     for (const o of Object.keys(opts.techniqueOptions ?? {}))
@@ -224,7 +234,7 @@ export class Hypervisor {
         throw new ConfigError(
           t.oracle
             ? `${t.name} has the devices to itself; --devices ${devices} is for a VMM technique`
-            : `--devices ${devices} needs --technique ${acceptedBy(devices)}, not ${t.name}`,
+            : `--devices ${devices} needs ${DEVICE_MODE_NEEDS[devices]} under --technique ${acceptedBy(devices)}, not ${t.name}`,
         );
       let passthroughNic: { nic: Nic; wire: Loopback } | undefined;
       if (devices === 'passthrough') {

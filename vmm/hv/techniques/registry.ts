@@ -49,4 +49,5 @@ export function oracle(): TechniqueDescriptor {
   return d;
 }
 
-for (const d of [nativeTechnique, emulateTechnique, trapTechnique, btTechnique, hwTechnique, pvTechnique]) registerTechnique(d);
+// The order of tables, help texts and `compare`'s default list.
+for (const d of [nativeTechnique, emulateTechnique, trapTechnique, hwTechnique, btTechnique, pvTechnique]) registerTechnique(d);
