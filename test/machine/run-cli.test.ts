@@ -168,7 +168,7 @@ describe('vmlab run', () => {
     expect(m.stderr).toContain('technique trap cannot use --memory nested');
     const u = vmlab('run', img, '--technique', 'magic');
     expect(u.code).toBe(2);
-    expect(u.stderr).toContain("argument 'magic' is invalid. Allowed choices are native, emulate, trap, bt, hw, pv");
+    expect(u.stderr).toContain("argument 'magic' is invalid. Allowed choices are native, emulate, trap, hw, bt, pv");
     const n = vmlab('run', img, '--max-instructions', 'lots');
     expect(n.code).toBe(2);
     expect(n.stderr).toContain("--max-instructions <n>' argument 'lots' is invalid. expected a positive integer");
