@@ -1,6 +1,6 @@
 // Why a technique models cheaper than native: the cost events native pays more for, read from both runs' cycle breakdowns.
 
-import { findTechnique } from '../hv/techniques/registry.js';
+import { findTechnique, techniques } from '../hv/techniques/registry.js';
 import { COST_EVENTS, type CostEvent } from '../cost/events.js';
 import type { RunStats } from '../run-result.js';
 import { compactNumber } from './chart-numbers.js';
@@ -14,7 +14,10 @@ export const CHEAPER_THAN_NATIVE =
 
 function describe(key: string): string {
   if (key.startsWith('exit:')) return `handling ${key.slice(5)} exits`;
-  return key in COST_EVENTS ? `${key} (${COST_EVENTS[key as CostEvent]})` : key;
+  if (key in COST_EVENTS) return `${key} (${COST_EVENTS[key as CostEvent]})`;
+  // An event a technique adds is described by that technique.
+  const own = techniques().find((t) => t.costEvents?.[key] !== undefined)?.costEvents?.[key];
+  return own ? `${key} (${own})` : key;
 }
 
 type Costs = Pick<RunStats, 'modeledCycles' | 'cycleBreakdown'>;
