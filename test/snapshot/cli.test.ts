@@ -50,3 +50,23 @@ describe('vmlab run --snapshot-at, then vmlab resume', () => {
     expect(b.stderr).toMatch(/truncated/);
   });
 });
+
+describe('a paravirtual run (mini-pv over split devices) snapshotted and resumed', () => {
+  const file = join(dir, 'mini-pv.vms');
+  const MINI_PV = join(ROOT, 'guest-kernels', 'mini-pv', 'main.s');
+
+  it('cut at instruction 700,000: the two consoles make the port\'s whole transcript, and it ends as the whole run does', () => {
+    const first = vmlab('run', MINI_PV, '-t', 'pv', '--snapshot-at', '700000', '--snapshot', file);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/snapshot at instruction 700000/);
+    const r = vmlab('resume', file, '--json');
+    expect(r.code).toBe(0);
+    // One VM: --json prints its result itself.
+    type Result = { console: string; stats: { guestInstructions: number } };
+    const vm = JSON.parse(r.stdout) as Result;
+    const w = JSON.parse(vmlab('run', MINI_PV, '-t', 'pv', '--json').stdout) as Result;
+    expect(first.stdout + vm.console).toBe(w.console);
+    expect(w.console).toBe(GOLDEN);
+    expect(vm.stats.guestInstructions).toBe(w.stats.guestInstructions);
+  });
+});

@@ -23,9 +23,10 @@ import type { TechniqueDescriptor } from './techniques/descriptor.js';
 import { findTechnique, techniqueNames } from './techniques/registry.js';
 import type { Runner } from './techniques/runner.js';
 import type { BackendSet } from './pv/backend.js';
-import { SplitDevices } from './pv/backends/index.js';
+import { SplitDevices, type SavedSplitDevices } from './pv/backends/index.js';
 import type { DeviceMode, MemoryMode } from './types.js';
 import { ConfigError } from './config-error.js';
+import { SnapshotStateError } from './state-error.js';
 import { Vm, type Divergence, type VmState } from './vm.js';
 
 export interface VmSpec {
@@ -109,8 +110,7 @@ export interface VmRunResult extends RunResult {
 
 export { ConfigError };
 
-/** Saved state that cannot be put back on this machine (a layout or count that does not match). */
-export class SnapshotStateError extends Error {}
+export { SnapshotStateError };
 
 /** A whole run as plain data (JSON-able), for snapshots and migration. */
 export interface HypervisorState {
@@ -387,7 +387,7 @@ export class Hypervisor {
         vm: vm.save(),
         platform: vm.platform.save(),
         technique: this.runners[i]!.saveState(),
-        split: null as unknown,
+        split: this.splitDevices[i]?.save() ?? null,
       })),
     };
     return { state, ram: this.vms.map((vm) => vm.guest.raw), disks: this.vms.map((vm) => vm.platform.block.disk) };
@@ -430,6 +430,10 @@ export class Hypervisor {
       vm.restore(v.vm);
       vm.platform.restore(v.platform);
       hv.runners[i]!.restoreState(v.technique);
+      // After the runner: a restored PV domain reattaches its connections before the back-ends take back their rings.
+      const split = hv.splitDevices[i];
+      if (split && v.split) split.restore(v.split as SavedSplitDevices);
+      else if (split || v.split) throw new SnapshotStateError(`${v.name}: the snapshot's split devices do not match this machine's`);
     });
     hv.sched = { ...s.sched, used: [...s.sched.used] };
     hv.worldSwitches = s.worldSwitches;

@@ -40,8 +40,12 @@ export interface Backend {
   readonly connectResult?: number;
 }
 
-/** Creates the back-end for a connection, or returns a negated HC_ERR (e.g. a bad ring grant). */
-export type BackendFactory = (host: BackendHost, conn: Connection) => Backend | number;
+/**
+ * Creates the back-end for a connection, or returns a negated HC_ERR (e.g. a bad ring grant). `resumed`:
+ * a restored domain rebuilds a connection it had made, with no side effect (the back-end's own state is
+ * put back separately, from the snapshot).
+ */
+export type BackendFactory = (host: BackendHost, conn: Connection, resumed?: boolean) => Backend | number;
 
 /** The back-ends a hypervisor offers, by name (`--devices split` supplies them; empty otherwise). */
 export type BackendSet = Partial<Record<BackendName, BackendFactory>>;

@@ -8,6 +8,7 @@ import { HC_ERR, PAGE_SIZE, PTE } from '../../../isa/abi.js';
 import type { GuestPhys } from '../memory/guest-phys.js';
 import type { PagePool } from '../memory/page-pool.js';
 import { FRAME_TYPE, type FrameTable } from './frames.js';
+import { SnapshotStateError } from '../state-error.js';
 
 const ENTRIES = PAGE_SIZE / 4;
 
@@ -16,6 +17,14 @@ export interface DirectOptions {
   readonly deviceFrame: (ma: number) => boolean;
   /** A frame became a page table (or stopped being one): device DMA must not write it meanwhile. */
   readonly typeChanged?: (pfn: number, table: boolean) => void;
+}
+
+/** DirectPaging.save(): the loaded directory, whether the boot map is still in use (and its root), the counters. */
+export interface SavedPaging {
+  readonly current: number;
+  /** The boot map's root while it is in use, else null. Its entries are derived from the frame table. */
+  readonly bootRoot: number | null;
+  readonly stats: { pins: number; unpins: number; updates: number; rejected: number };
 }
 
 export class DirectPaging {
@@ -56,6 +65,25 @@ export class DirectPaging {
     }
     this.boot = { root, tables };
     return root;
+  }
+
+  save(): SavedPaging {
+    return { current: this.current, bootRoot: this.boot?.root ?? null, stats: { ...this.stats } };
+  }
+
+  /**
+   * Put back what save() returned, after the frame table is back, on a domain freshly built (its boot map
+   * just made, at the same pool pages as the saved one's). The boot map's write bits are derived from the
+   * frames' types, so they are recomputed; a boot map the domain had left is given back to the pool.
+   */
+  restore(s: SavedPaging): void {
+    if (s.bootRoot !== null) {
+      if (!this.boot || this.boot.root !== s.bootRoot)
+        throw new SnapshotStateError(`the PV boot map lies at 0x${s.bootRoot.toString(16)} in the snapshot but elsewhere here`);
+      for (let pfn = 0; pfn < this.pages; pfn++) this.bootProtect(pfn);
+    } else this.releaseBoot();
+    this.current = s.current;
+    Object.assign(this.stats, s.stats);
   }
 
   /** The boot map while it is in use: its root and its tables (for the auditor). */
@@ -255,13 +283,16 @@ export class DirectPaging {
     this.frames.getTableRef(this.pfn(ma));
     if (this.current >= 0) this.frames.putType(this.pfn(this.current));
     this.current = ma;
-    if (this.boot) {
-      // The boot map is never used again: its pages go back to the pool.
-      this.pool.release(this.boot.root);
-      for (const t of this.boot.tables) this.pool.release(t);
-      this.boot = null;
-    }
+    this.releaseBoot();
     return 0;
+  }
+
+  /** The boot map is never used again: its pages go back to the pool. */
+  private releaseBoot(): void {
+    if (!this.boot) return;
+    this.pool.release(this.boot.root);
+    for (const t of this.boot.tables) this.pool.release(t);
+    this.boot = null;
   }
 
   /** Machine address of the L1 entry mapping `va` under the current directory, or -1. */

@@ -9,12 +9,21 @@
 
 import { EVT_BIND, EVTCHN_PORTS, HC_ERR } from '../../../isa/abi.js';
 import type { SharedInfo } from './shared-info.js';
+import { SnapshotStateError } from '../state-error.js';
 
 export type BindKind = (typeof EVT_BIND)[keyof typeof EVT_BIND];
 
 export interface Binding {
   readonly kind: BindKind;
   readonly which: number;
+}
+
+/** EventChannels.save(): the bindings, the latched bits and the counters. */
+export interface SavedEvents {
+  readonly ports: readonly (Binding | null)[];
+  readonly latched: number;
+  readonly raised: number;
+  readonly coalesced: number;
 }
 
 export class EventChannels {
@@ -25,6 +34,19 @@ export class EventChannels {
   coalesced = 0;
 
   constructor(private readonly shinfo: SharedInfo) {}
+
+  save(): SavedEvents {
+    return { ports: this.ports.map((b) => (b ? { ...b } : null)), latched: this.latched, raised: this.raised, coalesced: this.coalesced };
+  }
+
+  /** Put back what save() returned (the pending and mask bits are in shared info, in RAM). */
+  restore(s: SavedEvents): void {
+    if (s.ports.length !== EVTCHN_PORTS) throw new SnapshotStateError(`event channels: ${s.ports.length} ports, not ${EVTCHN_PORTS}`);
+    s.ports.forEach((b, p) => (this.ports[p] = b ? { kind: b.kind, which: b.which } : null));
+    this.latched = s.latched >>> 0;
+    this.raised = s.raised;
+    this.coalesced = s.coalesced;
+  }
 
   /** Bind a new port (port 0 is never used, as in Xen). Returns the port or a negated HC_ERR. */
   bind(kind: number, which: number): number {

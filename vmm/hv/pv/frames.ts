@@ -11,6 +11,7 @@
 
 import { HC_ERR, PAGE_SIZE } from '../../../isa/abi.js';
 import type { GuestPhys } from '../memory/guest-phys.js';
+import { SnapshotStateError } from '../state-error.js';
 
 /** What a frame is used as now; typeCount counts the references that need that use. */
 export const FRAME_TYPE = { NONE: 0, WRITABLE: 1, L1: 2, L2: 3 } as const;
@@ -30,10 +31,7 @@ export type FrameOwner = (typeof FRAME_OWNER)[keyof typeof FRAME_OWNER];
 export const FRAME_TYPE_NAME: readonly string[] = ['none', 'writable', 'L1', 'L2'];
 export const FRAME_OWNER_NAME: readonly string[] = ['domain', 'VMM (shared with the guest)', 'VMM (read-only to the guest)'];
 
-/**
- * The table as plain data, one entry per frame of the domain (pseudo-physical frame number): a later
- * state model saves and restores exactly this.
- */
+/** The table as typed arrays, one entry per frame of the domain (pseudo-physical frame number). */
 export interface FrameState {
   readonly owner: Uint8Array;
   readonly type: Uint8Array;
@@ -47,6 +45,16 @@ export interface FrameState {
   readonly refs: Uint32Array;
   /** Active grants of the frame (either access), to any back-end (at most GRANT_MAX). */
   readonly grants: Uint8Array;
+}
+
+/** FrameTable.save(): the arrays as JSON-able numbers. */
+export interface SavedFrames {
+  readonly owner: readonly number[];
+  readonly type: readonly number[];
+  readonly typeCount: readonly number[];
+  readonly refs: readonly number[];
+  readonly grants: readonly number[];
+  readonly refusedStores: number;
 }
 
 export class FrameTable {
@@ -65,6 +73,29 @@ export class FrameTable {
       refs: new Uint32Array(n),
       grants: new Uint8Array(n),
     };
+  }
+
+  /** The table as plain data (a snapshot): exactly the arrays, and the refused-store counter. */
+  save(): SavedFrames {
+    const s = this.state;
+    return {
+      owner: Array.from(s.owner),
+      type: Array.from(s.type),
+      typeCount: Array.from(s.typeCount),
+      refs: Array.from(s.refs),
+      grants: Array.from(s.grants),
+      refusedStores: this.refusedStores,
+    };
+  }
+
+  /** Put back what save() returned; a table of another size is refused (the caller checks the RAM size first). */
+  restore(saved: SavedFrames): void {
+    const s = this.state;
+    for (const k of ['owner', 'type', 'typeCount', 'refs', 'grants'] as const) {
+      if (saved[k].length !== this.pages) throw new SnapshotStateError(`frame table: ${k} has ${saved[k].length} entries, not ${this.pages}`);
+      s[k].set(saved[k]);
+    }
+    this.refusedStores = saved.refusedStores;
   }
 
   /** Reserve a frame for the VMM (at domain build, before the guest runs): it takes the VMM's WRITABLE reference. */

@@ -7,6 +7,7 @@
 import { BACKEND, GRANT_FLAG, GRANT_MAX, HC_ERR, PAGE_SIZE } from '../../../isa/abi.js';
 import type { GuestPhys } from '../memory/guest-phys.js';
 import type { FrameTable } from './frames.js';
+import { SnapshotStateError } from '../state-error.js';
 
 export type BackendId = (typeof BACKEND)[keyof typeof BACKEND];
 
@@ -21,6 +22,12 @@ export function isBackendId(x: number): x is BackendId {
   return (Object.values(BACKEND) as number[]).includes(x);
 }
 
+/** GrantTable.save(): every slot, and the refused-access counter. The frames' references are the frame table's. */
+export interface SavedGrants {
+  readonly slots: readonly (Grant | null)[];
+  readonly refused: number;
+}
+
 export class GrantTable {
   private readonly slots: (Grant | null)[] = new Array<Grant | null>(GRANT_MAX).fill(null);
   /** Back-end accesses refused (bad reference, wrong back-end, out of the page, read-only). */
@@ -30,6 +37,16 @@ export class GrantTable {
     private readonly guest: GuestPhys,
     private readonly frames: FrameTable,
   ) {}
+
+  save(): SavedGrants {
+    return { slots: this.slots.map((g) => (g ? { ...g } : null)), refused: this.refused };
+  }
+
+  restore(s: SavedGrants): void {
+    if (s.slots.length !== GRANT_MAX) throw new SnapshotStateError(`grant table: ${s.slots.length} slots, not ${GRANT_MAX}`);
+    s.slots.forEach((g, i) => (this.slots[i] = g ? { page: g.page, backend: g.backend, readonly: g.readonly } : null));
+    this.refused = s.refused;
+  }
 
   /** The grant hypercall: returns a reference or a negated HC_ERR. */
   grant(page: number, backend: number, flags: number): number {

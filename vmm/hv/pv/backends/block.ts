@@ -7,7 +7,7 @@
 // and the ring goes on.
 
 import { BACKEND, BLK_SECTOR_SIZE, BLKIF_OP, BLKIF_REQ, BLKIF_RSP, HC_ERR, IF_STATUS_OK, PAGE_SIZE } from '../../../../isa/abi.js';
-import { RingBackend } from './ring-backend.js';
+import { RingBackend, type SavedRingBackend } from './ring-backend.js';
 import type { BackendDomain } from './types.js';
 
 export interface BlockBackendCounters {
@@ -15,7 +15,12 @@ export interface BlockBackendCounters {
   sectorsWritten: number;
 }
 
-export class BlockBackend extends RingBackend {
+/** BlockBackend.save(): the ring back-end's state and the sector counters (the disk is saved as the VM's disk). */
+export interface SavedBlockBackend extends SavedRingBackend {
+  readonly block: BlockBackendCounters;
+}
+
+export class BlockBackend extends RingBackend<SavedBlockBackend> {
   readonly id = BACKEND.BLOCK;
   readonly name = 'block' as const;
   readonly block: BlockBackendCounters = { sectorsRead: 0, sectorsWritten: 0 };
@@ -29,6 +34,15 @@ export class BlockBackend extends RingBackend {
   override connect(dom: BackendDomain, ringRef: number, port: number, rxRingRef: number): number {
     const r = super.connect(dom, ringRef, port, rxRingRef);
     return r < 0 ? r : this.capacity;
+  }
+
+  save(): SavedBlockBackend {
+    return { ...this.saveRing(), block: { ...this.block } };
+  }
+
+  restore(s: SavedBlockBackend): void {
+    this.restoreRing(s);
+    Object.assign(this.block, s.block);
   }
 
   get capacity(): number {

@@ -10,6 +10,7 @@
 // only when it delivered input (in the hosted model the output is drained before the notify returns).
 
 import { BACKEND, CONSRING, CONSRING_IN_SIZE, CONSRING_OUT_SIZE, HC_ERR, PAGE_SIZE } from '../../../../isa/abi.js';
+import { SnapshotStateError } from '../../state-error.js';
 import { zeroBackendCounters, type BackendCounters, type BackendDomain, type SplitBackend } from './types.js';
 
 const diff = (a: number, b: number): number => (a - b) >>> 0;
@@ -27,7 +28,14 @@ export interface ConsoleHost {
   takeInput(max: number): Uint8Array;
 }
 
-export class ConsoleBackend implements SplitBackend {
+/** ConsoleBackend.save(): the counters, and the connection (ring grant, port, the back-end's own indices) if any. */
+export interface SavedConsoleBackend {
+  readonly counters: BackendCounters;
+  readonly console: ConsoleBackendCounters;
+  readonly connection: { readonly ref: number; readonly port: number; readonly outCons: number; readonly inProd: number } | null;
+}
+
+export class ConsoleBackend implements SplitBackend<SavedConsoleBackend> {
   readonly id = BACKEND.CONSOLE;
   readonly name = 'console' as const;
   readonly counters: BackendCounters = zeroBackendCounters();
@@ -63,6 +71,30 @@ export class ConsoleBackend implements SplitBackend {
     this.inProd = this.word(CONSRING.IN_PROD) ?? 0;
     this.pushInput();
     return 0;
+  }
+
+  reattach(dom: BackendDomain): void {
+    this.dom = dom;
+  }
+
+  save(): SavedConsoleBackend {
+    return {
+      counters: { ...this.counters },
+      console: { ...this.console },
+      connection: this.dom ? { ref: this.ref, port: this.eventPort, outCons: this.outCons, inProd: this.inProd } : null,
+    };
+  }
+
+  restore(s: SavedConsoleBackend): void {
+    Object.assign(this.counters, s.counters);
+    Object.assign(this.console, s.console);
+    const c = s.connection;
+    if (c && !this.dom) throw new SnapshotStateError('the console back-end was connected in the snapshot, but its domain never connected it');
+    if (!c) return this.disconnect();
+    this.ref = c.ref;
+    this.eventPort = c.port;
+    this.outCons = c.outCons >>> 0;
+    this.inProd = c.inProd >>> 0;
   }
 
   disconnect(): void {

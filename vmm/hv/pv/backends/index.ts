@@ -6,9 +6,9 @@ import type { PacketCapture } from '../../../devices/capture.js';
 import type { Platform } from '../../../platform.js';
 import type { BackendSet } from '../backend.js';
 import type { BackendId } from '../grants.js';
-import { BlockBackend } from './block.js';
-import { ConsoleBackend, type ConsoleHost } from './console.js';
-import { NetBackend } from './net.js';
+import { BlockBackend, type SavedBlockBackend } from './block.js';
+import { ConsoleBackend, type ConsoleHost, type SavedConsoleBackend } from './console.js';
+import { NetBackend, type SavedNetBackend } from './net.js';
 import type { SplitBackend } from './types.js';
 
 export interface SplitDevicesOptions {
@@ -17,6 +17,13 @@ export interface SplitDevicesOptions {
   readonly console: ConsoleHost;
   /** Where sent packets are recorded (default: a fresh capture, `net.wire`). */
   readonly capture?: PacketCapture;
+}
+
+/** SplitDevices.save(). */
+export interface SavedSplitDevices {
+  readonly console: SavedConsoleBackend;
+  readonly block: SavedBlockBackend;
+  readonly net: SavedNetBackend;
 }
 
 export class SplitDevices {
@@ -71,12 +78,29 @@ export class SplitDevices {
    * the block capacity, goes back to the guest), and evtchn_send on its port calls notify().
    */
   backendSet(): BackendSet {
-    const factory = (id: BackendId): BackendSet[keyof BackendSet] => (host, conn) => {
+    const factory = (id: BackendId): BackendSet[keyof BackendSet] => (host, conn, resumed) => {
       const b = this.byId(id)!;
-      const r = b.connect({ grants: host.grants, notifyGuest: () => host.raise() }, conn.ring, conn.port, conn.ring2);
+      const dom = { grants: host.grants, notifyGuest: () => host.raise() };
+      if (resumed) {
+        b.reattach(dom);
+        return { notify: () => b.notify() };
+      }
+      const r = b.connect(dom, conn.ring, conn.port, conn.ring2);
       return r < 0 ? r : { notify: () => b.notify(), connectResult: r };
     };
     return { CONSOLE: factory(BACKEND.CONSOLE), BLOCK: factory(BACKEND.BLOCK), NET: factory(BACKEND.NET) };
+  }
+
+  /** Every back-end's own state, as plain data (a snapshot); the connections' wiring is the PV core's. */
+  save(): SavedSplitDevices {
+    return { console: this.console.save(), block: this.block.save(), net: this.net.save() };
+  }
+
+  /** Put back what save() returned, once the restored domain has reattached the back-ends it had connected. */
+  restore(s: SavedSplitDevices): void {
+    this.console.restore(s.console);
+    this.block.restore(s.block);
+    this.net.restore(s.net);
   }
 
   /** Notifications both ways, over every back-end. */

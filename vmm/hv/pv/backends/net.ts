@@ -11,8 +11,8 @@
 
 import { BACKEND, HC_ERR, IF_STATUS_OK, NETIF_REQ, NETIF_RSP, NIC_MAX_PACKET } from '../../../../isa/abi.js';
 import { PacketCapture } from '../../../devices/capture.js';
-import type { BackRing } from './ring.js';
-import { RingBackend } from './ring-backend.js';
+import type { BackRing, SavedRing } from './ring.js';
+import { RingBackend, type SavedRingBackend } from './ring-backend.js';
 import type { BackendDomain } from './types.js';
 
 export interface NetBackendCounters {
@@ -44,7 +44,14 @@ function response(id: number, status: number, len: number): number[] {
   return r;
 }
 
-export class NetBackend extends RingBackend {
+/** NetBackend.save(): the ring back-end's state (TX), the RX ring, the counters and the packets waiting for buffers. */
+export interface SavedNetBackend extends SavedRingBackend {
+  readonly net: NetBackendCounters;
+  readonly rx: SavedRing | null;
+  readonly waiting: number[][];
+}
+
+export class NetBackend extends RingBackend<SavedNetBackend> {
   readonly id = BACKEND.NET;
   readonly name = 'net' as const;
   readonly net: NetBackendCounters = { packetsTx: 0, packetsRx: 0, rxDrops: 0 };
@@ -84,6 +91,17 @@ export class NetBackend extends RingBackend {
       this.rxReady(); // buffers posted before connecting may take queued packets at once
     }
     return r;
+  }
+
+  save(): SavedNetBackend {
+    return { ...this.saveRing(), net: { ...this.net }, rx: this.rx?.save() ?? null, waiting: this.waiting.map((p) => Array.from(p)) };
+  }
+
+  restore(s: SavedNetBackend): void {
+    this.restoreRing(s);
+    Object.assign(this.net, s.net);
+    this.rx = s.rx && s.main ? this.ring(s.rx) : null;
+    this.waiting.splice(0, this.waiting.length, ...s.waiting.map((p) => Uint8Array.from(p)));
   }
 
   /** TX first; then the front-end may have posted RX buffers that queued packets wait for. */

@@ -4,10 +4,18 @@
 
 import { HC_ERR, PAGE_SIZE } from '../../../../isa/abi.js';
 import type { BackendId } from '../grants.js';
-import { BackRing, serveRing } from './ring.js';
+import { BackRing, serveRing, type SavedRing } from './ring.js';
+import { SnapshotStateError } from '../../state-error.js';
 import { zeroBackendCounters, type BackendCounters, type BackendDomain, type SplitBackend } from './types.js';
 
-export abstract class RingBackend implements SplitBackend {
+/** RingBackend.save(): the counters, and the connection (its port and request ring) while there is one. */
+export interface SavedRingBackend {
+  readonly counters: BackendCounters;
+  readonly port: number;
+  readonly main: SavedRing | null;
+}
+
+export abstract class RingBackend<S extends SavedRingBackend = SavedRingBackend> implements SplitBackend<S> {
   abstract readonly id: BackendId;
   abstract readonly name: 'console' | 'block' | 'net';
   readonly counters: BackendCounters = zeroBackendCounters();
@@ -41,6 +49,29 @@ export abstract class RingBackend implements SplitBackend {
     this.main = main;
     this.eventPort = port;
     return 0;
+  }
+
+  reattach(dom: BackendDomain): void {
+    this.dom = dom;
+  }
+
+  abstract save(): S;
+  abstract restore(s: S): void;
+
+  protected saveRing(): SavedRingBackend {
+    return { counters: { ...this.counters }, port: this.eventPort, main: this.main?.save() ?? null };
+  }
+
+  protected restoreRing(s: SavedRingBackend): void {
+    Object.assign(this.counters, s.counters);
+    this.main = s.main ? this.ring(s.main) : null;
+    this.eventPort = s.main ? s.port : -1;
+  }
+
+  /** A saved ring over the reattached domain's grants. */
+  protected ring(s: SavedRing): BackRing {
+    if (!this.dom) throw new SnapshotStateError(`the ${this.name} back-end was connected in the snapshot, but its domain never connected it`);
+    return BackRing.restored(this.dom.grants, this.id, s);
   }
 
   protected refuseConnect(error: number): number {

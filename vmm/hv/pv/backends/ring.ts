@@ -18,6 +18,14 @@ import type { GrantAccess } from './types.js';
 /** u32 difference a - b. */
 const diff = (a: number, b: number): number => (a - b) >>> 0;
 
+/** BackRing.save(): the ring's grant and the indices the back-end keeps to itself. */
+export interface SavedRing {
+  readonly ref: number;
+  readonly reqCons: number;
+  readonly rspProdPvt: number;
+  readonly rspPublished: number;
+}
+
 export class BackRing {
   /** Next request to take (req_cons). */
   private reqCons: number;
@@ -33,6 +41,20 @@ export class BackRing {
     start = 0,
   ) {
     this.reqCons = this.rspProdPvt = this.rspPublished = start >>> 0;
+  }
+
+  /** The back-end's own indices, as plain data (the ring page itself is guest RAM). */
+  save(): SavedRing {
+    return { ref: this.ref, reqCons: this.reqCons, rspProdPvt: this.rspProdPvt, rspPublished: this.rspPublished };
+  }
+
+  /** A ring as save() left it, over the domain's grant table. */
+  static restored(grants: GrantAccess, backend: BackendId, s: SavedRing): BackRing {
+    const r = new BackRing(grants, s.ref, backend);
+    r.reqCons = s.reqCons >>> 0;
+    r.rspProdPvt = s.rspProdPvt >>> 0;
+    r.rspPublished = s.rspPublished >>> 0;
+    return r;
   }
 
   private slotOffset(index: number): number {

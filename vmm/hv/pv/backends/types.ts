@@ -50,7 +50,7 @@ export function zeroBackendCounters(): BackendCounters {
 }
 
 /** A back-end the PV hypercalls drive: DEVICE_CONNECT, then EVTCHN_SEND on its port. */
-export interface SplitBackend {
+export interface SplitBackend<S = unknown> {
   readonly id: BackendId;
   readonly name: 'console' | 'block' | 'net';
   readonly counters: BackendCounters;
@@ -62,6 +62,15 @@ export interface SplitBackend {
   connect(dom: BackendDomain, ringRef: number, port: number, rxRingRef: number): number;
   /** The guest notified the back-end's port. Never throws, whatever the guest wrote. */
   notify(): void;
+  /**
+   * A restored domain's connection wiring (its grant table, its event to the front-end), without touching
+   * the rings: restore() then puts back the back-end's own state. Only a snapshot's restore calls it.
+   */
+  reattach(dom: BackendDomain): void;
+  /** The back-end's own state as plain data: counters, and the connection's rings and indices. */
+  save(): S;
+  /** Put back what save() returned, after reattach() for a back-end that was connected. */
+  restore(s: S): void;
   /** Drop the connection; later notifications are refused. */
   disconnect(): void;
   readonly connected: boolean;

@@ -10,10 +10,7 @@ export const pvTechnique: TechniqueDescriptor = {
   memory: ['direct'],
   devices: ['split', 'emulated'],
   kernels: 'paravirtual',
-  snapshots: {
-    refused:
-      "a paravirtual domain's event channels, grant table, frame table and back-end rings have no save() yet, so a pv run cannot be snapshotted",
-  },
+  snapshots: true,
   accounting: { interpreted: false, physicalDevices: false, exits: 'host-trap' },
   exitNote:
     'under pv an "exit" is a hypercall instruction, a trap the VMM handles or an event it delivers; modeled cycles per exit = one host trap, per upcall = one event delivery (the work of the hypercalls themselves is charged apart)',

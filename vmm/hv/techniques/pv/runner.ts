@@ -38,21 +38,35 @@ import { emulateMemoryInsn, type MemoryInsnHost } from '../../memory-insn.js';
 import { GuestFault } from '../../privileged.js';
 import type { DeviceMode } from '../../types.js';
 import type { Vm } from '../../vm.js';
-import { backendName, type Backend, type BackendSet } from '../../pv/backend.js';
-import { DirectPaging } from '../../pv/direct.js';
+import { backendName, type Backend, type BackendHost, type BackendSet, type Connection } from '../../pv/backend.js';
+import { DirectPaging, type SavedPaging } from '../../pv/direct.js';
 import type { PvDomainView } from '../../pv/audit.js';
-import { EventChannels } from '../../pv/events.js';
-import { FRAME_OWNER, FrameTable } from '../../pv/frames.js';
-import { GrantTable, type BackendId } from '../../pv/grants.js';
+import { EventChannels, type SavedEvents } from '../../pv/events.js';
+import { FRAME_OWNER, FrameTable, type SavedFrames } from '../../pv/frames.js';
+import { GrantTable, type BackendId, type SavedGrants } from '../../pv/grants.js';
 import { dispatch, NO_RESULT, type Args, type HcContext, type HcResult } from '../../pv/hypercalls.js';
 import { SharedInfo } from '../../pv/shared-info.js';
 import { PvMemory } from '../../pv/vmem.js';
+import { SnapshotStateError } from '../../state-error.js';
 import { CpuShare } from '../cpu-share.js';
 import { Runner } from '../runner.js';
 
 const SP = 15;
 /** Pages at the top of RAM the VMM keeps for the domain: start info, then shared info. */
 export const PV_RESERVED_PAGES = 2;
+
+/** PvRunner.saveState(): a PV domain's state beside its RAM and registers. */
+export interface SavedPvDomain {
+  readonly frames: SavedFrames;
+  readonly paging: SavedPaging;
+  readonly events: SavedEvents;
+  readonly grants: SavedGrants;
+  readonly vtable: readonly number[];
+  readonly upcallAt: number;
+  readonly connections: readonly Connection[];
+  readonly blocked: boolean;
+  readonly blockRequested: boolean;
+}
 
 export class PvRunner extends Runner implements HcContext, PvDomainView {
   readonly technique = 'pv' as const;
@@ -74,7 +88,8 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
   private upcallAt = 0;
   /** Direct gates for the CPU: the trap table's software-interrupt entries. */
   private readonly gates = new Uint32Array(VECTOR_COUNT);
-  private readonly connected = new Map<BackendId, Backend>();
+  /** The back-ends device_connect connected, with what the guest passed (a restore connects them again). */
+  private readonly connected = new Map<BackendId, { readonly backend: Backend; readonly conn: Connection }>();
   /** The VM's device DMA domains, fenced from page-table and reserved pages (--devices emulated). */
   readonly dma: IommuDomain[];
   /** sched_block was called and no event has been delivered since. */
@@ -229,6 +244,48 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
   /** A PV guest's hypercalls are #UD traps the VMM took as requests, not deliveries. */
   override adjustDeliveries(delivered: Uint32Array): void {
     delivered[VEC.UD] = Math.max(0, delivered[VEC.UD]! - this.vm.counters.exits.HCALL);
+  }
+
+  /**
+   * The domain's own state, taken switched out: the frame table, the paging, event-channel and grant
+   * state, the virtual trap table and upcall, the connections device_connect made, and whether the domain
+   * is blocked. Shared info and the guest's page tables are in its RAM; the back-ends save their own.
+   */
+  override saveState(): SavedPvDomain {
+    return {
+      frames: this.frames.save(),
+      paging: this.paging.save(),
+      events: this.events.save(),
+      grants: this.grants.save(),
+      vtable: Array.from(this.vtable),
+      upcallAt: this.upcallAt,
+      connections: [...this.connected.values()].map((c) => c.conn),
+      blocked: this.blocked,
+      blockRequested: this.blockRequested,
+    };
+  }
+
+  /**
+   * On a domain just built and booted, with its RAM and registers back: the same state, the direct gates
+   * derived from the trap table again, and each connection wired to its back-end again without side
+   * effects (the back-ends put back their own rings and indices next).
+   */
+  override restoreState(saved: unknown): void {
+    const s = saved as SavedPvDomain;
+    this.frames.restore(s.frames);
+    this.paging.restore(s.paging);
+    this.events.restore(s.events);
+    this.grants.restore(s.grants);
+    this.setTrapTable(Uint32Array.from(s.vtable), s.upcallAt);
+    for (const conn of s.connections) {
+      const factory = this.backends[backendName(conn.backend)];
+      const made = factory?.(this.backendHost(conn.port), conn, true);
+      if (made === undefined || typeof made === 'number')
+        throw new SnapshotStateError(`${this.vm.name}: the snapshot's ${backendName(conn.backend).toLowerCase()} back-end cannot be connected again here`);
+      this.connected.set(conn.backend, { backend: made, conn });
+    }
+    this.blocked = s.blocked;
+    this.blockRequested = s.blockRequested;
   }
 
   crash(reason: string, pc: number, vector?: number, error?: number): void {
@@ -437,32 +494,35 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
     if (this.connected.has(id)) return -HC_ERR.EBUSY;
     const b = this.events.binding(port);
     if (b === null || b.kind !== EVT_BIND.BACKEND || b.which !== id) return -HC_ERR.EINVAL;
-    const vm = this.vm;
-    const made = factory(
-      {
-        vm: vm.name,
-        grants: this.grants,
-        platform: vm.platform,
-        raise: () => {
-          this.events.raise(port);
-          if (this.blocked && this.events.deliverable()) vm.v.halted = false;
-        },
-        console: (bytes) => this.console(bytes),
-      },
-      { backend: id, ring, port, ring2 },
-    );
+    const conn = { backend: id, ring, port, ring2 };
+    const made = factory(this.backendHost(port), conn);
     if (typeof made === 'number') return made < 0 ? made : -HC_ERR.EINVAL;
-    this.connected.set(id, made);
+    this.connected.set(id, { backend: made, conn });
     return made.connectResult ?? 0;
+  }
+
+  /** What a back-end connected on `port` may use of this domain. */
+  private backendHost(port: number): BackendHost {
+    const vm = this.vm;
+    return {
+      vm: vm.name,
+      grants: this.grants,
+      platform: vm.platform,
+      raise: () => {
+        this.events.raise(port);
+        if (this.blocked && this.events.deliverable()) vm.v.halted = false;
+      },
+      console: (bytes) => this.console(bytes),
+    };
   }
 
   notify(port: number): number {
     const b = this.events.binding(port);
     if (b === null) return -HC_ERR.ENOENT;
     if (b.kind !== EVT_BIND.BACKEND) return -HC_ERR.EINVAL;
-    const backend = this.connected.get(b.which as BackendId);
-    if (!backend) return -HC_ERR.ENOENT;
-    backend.notify();
+    const c = this.connected.get(b.which as BackendId);
+    if (!c) return -HC_ERR.ENOENT;
+    c.backend.notify();
     return 0;
   }
 
