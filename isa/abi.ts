@@ -5,6 +5,15 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const PAGE_MASK = PAGE_SIZE - 1;
+/** A virtual address is a page-directory index (bits 22-31), a page-table index (bits 12-21) and an offset. */
+export const PD_SHIFT = 22;
+export const PT_ENTRIES = 1024;
+/** Bytes per page-table entry. */
+export const PTE_SIZE = 4;
+
+/** General registers r0..r15; r15 is the stack pointer (`sp`), the one traps and `iret` use. */
+export const REGISTER_COUNT = 16;
+export const SP = 15;
 
 /** Guest-physical memory map. RAM starts at 0; MMIO lives far above any RAM size vmlab allows. */
 export const MEMMAP = {
@@ -103,6 +112,7 @@ export const FRAME = {
 } as const;
 
 /** IRQ lines on the interrupt controller. */
+export const IRQ_LINES = 16;
 export const IRQ = {
   TIMER: 0,
   UART: 4,
@@ -134,6 +144,8 @@ export const PORT = {
 export const PIC_EOI = 0x20;
 export const UART_STATUS_RX = 1 << 0;
 export const UART_STATUS_TX = 1 << 1;
+/** UART_CTRL bit 0: raise IRQ.UART while a received byte is waiting. */
+export const UART_CTRL_RX_INT = 1 << 0;
 export const TIMER_ENABLE = 1 << 0;
 export const TIMER_PERIODIC = 1 << 1;
 
@@ -173,6 +185,8 @@ export const NIC = {
   MAC_LO: 0x30,
   MAC_HI: 0x34,
 } as const;
+export const NIC_CTRL_ENABLE = 1 << 0;
+export const NIC_STATUS_LINK_UP = 1 << 0;
 export const NIC_ICR_TXDW = 1 << 0; // a TX descriptor was written back
 export const NIC_ICR_RXT = 1 << 1; // a packet was received
 /** Descriptor layout: addr u32, len u16, cmd u8, status u8, then 8 reserved bytes. */
@@ -388,6 +402,8 @@ export const SHINFO = {
 export const PV_VEC = { UPCALL: 0xff, USER_RETURN: 0x81 } as const;
 /** The ring a PV kernel runs in. */
 export const PV_KERNEL_RING = 1;
+/** The iret hypercall's stack at sp: the r0 to restore, then the trap frame (HC.IRET). */
+export const PV_IRET = { R0: 0, FRAME: 4 } as const;
 
 /** Event-channel ports per domain (one pending bit each). */
 export const EVTCHN_PORTS = 32;

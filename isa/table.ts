@@ -8,7 +8,7 @@
 // the end of the table) are numbered from WINDOW_OPCODE_BASE instead, so the guest opcode space can
 // keep growing below them. The table is append-only: reordering changes the encoding.
 
-import type { ExitReason } from './abi.js';
+import { REGISTER_COUNT, SP, type ExitReason } from './abi.js';
 
 /**
  * Popek & Goldberg's classes. `sensitive` means sensitive but unprivileged: it does not trap outside ring 0.
@@ -343,10 +343,9 @@ export const BY_MNEMONIC: ReadonlyMap<string, readonly OpcodeInfo[]> = (() => {
 /** Window entries by mnemonic: the assembler refuses them by name. */
 export const WINDOW_BY_MNEMONIC: ReadonlyMap<string, OpcodeInfo> = new Map(WINDOW_INSNS.map((e) => [e.mnemonic, e]));
 
-/** Register names: r0..r15, with sp as an alias of r15. */
-export const REGISTER_COUNT = 16;
-export const SP = 15;
-export const REGISTER_ALIASES: Readonly<Record<string, number>> = { sp: 15 };
+/** Register names: r0..r15, with sp as an alias of r15 (the register file is defined in isa/abi.ts). */
+export { REGISTER_COUNT, SP };
+export const REGISTER_ALIASES: Readonly<Record<string, number>> = { sp: SP };
 
 export function registerName(n: number): string {
   return n === SP ? 'sp' : `r${n}`;

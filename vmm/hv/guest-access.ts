@@ -80,6 +80,11 @@ export class GuestAccess {
     this.path.write(va, 4, value, VMM);
   }
 
+  /** Every access that returns succeeded (a failed one throws GuestFault): the trap-frame codec's FrameMemory. */
+  ok(): boolean {
+    return true;
+  }
+
   private store(gpa: number, len: number, value: number): void {
     this.writeHook?.(gpa);
     if (this.shadow?.isPageTable(gpa)) {

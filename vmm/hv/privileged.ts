@@ -4,9 +4,10 @@
 // without a handler here fails to compile. The same handlers serve `trap` (after a #GP at ring 1),
 // strict VX32 (where the sensitive ones trap too), and `hw` control-register exits.
 
-import { CR, FLAGS, FRAME, VEC } from '../../isa/abi.js';
+import { CR, FLAGS, SP, VEC } from '../../isa/abi.js';
 import type { Decoded } from '../../isa/encoding.js';
 import { ISA } from '../../isa/table.js';
+import { frameCpl, newTrapReturn, readTrapReturn, type FrameMemory } from '../../isa/trap-frame.js';
 import type { InsnMemory } from './memory-insn.js';
 import type { VirtualCpu } from './vcpu.js';
 
@@ -41,6 +42,8 @@ export interface EmulationContext {
    */
   readVirt(va: number): number;
   writeVirt(va: number, value: number): void;
+  /** readVirt and writeVirt as the trap-frame codec takes them (isa/trap-frame.ts). */
+  readonly frame: FrameMemory;
   /** Write a control register; the technique reacts (new address space, paging, priority). */
   setControl(cr: number, value: number): void;
   invlpg(va: number): void;
@@ -56,13 +59,17 @@ export function guestServices(
   bus: { portRead(port: number): number; portWrite(port: number, value: number): void },
   memory: Pick<InsnMemory, 'read' | 'write'>,
   cpl: () => number,
-): Pick<EmulationContext, 'portRead' | 'portWrite' | 'readVirt' | 'writeVirt'> {
+): Pick<EmulationContext, 'portRead' | 'portWrite' | 'readVirt' | 'writeVirt' | 'frame'> {
   const mode = () => (cpl() === 3 ? USER_INSN : KERNEL_INSN);
+  const readVirt = (va: number): number => memory.read(va, 4, mode());
+  const writeVirt = (va: number, value: number): void => memory.write(va, 4, value, mode());
   return {
     portRead: (port) => bus.portRead(port),
     portWrite: (port, value) => bus.portWrite(port, value),
-    readVirt: (va) => memory.read(va, 4, mode()),
-    writeVirt: (va, value) => memory.write(va, 4, value, mode()),
+    readVirt,
+    writeVirt,
+    // A failed access throws GuestFault, so every one that returns succeeded.
+    frame: { read32: readVirt, write32: writeVirt, ok: () => true },
   };
 }
 
@@ -72,8 +79,6 @@ const USER_INSN = { user: true, devices: true } as const;
 type SystemInsn = Extract<(typeof ISA)[number], { cls: 'privileged' | 'sensitive' }>;
 export type SystemId = SystemInsn['id'];
 export type Handler = (ctx: EmulationContext, d: Decoded) => void;
-
-const SP = 15;
 
 function readCr(v: VirtualCpu, cr: number): number {
   switch (cr) {
@@ -136,15 +141,13 @@ export const HANDLERS = {
     ctx.pc += d.size;
   },
   iret: (ctx) => {
-    const sp = ctx.regs[SP]! >>> 0;
-    const pc = ctx.readVirt(sp + FRAME.PC);
-    const flags = ctx.readVirt(sp + FRAME.FLAGS);
-    const newSp = ctx.readVirt(sp + FRAME.SP);
-    const cpl = (flags & FLAGS.CPL_MASK) >>> FLAGS.CPL_SHIFT;
+    const f = newTrapReturn();
+    readTrapReturn(ctx.frame, ctx.regs[SP]! >>> 0, f);
+    const cpl = frameCpl(f.flags);
     if (cpl < ctx.cpl) throw new GuestFault(VEC.GP);
-    ctx.arith = flags & FLAGS.ARITH;
-    ctx.v.vif = (flags & FLAGS.IF) !== 0;
-    ctx.returnTo(pc, newSp, cpl);
+    ctx.arith = f.flags & FLAGS.ARITH;
+    ctx.v.vif = (f.flags & FLAGS.IF) !== 0;
+    ctx.returnTo(f.pc, f.sp, cpl);
   },
   // The sensitive ones reach a handler only where they trap: strict VX32, or an exit that asks for them.
   pushf: (ctx, d) => {

@@ -22,6 +22,16 @@
 import { BY_OPCODE, INSNS, OP, SP, type InsnClass } from '../../isa/table.js';
 import { CR0_PG, EXIT_REASONS, FLAGS, VEC, type ExitReason } from '../../isa/abi.js';
 import { lengthOf } from '../../isa/encoding.js';
+import {
+  frameCpl,
+  frameFlags,
+  newTrapReturn,
+  readTrapReturn,
+  trapFrameBase,
+  trapFrameEnd,
+  writeTrapFrame,
+  type FrameMemory,
+} from '../../isa/trap-frame.js';
 import { createStats, type CpuState, type CpuStats, type TripleInfo } from './cpu-state.js';
 import type { InterruptSource, IoBus } from './io.js';
 import { ACC_READ, ACC_WRITE, MS_EPT, MS_OK, MS_PF, Mmu } from './mmu.js';
@@ -178,6 +188,9 @@ export class Cpu {
   /** Instruction word at pc when loop() stopped (for exit qualifications). */
   private lastW = 0;
   private tlbVmx: VmControl | null = null;
+  /** Kernel-rights word access for trap frames (isa/trap-frame.ts), and iret's words: built once, not per trap. */
+  private readonly frameMem: FrameMemory;
+  private readonly frameRet = newTrapReturn();
 
   /** `mem` is physical memory: a whole buffer, or a view of one (a VM's slice of host memory). */
   constructor(
@@ -190,6 +203,12 @@ export class Cpu {
     this.mmu = new Mmu(mem, bus, this.stats, opts.tlbEntries ?? 256);
     this.u8 = this.mmu.u8;
     this.i32 = this.mmu.i32;
+    const m = this.mmu;
+    this.frameMem = {
+      read32: (va) => m.load(va | 0, 4, false),
+      write32: (va, value) => m.store(va | 0, 4, value, false),
+      ok: () => m.status === MS_OK,
+    };
     if (!warmed) {
       warmed = true;
       const mem = new ArrayBuffer(WARMUP_RAM);
@@ -584,34 +603,27 @@ export class Cpu {
     const m = this.mmu;
     if (v === this.returnGate) {
       if (this._cpl !== this.gateCpl) return false;
-      const sp = this.r[SP]!;
-      const npc = m.load((sp + 8) | 0, 4, false);
-      const nfl = m.load((sp + 12) | 0, 4, false);
-      const nsp = m.load((sp + 16) | 0, 4, false);
-      if (m.status !== MS_OK || ((nfl >>> FLAGS.CPL_SHIFT) & 3) !== 3 || (npc & 3) !== 0) {
+      const f = this.frameRet;
+      if (!readTrapReturn(this.frameMem, this.r[SP]! >>> 0, f) || frameCpl(f.flags) !== 3 || (f.pc & 3) !== 0) {
         m.status = MS_OK;
         return false;
       }
-      this.pc = npc >>> 0;
-      this.fl = (nfl & ARITH) | IF;
+      this.pc = f.pc;
+      this.fl = (f.flags & ARITH) | IF;
       this.lz = false;
-      this.r[SP] = nsp;
+      this.r[SP] = f.sp;
       this.cpl = 3;
       return true;
     }
     const handler = v >= VEC.SOFT_MIN && this._cpl === 3 ? this.gates![v]! : 0;
     if (handler === 0) return false;
     const oldSp = this.r[SP]!;
-    const base = (this.cr4 - 20) | 0;
-    if (!this.ramAt(base, ACC_WRITE) || !this.ramAt((base + 19) | 0, ACC_WRITE)) {
+    const base = trapFrameBase(this._cpl, this.gateCpl, oldSp, this.cr4) | 0;
+    if (!this.ramAt(base, ACC_WRITE) || !this.ramAt(trapFrameEnd(base) | 0, ACC_WRITE)) {
       m.status = MS_OK;
       return false;
     }
-    m.store(base, 4, v, false);
-    m.store((base + 4) | 0, 4, 0, false);
-    m.store((base + 8) | 0, 4, savedPc, false);
-    m.store((base + 12) | 0, 4, this.flags | (3 << FLAGS.CPL_SHIFT), false);
-    m.store((base + 16) | 0, 4, oldSp, false);
+    writeTrapFrame(this.frameMem, base, v, 0, savedPc, frameFlags(this.flags, this._cpl), oldSp);
     this.r[SP] = base;
     this.cpl = this.gateCpl;
     this.pc = handler >>> 0;
@@ -640,15 +652,9 @@ export class Cpu {
     if (m.status !== MS_OK) return m.status;
     if (handler === 0) return MS_PF;
     const oldSp = this.r[SP]!;
-    const top = this._cpl > 0 ? this.cr4 | 0 : oldSp;
-    const base = (top - 20) | 0;
-    if (!this.ramAt(base, ACC_WRITE) || !this.ramAt((base + 19) | 0, ACC_WRITE)) return m.status;
-    const flagsWord = this.flags | (this._cpl << FLAGS.CPL_SHIFT);
-    m.store(base, 4, v, false);
-    m.store((base + 4) | 0, 4, err, false);
-    m.store((base + 8) | 0, 4, savedPc, false);
-    m.store((base + 12) | 0, 4, flagsWord, false);
-    m.store((base + 16) | 0, 4, oldSp, false);
+    const base = trapFrameBase(this._cpl, 0, oldSp, this.cr4) | 0;
+    if (!this.ramAt(base, ACC_WRITE) || !this.ramAt(trapFrameEnd(base) | 0, ACC_WRITE)) return m.status;
+    writeTrapFrame(this.frameMem, base, v, err, savedPc, frameFlags(this.flags, this._cpl), oldSp);
     if (m.status !== MS_OK) return m.status;
     this.r[SP] = base;
     this._cpl = 0;
@@ -1432,21 +1438,14 @@ export class Cpu {
         return C_FAULT;
       case 77: {
         // iret
-        const m = this.mmu;
-        const sp = this.r[SP]!;
-        // Word by word, stopping at the first that faults: the fault names that word, and no device
-        // register after it is read.
-        const npc = m.load((sp + 8) | 0, 4, false);
-        if (m.status !== MS_OK) return C_MEM;
-        const nfl = m.load((sp + 12) | 0, 4, false);
-        if (m.status !== MS_OK) return C_MEM;
-        const nsp = m.load((sp + 16) | 0, 4, false);
-        if (m.status !== MS_OK) return C_MEM;
-        const ncpl = (nfl >>> FLAGS.CPL_SHIFT) & 3;
+        // Word by word, stopping at the first that faults (the MMU's status then says why).
+        const f = this.frameRet;
+        if (!readTrapReturn(this.frameMem, this.r[SP]! >>> 0, f)) return C_MEM;
+        const ncpl = frameCpl(f.flags);
         if (ncpl < cpl) return this.gp();
-        this.pc = npc >>> 0;
-        this.flags = nfl;
-        this.r[SP] = nsp;
+        this.pc = f.pc;
+        this.flags = f.flags;
+        this.r[SP] = f.sp;
         this.cpl = ncpl;
         return C_CHECK;
       }

@@ -6,10 +6,11 @@
 // never needs to set D) and an addend that turns the virtual address into a host-physical one.
 // MMIO pages get their own tag so the fast paths (RAM only) never see them.
 
-import { MEMMAP, PF_ERR, PTE } from '../../isa/abi.js';
+import { MEMMAP, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PF_ERR, PTE } from '../../isa/abi.js';
+import { entryTarget, pageOffset, pdeAddress, pteAddress } from '../../isa/paging.js';
 import type { CpuStats } from './cpu-state.js';
 import type { IoBus } from './io.js';
-import { WINDOW_BASE, WINDOW_PAGE, type CodeWindow } from './code-window.js';
+import { WINDOW_BASE, type CodeWindow } from './code-window.js';
 
 export const ACC_READ = 0;
 export const ACC_WRITE = 1;
@@ -104,7 +105,7 @@ export class Mmu {
   }
 
   invlpg(va: number): void {
-    const vpn = va >>> 12;
+    const vpn = va >>> PAGE_SHIFT;
     for (let set = 0; set < 2; set++) {
       const i = (vpn & this.mask) + set * this.size;
       if (this.tR[i] === vpn || this.tW[i] === vpn || this.tM[i] === vpn) {
@@ -117,7 +118,7 @@ export class Mmu {
 
   /** Host-physical address of `va` for an access, through the TLB; -1 with `status` set on a fault. */
   translate(va: number, acc: number, user: boolean): number {
-    const vpn = va >>> 12;
+    const vpn = va >>> PAGE_SHIFT;
     const i = (vpn & this.mask) + (user ? this.size : 0);
     if (acc === ACC_WRITE ? this.tW[i] === vpn : this.tR[i] === vpn) {
       if (this.paging || this.ept >= 0) this.stats.tlbHits++;
@@ -146,7 +147,7 @@ export class Mmu {
     let writable = true;
     let dirty = true;
     if (this.paging) {
-      const pdeGpa = ((this.cr3 & FRAME) + ((va >>> 22) << 2)) >>> 0;
+      const pdeGpa = pdeAddress(this.cr3, va);
       const pdeHpa = this.gpa2hpa(pdeGpa, false, false, real);
       if (pdeHpa < 0) return this.walkViolation(acc);
       if (pdeHpa + 4 > this.memSize) return this.pf(va, acc, user, true);
@@ -154,7 +155,7 @@ export class Mmu {
       if (real) st.pageWalkRefs++;
       const pde = i32[pdeHpa >>> 2]!;
       if ((pde & P) === 0) return this.pf(va, acc, user, false);
-      const pteGpa = ((pde & FRAME) + (((va >>> 12) & 1023) << 2)) >>> 0;
+      const pteGpa = pteAddress(pde, va);
       const pteHpa = this.gpa2hpa(pteGpa, false, false, real);
       if (pteHpa < 0) return this.walkViolation(acc);
       if (pteHpa + 4 > this.memSize) return this.pf(va, acc, user, true);
@@ -180,18 +181,18 @@ export class Mmu {
         }
       }
       dirty = (pte & D) !== 0;
-      gpa = ((pte & FRAME) | (va & 0xfff)) >>> 0;
+      gpa = entryTarget(pte, va);
     } else {
       gpa = va >>> 0;
     }
     const hpa = this.gpa2hpa(gpa, write, acc === ACC_FETCH, real);
     if (hpa < 0) return -1;
     writable = writable && this.lastEptW;
-    const vpn = va >>> 12;
+    const vpn = va >>> PAGE_SHIFT;
     const i = (vpn & this.mask) + (user ? this.size : 0);
     // Never cache a supervisor translation of the code-cache window's range: a TLB hit there would let
     // an instruction fetch bypass the window (fetchPage is asked only on a miss).
-    const fill = real && (this.window === null || user || ((va - WINDOW_BASE) >>> 0) >= this.window.pages.length * WINDOW_PAGE);
+    const fill = real && (this.window === null || user || ((va - WINDOW_BASE) >>> 0) >= this.window.pages.length * PAGE_SIZE);
     if (hpa < this.memSize) {
       if (fill) {
         this.tR[i] = vpn;
@@ -221,7 +222,7 @@ export class Mmu {
     if (root < 0) return gpa;
     const st = this.stats;
     const i32 = this.i32;
-    const pdeA = ((root & FRAME) + ((gpa >>> 22) << 2)) >>> 0;
+    const pdeA = pdeAddress(root, gpa);
     if (pdeA + 4 > this.memSize) return this.eptViolation(gpa, write, fetch);
     if (real) {
       st.pageWalkRefs++;
@@ -229,7 +230,7 @@ export class Mmu {
     }
     const pde = i32[pdeA >>> 2]!;
     if ((pde & P) === 0) return this.eptViolation(gpa, write, fetch);
-    const pteA = ((pde & FRAME) + (((gpa >>> 12) & 1023) << 2)) >>> 0;
+    const pteA = pteAddress(pde, gpa);
     if (pteA + 4 > this.memSize) return this.eptViolation(gpa, write, fetch);
     if (real) {
       st.pageWalkRefs++;
@@ -240,7 +241,7 @@ export class Mmu {
     const w = (pde & pte & W) !== 0;
     if (write && !w) return this.eptViolation(gpa, write, fetch);
     this.lastEptW = w;
-    return ((pte & FRAME) | (gpa & 0xfff)) >>> 0;
+    return entryTarget(pte, gpa);
   }
 
   private eptViolation(gpa: number, write: boolean, fetch: boolean, walk = false): number {
@@ -290,7 +291,7 @@ export class Mmu {
     const hpa = this.translate(va, ACC_FETCH, user);
     if (hpa < 0) return -1;
     if (hpa >= this.memSize) return this.pf(va, ACC_FETCH, user, true);
-    return hpa - (hpa & 0xfff);
+    return hpa - pageOffset(hpa);
   }
 
   /** Instruction word at `va` (the extension word of a long instruction that starts a page earlier). */
@@ -302,7 +303,7 @@ export class Mmu {
 
   /** Read `size` bytes at `va` (zero-extended for 1 and 2). On a fault returns 0 with `status` set. */
   load(va: number, size: number, user: boolean): number {
-    if ((va & 0xfff) + size > 0x1000) return this.loadCross(va, size, user);
+    if (pageOffset(va) + size > PAGE_SIZE) return this.loadCross(va, size, user);
     const hpa = this.translate(va, ACC_READ, user);
     if (hpa < 0) return 0;
     if (hpa < this.memSize) return this.ram(hpa, size);
@@ -315,7 +316,7 @@ export class Mmu {
 
   /** Write the low `size` bytes of `value` at `va`. On a fault writes nothing and sets `status`. */
   store(va: number, size: number, value: number, user: boolean): void {
-    if ((va & 0xfff) + size > 0x1000) {
+    if (pageOffset(va) + size > PAGE_SIZE) {
       this.storeCross(va, size, value, user);
       return;
     }
@@ -358,7 +359,7 @@ export class Mmu {
     const h0 = this.translate(va, acc, user);
     if (h0 < 0) return null;
     if (h0 >= this.memSize) return this.pf(va, acc, user, true), null;
-    const va1 = ((va | 0xfff) + 1) | 0;
+    const va1 = ((va | PAGE_MASK) + 1) | 0;
     const h1 = this.translate(va1, acc, user);
     if (h1 < 0) return null;
     if (h1 >= this.memSize) return this.pf(va1, acc, user, true), null;
@@ -368,7 +369,7 @@ export class Mmu {
   private loadCross(va: number, size: number, user: boolean): number {
     const pages = this.crossPages(va, ACC_READ, user);
     if (pages === null) return 0;
-    const first = 0x1000 - (va & 0xfff);
+    const first = PAGE_SIZE - pageOffset(va);
     let v = 0;
     for (let k = 0; k < size; k++) {
       const h = k < first ? pages[0] + k : pages[1] + (k - first);
@@ -380,7 +381,7 @@ export class Mmu {
   private storeCross(va: number, size: number, value: number, user: boolean): void {
     const pages = this.crossPages(va, ACC_WRITE, user);
     if (pages === null) return;
-    const first = 0x1000 - (va & 0xfff);
+    const first = PAGE_SIZE - pageOffset(va);
     for (let k = 0; k < size; k++) {
       const h = k < first ? pages[0] + k : pages[1] + (k - first);
       this.u8[h] = value >>> (8 * k);

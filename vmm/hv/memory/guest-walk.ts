@@ -2,6 +2,7 @@
 
 import { PF_ERR, PTE } from '../../../isa/abi.js';
 import type { GuestPhys } from './guest-phys.js';
+import { entryTarget, pdeAddress, pteAddress } from '../../../isa/paging.js';
 
 export interface WalkOk {
   readonly ok: true;
@@ -52,11 +53,11 @@ export function walkGuest(
 ): WalkResult {
   va >>>= 0;
   if (!paging) return { ok: true, gpa: va, pdeAddr: -1, pteAddr: -1, writable: true, user: true, dirty: true };
-  const pdeAddr = ((cr3 & PTE.FRAME_MASK) >>> 0) + (va >>> 22) * 4;
+  const pdeAddr = pdeAddress(cr3, va);
   if (!mem.contains(pdeAddr, 4)) return { ok: false, error: errorCode(true, access) };
   const pde = mem.read32(pdeAddr);
   if (!(pde & PTE.P)) return { ok: false, error: errorCode(false, access) };
-  const pteAddr = ((pde & PTE.FRAME_MASK) >>> 0) + ((va >>> 12) & 0x3ff) * 4;
+  const pteAddr = pteAddress(pde, va);
   if (!mem.contains(pteAddr, 4)) return { ok: false, error: errorCode(true, access) };
   const pte = mem.read32(pteAddr);
   if (!(pte & PTE.P)) return { ok: false, error: errorCode(false, access) };
@@ -70,7 +71,7 @@ export function walkGuest(
   }
   return {
     ok: true,
-    gpa: (((pte & PTE.FRAME_MASK) >>> 0) + (va & 0xfff)) >>> 0,
+    gpa: entryTarget(pte, va),
     pdeAddr,
     pteAddr,
     writable,

@@ -3,6 +3,7 @@
 import { PAGE_SIZE, PTE } from '../../../isa/abi.js';
 import type { GuestPhys } from './guest-phys.js';
 import type { PagePool } from './page-pool.js';
+import { entryWord, pdIndex, ptIndex } from '../../../isa/paging.js';
 
 /** An extra mapping outside RAM, e.g. a passed-through device's MMIO page. */
 export interface ExtraMapping {
@@ -25,14 +26,14 @@ export function buildSecondStage(
   const root = pool.alloc();
   const tables = new Map<number, number>();
   const map = (gpa: number, hpa: number, writable: boolean): void => {
-    const i = gpa >>> 22;
+    const i = pdIndex(gpa);
     let table = tables.get(i);
     if (table === undefined) {
       table = pool.alloc();
       tables.set(i, table);
-      words[(root >>> 2) + i] = (table | PTE.P | PTE.W | PTE.U) >>> 0;
+      words[entryWord(root, i)] = (table | PTE.P | PTE.W | PTE.U) >>> 0;
     }
-    words[(table >>> 2) + ((gpa >>> 12) & 0x3ff)] = (hpa | PTE.P | PTE.U | (writable ? PTE.W : 0)) >>> 0;
+    words[entryWord(table, ptIndex(gpa))] = (hpa | PTE.P | PTE.U | (writable ? PTE.W : 0)) >>> 0;
   };
   for (let gpa = 0; gpa < guest.size; gpa += PAGE_SIZE) map(gpa, guest.base + gpa, true);
   for (const m of extra) map(m.gpa >>> 0, m.hpa >>> 0, m.writable);

@@ -4,6 +4,8 @@
 // A policy can only drop shadow entries or discard the whole shadow, never install one: entries are
 // filled only from the guest's own tables within its RAM, so even a wrong policy cannot break
 // isolation — it can only leave the guest seeing a stale mapping of its own memory (exercise 06).
+import { PAGE_SIZE, PTE_SIZE } from '../../../isa/abi.js';
+import { pageOffset, pdIndex, ptIndex } from '../../../isa/paging.js';
 
 /** How the guest uses a frame as a page table right now. */
 export type PageTableUse =
@@ -51,16 +53,16 @@ export const DEFAULT_SHADOW_SYNC: ShadowSync = {
     // An unaligned store can touch two entries; a byte store one.
     for (const word of new Set([gpa >>> 2, (gpa + size - 1) >>> 2])) {
       const addr = word * 4;
-      for (const use of view.uses(Math.floor(addr / 4096))) {
+      for (const use of view.uses(Math.floor(addr / PAGE_SIZE))) {
         if (use.kind === 'directory') directoryChanged = true;
         // Every slot that shares this table sees the edit.
-        else view.dropEntry(use.pdIndex, (addr & 0xfff) >>> 2);
+        else view.dropEntry(use.pdIndex, pageOffset(addr) / PTE_SIZE);
       }
     }
     // A directory edit can add or remove whole page tables: re-track from scratch.
     if (directoryChanged) view.flush();
   },
   invlpg(view, va) {
-    view.dropEntry(va >>> 22, (va >>> 12) & 0x3ff);
+    view.dropEntry(pdIndex(va), ptIndex(va));
   },
 };

@@ -5,12 +5,13 @@
 // tables allow the access; fill the entry), a true guest fault (reflect it), a device access (emulate it),
 // or a write to a guest page table (emulate the store, then drop the shadow entries it invalidates).
 
-import { MEMMAP, PAGE_SIZE, PF_ERR, PTE } from '../../../isa/abi.js';
+import { MEMMAP, PAGE_SIZE, PF_ERR, PT_ENTRIES, PTE } from '../../../isa/abi.js';
 import { storeBytes } from './access-path.js';
 import type { GuestPhys } from './guest-phys.js';
 import { walkGuest, type Access } from './guest-walk.js';
 import { PoolExhausted, type PagePool } from './page-pool.js';
 import { DEFAULT_SHADOW_SYNC, type PageTableUse, type ShadowMismatch, type ShadowSync, type ShadowView } from './shadow-sync.js';
+import { entryWord, pageVa, pdIndex, ptIndex } from '../../../isa/paging.js';
 
 export type FillResult =
   | { readonly kind: 'filled' }
@@ -123,7 +124,7 @@ export class ShadowPager implements ShadowView {
   }
 
   private install(va: number, entry: number): void {
-    const i = va >>> 22;
+    const i = pdIndex(va);
     let table = this.tables.get(i);
     if (table === undefined) {
       try {
@@ -135,9 +136,9 @@ export class ShadowPager implements ShadowView {
         table = this.pool.alloc();
       }
       this.tables.set(i, table);
-      this.words[(this.root >>> 2) + i] = (table | PTE.P | PTE.W | PTE.U) >>> 0;
+      this.words[entryWord(this.root, i)] = (table | PTE.P | PTE.W | PTE.U) >>> 0;
     }
-    this.words[(table >>> 2) + ((va >>> 12) & 0x3ff)] = entry;
+    this.words[entryWord(table, ptIndex(va))] = entry;
   }
 
   /**
@@ -157,10 +158,10 @@ export class ShadowPager implements ShadowView {
   }
 
   dropEntry(pdIndex: number, index: number): void {
-    const ok = (n: number) => Number.isInteger(n) && n >= 0 && n < 1024;
+    const ok = (n: number) => Number.isInteger(n) && n >= 0 && n < PT_ENTRIES;
     if (!ok(pdIndex) || !ok(index)) throw new RangeError(`dropEntry(${pdIndex}, ${index}): both must be integers in 0..1023`);
     const table = this.tables.get(pdIndex);
-    if (table !== undefined) this.words[(table >>> 2) + index] = 0;
+    if (table !== undefined) this.words[entryWord(table, index)] = 0;
   }
 
   audit(): ShadowMismatch[] {
@@ -168,10 +169,10 @@ export class ShadowPager implements ShadowView {
     const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
     const read = { write: false, user: false, fetch: false } as const;
     for (const [i, table] of this.tables) {
-      for (let j = 0; j < 1024; j++) {
-        const e = this.words[(table >>> 2) + j]!;
+      for (let j = 0; j < PT_ENTRIES; j++) {
+        const e = this.words[entryWord(table, j)]!;
         if (!(e & PTE.P)) continue;
-        const va = ((i << 22) | (j << 12)) >>> 0;
+        const va = pageVa(i, j);
         const hpa = (e & PTE.FRAME_MASK) >>> 0;
         const w = walkGuest(this.guest, this.guestRoot, this.paging, va, read, false);
         let problem: string | null = null;

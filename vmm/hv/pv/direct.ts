@@ -9,6 +9,7 @@ import type { GuestPhys } from '../memory/guest-phys.js';
 import type { PagePool } from '../memory/page-pool.js';
 import { FRAME_TYPE, type FrameTable } from './frames.js';
 import { SnapshotStateError } from '../state-error.js';
+import { pdIndex, pteAddress } from '../../../isa/paging.js';
 
 const ENTRIES = PAGE_SIZE / 4;
 
@@ -298,8 +299,8 @@ export class DirectPaging {
   /** Machine address of the L1 entry mapping `va` under the current directory, or -1. */
   pteAddress(va: number): number {
     if (this.current < 0) return -1;
-    const pde = this.entry(this.current, va >>> 22);
+    const pde = this.entry(this.current, pdIndex(va));
     if (!(pde & PTE.P)) return -1;
-    return ((pde & PTE.FRAME_MASK) >>> 0) + ((va >>> 12) & 0x3ff) * 4;
+    return pteAddress(pde, va);
   }
 }

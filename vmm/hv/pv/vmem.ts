@@ -89,6 +89,11 @@ export class PvMemory {
     this.path.write(va, 4, value, VMM);
   }
 
+  /** Every access that returns succeeded (a failed one throws GuestFault): the trap-frame codec's FrameMemory. */
+  ok(): boolean {
+    return true;
+  }
+
   /** An instruction's own access (memory-insn.ts): any alignment, across pages, onto a device it mapped. */
   read(va: number, size: Width, mode: AccessMode): number {
     return this.path.read(va, size, mode);

@@ -5,7 +5,8 @@
 // (as first-generation VT-x, which had no second stage) control-register accesses, `invlpg` and page
 // faults exit too, and the VMM keeps the shadow in sync exactly as under trap-and-emulate.
 
-import { CR, CR0_PG, FLAGS, FRAME, MEMMAP, PIC_EOI, VEC } from '../../../../isa/abi.js';
+import { CR, CR0_PG, FLAGS, MEMMAP, PIC_EOI, SP, VEC } from '../../../../isa/abi.js';
+import { frameFlags, trapFrameBase, trapFrameEnd, writeTrapFrame } from '../../../../isa/trap-frame.js';
 import type { Cpu } from '../../../machine/cpu.js';
 import { createVmControl, exitMask, type VmControl } from '../../../machine/vmx.js';
 import { DivergenceDetector } from '../../divergence.js';
@@ -22,7 +23,6 @@ import type { Vm } from '../../vm.js';
 import { CpuShare } from '../cpu-share.js';
 import { Runner, type MemoryCounts } from '../runner.js';
 
-const SP = 15;
 const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
 
 export class HwRunner extends Runner implements ExitHost {
@@ -238,15 +238,11 @@ export class HwRunner extends Runner implements ExitHost {
       const handler = access.read32((cpu.ivtb + vector * 4) >>> 0);
       if (handler === 0) return false;
       const oldSp = cpu.r[SP]! >>> 0;
-      const frame = ((cpu.cpl > 0 ? cpu.cr4 : oldSp) - FRAME.SIZE) >>> 0;
+      const frame = trapFrameBase(cpu.cpl, 0, oldSp, cpu.cr4);
       // As the CPU does: both ends of the frame must be writable before anything is pushed.
       access.translate(frame, KERNEL_WRITE);
-      access.translate((frame + FRAME.SIZE - 1) >>> 0, KERNEL_WRITE);
-      access.write32(frame + FRAME.SP, oldSp);
-      access.write32(frame + FRAME.FLAGS, cpu.flags | (cpu.cpl << FLAGS.CPL_SHIFT));
-      access.write32(frame + FRAME.PC, cpu.pc);
-      access.write32(frame + FRAME.ERROR, error);
-      access.write32(frame + FRAME.VECTOR, vector);
+      access.translate(trapFrameEnd(frame), KERNEL_WRITE);
+      writeTrapFrame(access, frame, vector, error, cpu.pc, frameFlags(cpu.flags, cpu.cpl), oldSp);
       cpu.r[SP] = frame | 0;
       cpu.cpl = 0;
       cpu.flags &= ~FLAGS.IF;

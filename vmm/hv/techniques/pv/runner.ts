@@ -20,9 +20,11 @@ import {
   PIC_EOI,
   PORT,
   PV_FEATURE,
+  PV_IRET,
   PV_KERNEL_RING,
   PV_START_MAGIC,
   PV_VEC,
+  SP,
   START_INFO,
   TIMER_ENABLE,
   TIMER_PERIODIC,
@@ -31,6 +33,7 @@ import {
   VIRQ,
   type HypercallName,
 } from '../../../../isa/abi.js';
+import { frameCpl, frameFlags, newTrapReturn, readTrapReturn, trapFrameBase, writeTrapFrame } from '../../../../isa/trap-frame.js';
 import type { Cpu } from '../../../machine/cpu.js';
 import type { IommuDomain } from '../../../devices/iommu.js';
 import type { Host, VmRegion } from '../../host.js';
@@ -51,7 +54,6 @@ import { SnapshotStateError } from '../../state-error.js';
 import { CpuShare } from '../cpu-share.js';
 import { Runner } from '../runner.js';
 
-const SP = 15;
 /** Pages at the top of RAM the VMM keeps for the domain: start info, then shared info. */
 export const PV_RESERVED_PAGES = 2;
 
@@ -73,6 +75,8 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
   readonly memory = 'direct' as const;
   readonly cpu: Cpu;
   readonly mem: PvMemory;
+  /** The iret hypercall's words, read into one object rather than a new one per return. */
+  private readonly ret = newTrapReturn();
   /** Every frame's owner, type and reference counts; the VMM's stores into the domain's RAM go through it. */
   readonly frames: FrameTable;
   readonly paging: DirectPaging;
@@ -390,14 +394,11 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
     const cpu = this.cpu;
     const from = cpu.cpl;
     const oldSp = cpu.r[SP]! >>> 0;
-    const frame = ((from === 3 ? cpu.cr4 : oldSp) - FRAME.SIZE) >>> 0;
-    const flags = (cpu.flags & FLAGS.ARITH) | (this.shinfo.masked ? 0 : FLAGS.IF) | (from << FLAGS.CPL_SHIFT);
+    const frame = trapFrameBase(from, PV_KERNEL_RING, oldSp, cpu.cr4);
+    // The virtual IF is the event mask.
+    const flags = frameFlags((cpu.flags & FLAGS.ARITH) | (this.shinfo.masked ? 0 : FLAGS.IF), from);
     if (!this.mem.check(frame, FRAME.SIZE, true)) return false;
-    this.mem.write32(frame + FRAME.SP, oldSp);
-    this.mem.write32(frame + FRAME.FLAGS, flags);
-    this.mem.write32(frame + FRAME.PC, cpu.pc);
-    this.mem.write32(frame + FRAME.ERROR, error);
-    this.mem.write32(frame + FRAME.VECTOR, vector);
+    writeTrapFrame(this.mem, frame, vector, error, cpu.pc, flags, oldSp);
     cpu.r[SP] = frame | 0;
     cpu.cpl = PV_KERNEL_RING;
     cpu.pc = handler >>> 0;
@@ -533,19 +534,17 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
   iret(): HcResult {
     const cpu = this.cpu;
     const at = cpu.r[SP]! >>> 0;
-    const sp = (at + 4) >>> 0;
-    if (!this.mem.check(at, FRAME.SIZE + 4, false)) return -HC_ERR.EFAULT;
-    const r0 = this.mem.read32(at);
-    const pc = this.mem.read32(sp + FRAME.PC);
-    const flags = this.mem.read32(sp + FRAME.FLAGS);
-    const newSp = this.mem.read32(sp + FRAME.SP);
-    const cpl = (flags & FLAGS.CPL_MASK) >>> FLAGS.CPL_SHIFT;
-    if ((cpl !== PV_KERNEL_RING && cpl !== 3) || pc % 4 !== 0) return -HC_ERR.EINVAL;
-    cpu.flags = (flags & FLAGS.ARITH) | FLAGS.IF;
-    this.shinfo.masked = (flags & FLAGS.IF) === 0;
+    if (!this.mem.check(at, PV_IRET.FRAME + FRAME.SIZE, false)) return -HC_ERR.EFAULT;
+    const r0 = this.mem.read32((at + PV_IRET.R0) >>> 0);
+    const f = this.ret;
+    readTrapReturn(this.mem, (at + PV_IRET.FRAME) >>> 0, f);
+    const cpl = frameCpl(f.flags);
+    if ((cpl !== PV_KERNEL_RING && cpl !== 3) || f.pc % 4 !== 0) return -HC_ERR.EINVAL;
+    cpu.flags = (f.flags & FLAGS.ARITH) | FLAGS.IF;
+    this.shinfo.masked = (f.flags & FLAGS.IF) === 0;
     cpu.cpl = cpl;
-    cpu.pc = pc;
-    cpu.r[SP] = newSp | 0;
+    cpu.pc = f.pc;
+    cpu.r[SP] = f.sp | 0;
     cpu.r[0] = r0 | 0;
     return NO_RESULT;
   }

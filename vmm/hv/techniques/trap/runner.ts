@@ -6,7 +6,8 @@
 // such silent failure with its source line (divergence.ts). On a strict machine they trap and are
 // emulated like the others.
 
-import { CR, CR0_PG, FLAGS, FRAME, VEC } from '../../../../isa/abi.js';
+import { CR, CR0_PG, FLAGS, SP, VEC } from '../../../../isa/abi.js';
+import { trapFrameBase, trapFrameEnd, writeTrapFrame } from '../../../../isa/trap-frame.js';
 import type { Cpu } from '../../../machine/cpu.js';
 import { faultingPc, tripleFaultReason } from '../../crash.js';
 import { DivergenceDetector } from '../../divergence.js';
@@ -21,7 +22,6 @@ import type { Vm } from '../../vm.js';
 import { Runner, type MemoryCounts } from '../runner.js';
 import { CpuShare } from '../cpu-share.js';
 
-const SP = 15;
 const KERNEL_WRITE = { write: true, user: false, fetch: false } as const;
 
 export class TrapRunner extends Runner implements ExitHost {
@@ -180,17 +180,11 @@ export class TrapRunner extends Runner implements ExitHost {
         if (handler === 0) return false;
         const from = this.guestCpl();
         const oldSp = cpu.r[SP]! >>> 0;
-        const sp = from > 0 ? v.cr4 >>> 0 : oldSp;
-        const frame = (sp - FRAME.SIZE) >>> 0;
+        const frame = trapFrameBase(from, 0, oldSp, v.cr4 >>> 0);
         // As the CPU does: both ends of the frame must be RAM before anything is written.
         this.access.translate(frame, KERNEL_WRITE);
-        this.access.translate((frame + FRAME.SIZE - 1) >>> 0, KERNEL_WRITE);
-        // Highest word first, as the CPU pushes: a fault part-way leaves the guest's view unchanged.
-        this.access.write32(frame + FRAME.SP, oldSp);
-        this.access.write32(frame + FRAME.FLAGS, guestFlags(this.ctx));
-        this.access.write32(frame + FRAME.PC, cpu.pc);
-        this.access.write32(frame + FRAME.ERROR, err);
-        this.access.write32(frame + FRAME.VECTOR, vec);
+        this.access.translate(trapFrameEnd(frame), KERNEL_WRITE);
+        writeTrapFrame(this.access, frame, vec, err, cpu.pc, guestFlags(this.ctx), oldSp);
         cpu.r[SP] = frame | 0;
         cpu.cpl = realCpl(0);
         cpu.pc = handler;
