@@ -1,4 +1,5 @@
 // Pass 2: with every address known, evaluate operands, encode instructions and data into section bytes.
+import { PAGE_SIZE } from '../isa/abi.js';
 import { ABS_FLAG } from '../isa/table.js';
 import { encode, EncodeError, fitsImm16, J_MAX, J_MIN } from '../isa/encoding.js';
 import type { Expr, Operand, Span } from './ast.js';
@@ -7,8 +8,6 @@ import { hex } from './layout.js';
 import type { Assembly, Env, Item } from './state.js';
 import type { LineEntry } from './types.js';
 
-const PAGE = 4096;
-
 function alignUp(v: number, n: number): number {
   return Math.ceil(v / n) * n;
 }
@@ -16,8 +15,8 @@ function alignUp(v: number, n: number): number {
 /** Fix the section bases (.data and .bss follow .text, page-aligned) and allocate their bytes. */
 export function finishLayout(a: Assembly): void {
   const [text, data, bss] = a.sections as [Assembly['sections'][0], Assembly['sections'][0], Assembly['sections'][0]];
-  data.base = alignUp(text.base + text.size, PAGE);
-  bss.base = alignUp(data.base + data.size, PAGE);
+  data.base = alignUp(text.base + text.size, PAGE_SIZE);
+  bss.base = alignUp(data.base + data.size, PAGE_SIZE);
   for (const s of a.sections) s.baseKnown = true;
   text.data = new Uint8Array(text.size);
   data.data = new Uint8Array(data.size);

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { encode } from '../isa/encoding.js';
 import { OP, type InsnId } from '../isa/table.js';
-import { CR0_PG, PTE } from '../isa/abi.js';
+import { CR0_PG, MEMMAP, PTE } from '../isa/abi.js';
 import { Cpu } from '../vmm/machine/cpu.js';
 import type { InterruptSource, IoBus } from '../vmm/machine/io.js';
 
@@ -15,7 +15,6 @@ export interface CpuBenchResult {
   median: number;
 }
 
-const RAM = 4 << 20;
 const CODE = 0x1000;
 const DIR = 0x10_0000;
 const TABLE = 0x10_1000;
@@ -86,7 +85,7 @@ const noIrq: InterruptSource = { pendingVector: () => -1, acknowledge: () => {} 
 
 /** A CPU at CPL 0 with the first 4 MiB identity-mapped and paging on, about to run `prog`. */
 function setup(prog: Asm): Cpu {
-  const mem = new ArrayBuffer(RAM);
+  const mem = new ArrayBuffer(MEMMAP.DEFAULT_RAM);
   const dv = new DataView(mem);
   dv.setUint32(DIR, TABLE | PTE.P | PTE.W, true);
   for (let i = 0; i < 1024; i++) dv.setUint32(TABLE + 4 * i, ((i << 12) | PTE.P | PTE.W) >>> 0, true);

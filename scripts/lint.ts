@@ -1,7 +1,8 @@
 // The project's own lint: the house rules tsc cannot check (a header line per file, no focused or skipped tests,
-// the layering of scripts/layers.ts).
+// the layering of scripts/layers.ts, the ABI rules of scripts/abi-rules.ts).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { abiProblems } from './abi-rules.js';
 import { layerProblems } from './layers.js';
 
 const ROOTS = ['assembler', 'isa', 'vmm', 'cli', 'sdk', 'testing', 'scripts', 'bench', 'test', 'guest-kernels', 'exercises'];
@@ -30,7 +31,10 @@ export function lintFile(path: string, text: string): string[] {
     out.push(`${path}:1: a source file opens with a one-line comment saying what it is`);
   if (/\.(s|inc)$/.test(path) && !/^; \S/.test(first) && !path.includes('fixtures'))
     out.push(`${path}:1: an assembly file opens with a one-line comment saying what it is`);
-  if (/\.ts$/.test(path)) out.push(...layerProblems(path.replace(/\\/g, '/'), text));
+  if (/\.ts$/.test(path)) {
+    const slashed = path.replace(/\\/g, '/');
+    out.push(...layerProblems(slashed, text), ...abiProblems(slashed, text));
+  }
   if (/\.test\.ts$/.test(path))
     text.split('\n').forEach((line, i) => {
       if (/\b(it|describe|test)\.(only|skip|todo)\(|\bxit\(/.test(line))

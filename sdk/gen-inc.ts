@@ -40,16 +40,22 @@ const GROUPS: ReadonlyArray<[string, Readonly<Record<string, number>>]> = [
   ['NETIF_REQ', abi.NETIF_REQ],
   ['NETIF_RSP', abi.NETIF_RSP],
   ['CONSRING', abi.CONSRING],
+  ['PV_IRET', abi.PV_IRET],
 ];
 
 /** Single constants exported under their own names. */
 const SINGLES: ReadonlyArray<[string, number]> = [
   ['PAGE_SIZE', abi.PAGE_SIZE],
   ['PAGE_SHIFT', abi.PAGE_SHIFT],
+  ['PD_SHIFT', abi.PD_SHIFT],
+  ['PT_ENTRIES', abi.PT_ENTRIES],
+  ['PTE_SIZE', abi.PTE_SIZE],
+  ['IRQ_LINES', abi.IRQ_LINES],
   ['CR0_PG', abi.CR0_PG],
   ['PIC_EOI', abi.PIC_EOI],
   ['UART_STATUS_RX', abi.UART_STATUS_RX],
   ['UART_STATUS_TX', abi.UART_STATUS_TX],
+  ['UART_CTRL_RX_INT', abi.UART_CTRL_RX_INT],
   ['TIMER_ENABLE', abi.TIMER_ENABLE],
   ['TIMER_PERIODIC', abi.TIMER_PERIODIC],
   ['BLK_SECTOR_SIZE', abi.BLK_SECTOR_SIZE],
@@ -57,6 +63,8 @@ const SINGLES: ReadonlyArray<[string, number]> = [
   ['BLK_CMD_WRITE', abi.BLK_CMD_WRITE],
   ['BLK_STATUS_DONE', abi.BLK_STATUS_DONE],
   ['BLK_STATUS_ERROR', abi.BLK_STATUS_ERROR],
+  ['NIC_CTRL_ENABLE', abi.NIC_CTRL_ENABLE],
+  ['NIC_STATUS_LINK_UP', abi.NIC_STATUS_LINK_UP],
   ['NIC_ICR_TXDW', abi.NIC_ICR_TXDW],
   ['NIC_ICR_RXT', abi.NIC_ICR_RXT],
   ['NIC_DESC_STATUS_DD', abi.NIC_DESC_STATUS_DD],

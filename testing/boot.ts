@@ -16,6 +16,7 @@ import type { DeviceMode, MemoryMode } from '../vmm/hv/types.js';
 import type { RunStats, RunStatus } from '../vmm/run-result.js';
 import type { CrashReport } from '../vmm/report/crash.js';
 import { runGuests } from '../vmm/session.js';
+import { DEFAULT_DISK_BYTES } from '../vmm/platform.js';
 import { CheckFailure } from './failure.js';
 
 /** A kernel: an assembled Image, a path to a .s source or .vxe image, or source text given inline. */
@@ -84,7 +85,6 @@ export interface Run {
 }
 
 export const DEFAULT_MAX_INSTRUCTIONS = 20_000_000;
-const DEFAULT_DISK_BYTES = 1 << 20;
 
 /** The program does not assemble or load; the message holds every diagnostic. A check that boots it fails. */
 export class ProgramError extends CheckFailure {}

@@ -15,6 +15,7 @@ import { renderCsv, renderJson, renderMarkdown, renderTable } from '../../vmm/re
 import { runComparison, type KernelInput } from '../../vmm/comparison.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
 import { loadProfile } from '../../vmm/cost/profile.js';
+import { DEFAULT_DISK_BYTES } from '../../vmm/platform.js';
 import { collect, countArg, defineArg, profileArg } from '../options.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -51,8 +52,6 @@ export const DEFAULT_CHART = 'out/comparison.svg';
 export const DEFAULT_OVERHEAD_CHART = 'out/overhead.svg';
 /** Far above any bundled kernel's needs (mini: ~1.6M), low enough that a runaway guest costs seconds, not minutes. */
 export const COMPARE_MAX_INSTRUCTIONS = 100_000_000;
-/** mini's I/O phase needs a disk; every run gets its own zeroed copy unless --block names one. */
-const DEFAULT_DISK_BYTES = 1024 * 1024;
 
 /** The options as commander hands them over: choices checked, the count, the profile and -D parsed. */
 export interface CompareCliOptions {
@@ -143,6 +142,7 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
 function compareCommand(files: string[], opts: CompareCliOptions): number {
   const settings = parseCompareOptions(files, opts);
   if (typeof settings === 'number') return settings;
+  // mini's I/O phase needs a disk: every run gets its own zeroed copy unless --block names one.
   let blockImage: Uint8Array = new Uint8Array(DEFAULT_DISK_BYTES);
   if (opts.block !== undefined) {
     const bytes = readInput(opts.block);

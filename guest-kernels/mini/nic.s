@@ -16,8 +16,8 @@ nic_init:
     li r1, 0
     st [r5 + NIC_TDH], r1
     st [r5 + NIC_TDT], r1
-    li r1, 1
-    st [r5 + NIC_CTRL], r1      ; enable
+    li r1, NIC_CTRL_ENABLE
+    st [r5 + NIC_CTRL], r1
     ret
 
 ; send(r1 = buf, r2 = len): copy the packet from the task into the next transmit buffer, hand the

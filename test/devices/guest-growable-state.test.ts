@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Image } from '../../assembler/types.js';
 import {
   NIC,
+  NIC_CTRL_ENABLE,
   NIC_DESC,
   NIC_DESC_CMD_EOP,
   NIC_DESC_STATUS_DD,
@@ -12,7 +13,7 @@ import {
   NIC_MAX_PACKET,
   PAGE_SIZE,
 } from '../../isa/abi.js';
-import { Loopback, Nic, NIC_CTRL_ENABLE } from '../../vmm/devices/nic.js';
+import { Loopback, Nic } from '../../vmm/devices/nic.js';
 import { Hypervisor, type VmRunResult } from '../../vmm/hv/hypervisor.js';
 import { VM_LIMITS } from '../../vmm/limits.js';
 import { Machine } from '../../vmm/bare-metal.js';

@@ -1,8 +1,8 @@
 // The NIC: TX ring walk on the doorbell, RX into free descriptors, ring wrap, full-ring drops, ICR/IMS.
 import { describe, expect, it } from 'vitest';
-import { NIC, NIC_DESC, NIC_DESC_CMD_EOP, NIC_DESC_STATUS_DD, NIC_ICR_RXT, NIC_ICR_TXDW, PAGE_SIZE } from '../../isa/abi.js';
+import { NIC, NIC_CTRL_ENABLE, NIC_DESC, NIC_DESC_CMD_EOP, NIC_DESC_STATUS_DD, NIC_ICR_RXT, NIC_ICR_TXDW, PAGE_SIZE } from '../../isa/abi.js';
 import { Iommu } from '../../vmm/devices/iommu.js';
-import { Loopback, Nic, NIC_CTRL_ENABLE } from '../../vmm/devices/nic.js';
+import { Loopback, Nic } from '../../vmm/devices/nic.js';
 import { FakeDma, FakeIrq } from './fakes.js';
 
 const TX_RING = 0x1000;

@@ -1,7 +1,7 @@
 // The UART: transmit to the sink, receive from the queue, status bits, receive interrupt.
 import { describe, expect, it } from 'vitest';
-import { UART_STATUS_RX, UART_STATUS_TX } from '../../isa/abi.js';
-import { Uart, UART_CTRL_RX_INT } from '../../vmm/devices/uart.js';
+import { UART_CTRL_RX_INT, UART_STATUS_RX, UART_STATUS_TX } from '../../isa/abi.js';
+import { Uart } from '../../vmm/devices/uart.js';
 import { FakeIrq } from './fakes.js';
 
 const DATA = 0;

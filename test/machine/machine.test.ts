@@ -15,14 +15,13 @@ import {
   NIC_DESC_STATUS_DD,
   PIC_EOI,
   PORT,
+  SP,
   TIMER_ENABLE,
   TIMER_PERIODIC,
   VEC,
 } from '../../isa/abi.js';
 import { Machine } from '../../vmm/bare-metal.js';
 import { Prog } from './build.js';
-
-const SP = 15;
 
 function run(p: Prog, opts: ConstructorParameters<typeof Machine>[0] = {}, maxInstructions = 1_000_000) {
   const m = new Machine(opts);

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Image } from '../../assembler/types.js';
+import { MEMMAP } from '../../isa/abi.js';
 import { Hypervisor, type HypervisorOptions, type VmSpec } from '../../vmm/hv/hypervisor.js';
 import { decodeSnapshot, encodeSnapshot, SnapshotError } from '../../vmm/snapshot/format.js';
 import { kernel } from '../hv/helpers.js';
@@ -123,11 +124,9 @@ describe('snapshot and restore of mini', () => {
 
   it('stores only non-zero pages: a snapshot of mini is far smaller than its RAM', () => {
     const { bytes } = splitRun(TECHNIQUES[0]!, MINI, 10_000);
-    expect(bytes.length).toBeLessThan(MINI_RAM_BYTES / 20);
+    expect(bytes.length).toBeLessThan(MEMMAP.DEFAULT_RAM / 20);
   });
 });
-
-const MINI_RAM_BYTES = 4 << 20;
 
 describe('a bad snapshot file', () => {
   const good = (() => {

@@ -16,19 +16,19 @@
 import {
   NIC,
   NIC_DESC,
+  NIC_CTRL_ENABLE,
   NIC_DESC_CMD_EOP,
   NIC_DESC_STATUS_DD,
   NIC_DESC_STATUS_ERR,
   NIC_ICR_RXT,
   NIC_ICR_TXDW,
   NIC_MAX_PACKET,
+  NIC_STATUS_LINK_UP,
 } from '../../isa/abi.js';
 import type { DmaPort, IrqLine } from '../machine/io.js';
 import { PacketCapture } from './capture.js';
 import { clonePlain, isWordAccess, laneRead, type Device } from './device.js';
 
-export const NIC_CTRL_ENABLE = 1 << 0;
-export const NIC_STATUS_LINK_UP = 1 << 0;
 /** The default MAC, 52:54:00:12:34:56 (a locally administered address), low 4 bytes then high 2. */
 export const NIC_DEFAULT_MAC = { lo: 0x12005452, hi: 0x5634 } as const;
 

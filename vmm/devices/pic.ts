@@ -4,18 +4,19 @@
 // acknowledges the interrupt (or the device withdraws it with `lower()`, e.g. when the guest has
 // already consumed the cause by polling). Raising an already-requested line is a no-op, so a burst
 // of events before the guest responds is one interrupt, as on a real edge-triggered 8259.
-import { PIC_EOI, VEC } from '../../isa/abi.js';
+import { IRQ_LINES, PIC_EOI, PORT, VEC } from '../../isa/abi.js';
 import type { InterruptSource, IrqLine } from '../machine/io.js';
 import { clonePlain, type Device } from './device.js';
 
-export const PIC_LINES = 16;
+/** The lines the controller has (IRQ_LINES in isa/abi.ts). */
+export const PIC_LINES = IRQ_LINES;
 
 /** Register offsets from PORT.PIC_CMD. */
 const CMD = 0;
-const MASK = 1;
-const PENDING = 2;
-const INSERVICE = 3;
-export const PIC_PORT_COUNT = 4;
+const MASK = PORT.PIC_MASK - PORT.PIC_CMD;
+const PENDING = PORT.PIC_PENDING - PORT.PIC_CMD;
+const INSERVICE = PORT.PIC_INSERVICE - PORT.PIC_CMD;
+export const PIC_PORT_COUNT = INSERVICE + 1;
 
 export type PicState = {
   /** Bit n set = line n masked. */

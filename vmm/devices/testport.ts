@@ -2,13 +2,14 @@
 //
 // Results are kept in order up to VM_LIMITS.TEST_RESULTS (a test table has far fewer cases); a guest that
 // reports forever is counted, not recorded: the pass and fail totals stay exact, later results are dropped.
+import { PORT } from '../../isa/abi.js';
 import { VM_LIMITS } from '../limits.js';
 import { clonePlain, type Device } from './device.js';
 
 /** Register offsets from PORT.TEST_PASS. */
 const PASS = 0;
-const FAIL = 1;
-export const TEST_PORT_COUNT = 2;
+const FAIL = PORT.TEST_FAIL - PORT.TEST_PASS;
+export const TEST_PORT_COUNT = FAIL + 1;
 
 export type TestCaseResult = { case: number; pass: boolean };
 

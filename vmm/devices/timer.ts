@@ -4,15 +4,15 @@
 // reaches zero the timer raises IRQ.TIMER and, if periodic, reloads, else disables itself. A
 // period of 0 never fires. The machine asks `untilNext()` to end a CPU slice exactly at an expiry
 // and calls `advance(n)` with the instructions executed (or skipped while idle in `hlt`).
-import { TIMER_ENABLE, TIMER_PERIODIC } from '../../isa/abi.js';
+import { PORT, TIMER_ENABLE, TIMER_PERIODIC } from '../../isa/abi.js';
 import type { IrqLine } from '../machine/io.js';
 import { clonePlain, type Device } from './device.js';
 
 /** Register offsets from PORT.TIMER_CTRL. */
 const CTRL = 0;
-const PERIOD = 1;
-const COUNT = 2;
-export const TIMER_PORT_COUNT = 3;
+const PERIOD = PORT.TIMER_PERIOD - PORT.TIMER_CTRL;
+const COUNT = PORT.TIMER_COUNT - PORT.TIMER_CTRL;
+export const TIMER_PORT_COUNT = COUNT + 1;
 
 export type TimerState = {
   ctrl: number;

@@ -3,16 +3,15 @@
 // With the receive interrupt enabled (UART_CTRL bit 0), the UART raises IRQ.UART whenever a byte
 // is waiting: on enabling, and again after each DATA read that leaves more bytes queued. When the
 // queue runs dry the request is withdrawn. Transmit is always ready and never interrupts.
-import { UART_STATUS_RX, UART_STATUS_TX } from '../../isa/abi.js';
+import { PORT, UART_CTRL_RX_INT, UART_STATUS_RX, UART_STATUS_TX } from '../../isa/abi.js';
 import type { IrqLine } from '../machine/io.js';
 import { clonePlain, type Device } from './device.js';
 
-/** Register offsets from PORT.UART_DATA. */
+/** Register offsets from PORT.UART_DATA (the bus hands the device offsets, not port numbers). */
 const DATA = 0;
-const STATUS = 1;
-const CTRL = 2;
-export const UART_PORT_COUNT = 3;
-export const UART_CTRL_RX_INT = 1 << 0;
+const STATUS = PORT.UART_STATUS - PORT.UART_DATA;
+const CTRL = PORT.UART_CTRL - PORT.UART_DATA;
+export const UART_PORT_COUNT = CTRL + 1;
 
 export type UartState = {
   ctrl: number;

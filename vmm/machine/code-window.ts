@@ -9,10 +9,10 @@
 // cannot emit them: its own instructions are copied by the translator, which never copies an invalid
 // opcode. Nothing here runs for a CPU with no window (native, trap, hw): the hot loop only asks for
 // the window when a fetch leaves its page.
+import { PAGE_SIZE } from '../../isa/abi.js';
 
 /** Translated address of the first word of the window. */
 export const WINDOW_BASE = 0xf000_0000;
-export const WINDOW_PAGE = 4096;
 
 export class CodeWindow {
   /** Host-physical byte address of each window page, -1 where none is allocated. */
@@ -32,7 +32,7 @@ export class CodeWindow {
 
   /** Host-physical byte address of translated address `pc`'s page, or -1 outside the window. */
   pageOf(pc: number): number {
-    const i = ((pc - WINDOW_BASE) >>> 0) / WINDOW_PAGE;
+    const i = ((pc - WINDOW_BASE) >>> 0) / PAGE_SIZE;
     if (i >= this.pages.length) return -1;
     return this.pages[i | 0]!;
   }

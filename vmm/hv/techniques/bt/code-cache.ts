@@ -6,7 +6,7 @@
 
 import { PAGE_SIZE } from '../../../../isa/abi.js';
 import { OP } from '../../../../isa/table.js';
-import { CodeWindow, WINDOW_BASE, WINDOW_PAGE } from '../../../machine/code-window.js';
+import { CodeWindow, WINDOW_BASE } from '../../../machine/code-window.js';
 import { PoolExhausted, type PagePool } from '../../memory/page-pool.js';
 import { DATA_WORDS } from './layout.js';
 import { VM_LIMITS } from '../../../limits.js';
@@ -48,7 +48,7 @@ export const DEFAULT_CACHE_WORDS = 64 * 1024;
  * The largest cache the VMM's pool can hold: all of it but the pages left to the shadow tables. A larger
  * one would only size the per-word metadata for words the pool can never back.
  */
-export const MAX_CACHE_WORDS = ((VM_LIMITS.VM_POOL_PAGES - VM_LIMITS.POOL_SHADOW_RESERVE_PAGES) * WINDOW_PAGE) / 4;
+export const MAX_CACHE_WORDS = ((VM_LIMITS.VM_POOL_PAGES - VM_LIMITS.POOL_SHADOW_RESERVE_PAGES) * PAGE_SIZE) / 4;
 
 export class CodeCache {
   readonly window: CodeWindow;
@@ -75,7 +75,7 @@ export class CodeCache {
     private readonly pool: PagePool,
     readonly limitWords: number,
   ) {
-    const pages = Math.max(1, Math.ceil((limitWords * 4) / WINDOW_PAGE));
+    const pages = Math.max(1, Math.ceil((limitWords * 4) / PAGE_SIZE));
     this.window = new CodeWindow(pages, DATA_WORDS);
     this.guestPc = new Int32Array(limitWords);
     this.seq = new Int32Array(limitWords).fill(-1);
@@ -111,7 +111,7 @@ export class CodeCache {
   alloc(n: number): number | null {
     if (this.used + n > this.limitWords) return null;
     const first = this.used;
-    for (let p = Math.floor((first * 4) / WINDOW_PAGE); p <= Math.floor(((first + n) * 4 - 1) / WINDOW_PAGE); p++)
+    for (let p = Math.floor((first * 4) / PAGE_SIZE); p <= Math.floor(((first + n) * 4 - 1) / PAGE_SIZE); p++)
       if (this.window.pages[p]! < 0) {
         // The pool is shared with the shadow tables: the cache never takes the pages the shadow needs to go
         // on after a flush of its own (VM_LIMITS.POOL_SHADOW_RESERVE_PAGES). Short of pages, it counts as full.
@@ -129,13 +129,13 @@ export class CodeCache {
 
   write(index: number, w: number): void {
     const byte = index * 4;
-    const host = this.window.pages[Math.floor(byte / WINDOW_PAGE)]! + (byte % WINDOW_PAGE);
+    const host = this.window.pages[Math.floor(byte / PAGE_SIZE)]! + (byte % PAGE_SIZE);
     this.words[host >>> 2] = w >>> 0;
   }
 
   read(index: number): number {
     const byte = index * 4;
-    const host = this.window.pages[Math.floor(byte / WINDOW_PAGE)]! + (byte % WINDOW_PAGE);
+    const host = this.window.pages[Math.floor(byte / PAGE_SIZE)]! + (byte % PAGE_SIZE);
     return this.words[host >>> 2]!;
   }
 

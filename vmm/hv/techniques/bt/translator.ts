@@ -7,7 +7,7 @@
 // in a table, so the guest's stack holds only guest addresses. A block ends at a control transfer, a
 // callout that may move the guest elsewhere, at a page boundary, or after MAX_BLOCK_INSNS instructions.
 
-import { FLAGS } from '../../../../isa/abi.js';
+import { FLAGS, PAGE_MASK, SP } from '../../../../isa/abi.js';
 import type { Decoded } from '../../../../isa/encoding.js';
 import { BY_OPCODE } from '../../../../isa/table.js';
 import type { GuestAccess } from '../../guest-access.js';
@@ -17,8 +17,6 @@ import { Emitter } from './emitter.js';
 import { CALLOUT, SLOT, TABLE_ENTRIES, VIF_ON } from './layout.js';
 
 export const MAX_BLOCK_INSNS = 64;
-const SP = 15;
-const PAGE = 4096;
 const R1 = 1 << 1;
 const R2 = 1 << 2;
 
@@ -231,7 +229,7 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
     let words: number[] = [];
     // A block stays in one guest page: it reads (and sets the accessed bit of) no page the guest has
     // not reached yet, and a write to a page drops only blocks that really came from it.
-    if (n >= MAX_BLOCK_INSNS || (n > 0 && (pc & (PAGE - 1)) === 0)) {
+    if (n >= MAX_BLOCK_INSNS || (n > 0 && (pc & PAGE_MASK) === 0)) {
       e.begin(pc, 0);
       e.branch('jmp', pc);
       break;
@@ -240,7 +238,7 @@ export function translateBlock(env: TranslateEnv, start: number): Block | null {
       notePage(pc);
       d = access.fetch(pc);
       if (d !== null) {
-        if (d.size === 8 && ((pc + 4) & (PAGE - 1)) === 0) notePage((pc + 4) >>> 0);
+        if (d.size === 8 && ((pc + 4) & PAGE_MASK) === 0) notePage((pc + 4) >>> 0);
         words = [access.read32(pc) | 0];
         if (d.size === 8) words.push(access.read32((pc + 4) >>> 0) | 0);
       }
