@@ -1,5 +1,7 @@
 // The dirty log a technique keeps for pre-copy migration: which guest-physical pages were written since it was last read.
 
+import type { Iommu } from '../devices/iommu.js';
+
 /**
  * A technique's runner returns one of these from `dirtyLog()` when it can tell which pages of the
  * guest's RAM were written, by the guest or by the VMM on its behalf (DMA, shared structures). How it
@@ -17,7 +19,8 @@ export interface DirtyLog {
 
 /** One bit (a byte, for speed) per guest page: what most dirty logs keep. */
 export class DirtyBitmap {
-  private bits: Uint8Array;
+  /** Non-zero for a written page (an interpreter's MMU sets these itself). */
+  readonly bits: Uint8Array;
   constructor(pages: number) {
     this.bits = new Uint8Array(pages);
   }
@@ -35,4 +38,22 @@ export class DirtyBitmap {
     this.bits.fill(0);
     return out;
   }
+}
+
+/**
+ * Log the devices' DMA writes into guest RAM (the VMM's own writes on the guest's behalf) with `mark`,
+ * keeping any hook already there (a binary translator's). Returns the undo.
+ */
+export function watchDeviceWrites(iommu: Iommu, mark: (gpa: number, len: number) => void): () => void {
+  const undo: (() => void)[] = [];
+  for (const name of ['block', 'nic']) {
+    const d = iommu.domain(name);
+    const before = d.writeHook;
+    d.writeHook = (gpa, len) => {
+      mark(gpa, len);
+      before?.(gpa, len);
+    };
+    undo.push(() => (d.writeHook = before));
+  }
+  return () => undo.forEach((u) => u());
 }

@@ -15,6 +15,8 @@ import { savedRegisters, type GuestRegisters } from '../../guest-state.js';
 import type { Host, VmRegion } from '../../host.js';
 import { buildSecondStage } from '../../memory/second-stage.js';
 import { ShadowPager } from '../../memory/shadow.js';
+import { ShadowDirtyLog } from '../../memory/shadow-dirty.js';
+import type { DirtyLog } from '../../dirty-log.js';
 import type { ShadowSync } from '../../memory/shadow-sync.js';
 import { GuestFault, guestServices, type EmulationContext } from '../../privileged.js';
 import type { VirtualCpu } from '../../vcpu.js';
@@ -184,6 +186,15 @@ export class HwRunner extends Runner implements ExitHost {
       if (s.shadow) Object.assign(this.shadow.stats, s.shadow);
       if (this.vm.state) this.vm.state = { ...this.vm.state, cr0: CR0_PG, cr3: this.shadow.root };
     }
+  }
+
+  /**
+   * Under shadow paging, write-protected shadow entries log the guest's writes. The second stage keeps
+   * no dirty log yet (nested: stop-and-copy only).
+   */
+  override dirtyLog(): DirtyLog | null {
+    const shadow = this.shadow;
+    return shadow ? new ShadowDirtyLog(shadow, this.vm.guest, this.vm.platform.iommu, () => this.cpu.flushTlb()) : null;
   }
 
   override memoryCounts(): MemoryCounts {

@@ -1,0 +1,58 @@
+// Pre-copy migration between two real vmlab processes over 127.0.0.1: rounds while the guest runs, the transcript unchanged, the summary true to the rounds.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { receiver, ROOT, vmlab } from './procs.js';
+
+const MINI = join(ROOT, 'guest-kernels', 'mini', 'main.s');
+const GOLDEN = readFileSync(join(ROOT, 'test', 'fixtures', 'golden', 'mini.console.txt'), 'utf8');
+
+/** Techniques whose runners keep a dirty log, each migrated at two points of mini's run. */
+const CASES: [string, string[], number[]][] = [
+  ['emulate', ['-t', 'emulate'], [250_000, 900_000]],
+  ['trap --strict', ['-t', 'trap', '--strict'], [400_000, 1_200_000]],
+  ['bt', ['-t', 'bt'], [300_000, 1_000_000]],
+  ['hw/shadow', ['-t', 'hw', '--memory', 'shadow'], [500_000, 1_400_000]],
+];
+
+interface Migrated {
+  status: string;
+  console: string;
+  migration: { rounds: { round: number; pages: number }[]; totalPages: number; startedAt: number; stoppedAt: number; downtimeInstructions: number };
+}
+
+describe('pre-copy: the two consoles make the whole transcript', () => {
+  for (const [name, args, points] of CASES)
+    for (const at of points)
+      it(`${name}, from instruction ${at}`, async () => {
+        const dst = await receiver();
+        const src = vmlab(['run', MINI, ...args, '--migrate-to', `127.0.0.1:${dst.port}`, '--migrate-at', String(at), '--bandwidth', '512', '--json']);
+        const [s, d] = await Promise.all([src.done, dst.done]);
+        expect(s.code, s.stderr).toBe(0);
+        expect(d.code, d.stderr).toBe(0);
+        const j = JSON.parse(s.stdout) as Migrated;
+        expect(j.status).toBe('migrated');
+        expect(j.console + d.stdout).toBe(GOLDEN);
+        const m = j.migration;
+        // Round 0 sends every page of mini's 4 MiB while the guest runs on: 1024 pages at 512 per 100,000.
+        expect(m.rounds[0]).toEqual({ round: 0, pages: 1024, instructions: 200_000 });
+        expect(m.stoppedAt).toBeGreaterThanOrEqual(at + 200_000);
+        expect(m.rounds.length).toBeGreaterThanOrEqual(2);
+        expect(m.totalPages).toBe(m.rounds.reduce((n, r) => n + r.pages, 0));
+        expect(m.rounds.at(-1)!.pages).toBeLessThanOrEqual(50);
+        expect(s.stderr).toMatch(/rounds: \d+ \(\d+ pre-copy, then the stop-and-copy\); pages per round: 1,024, /);
+      });
+});
+
+describe('--max-rounds', () => {
+  it('--max-rounds 1 stops after one pre-copy round, whatever is still dirty', async () => {
+    const dst = await receiver();
+    const src = vmlab(['run', MINI, '-t', 'emulate', '--migrate-to', `127.0.0.1:${dst.port}`, '--migrate-at', '300000', '--bandwidth', '100', '--max-rounds', '1', '--json']);
+    const [s, d] = await Promise.all([src.done, dst.done]);
+    expect(d.code, d.stderr).toBe(0);
+    const j = JSON.parse(s.stdout) as Migrated & { migration: { stoppedBecause: string } };
+    expect(j.migration.rounds).toHaveLength(2);
+    expect(j.console + d.stdout).toBe(GOLDEN);
+    expect(['max-rounds', 'converged']).toContain(j.migration.stoppedBecause);
+  });
+});
