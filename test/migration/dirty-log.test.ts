@@ -9,6 +9,7 @@ const TRACKED: readonly (Pick<HypervisorOptions, 'technique' | 'memory' | 'stric
   { label: 'trap --strict', technique: 'trap', strict: true },
   { label: 'bt', technique: 'bt' },
   { label: 'hw/shadow', technique: 'hw', memory: 'shadow' },
+  { label: 'hw/nested', technique: 'hw', memory: 'nested' },
 ];
 const PAGE = 4096;
 

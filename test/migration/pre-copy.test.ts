@@ -13,6 +13,7 @@ const CASES: [string, string[], number[]][] = [
   ['trap --strict', ['-t', 'trap', '--strict'], [400_000, 1_200_000]],
   ['bt', ['-t', 'bt'], [300_000, 1_000_000]],
   ['hw/shadow', ['-t', 'hw', '--memory', 'shadow'], [500_000, 1_400_000]],
+  ['hw/nested', ['-t', 'hw', '--memory', 'nested'], [350_000, 1_100_000]],
 ];
 
 interface Migrated {
