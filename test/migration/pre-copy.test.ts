@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { receiver, ROOT, vmlab } from './procs.js';
 
 const MINI = join(ROOT, 'guest-kernels', 'mini', 'main.s');
+const MINI_PV = join(ROOT, 'guest-kernels', 'mini-pv', 'main.s');
 const GOLDEN = readFileSync(join(ROOT, 'test', 'fixtures', 'golden', 'mini.console.txt'), 'utf8');
 
 /** Techniques whose runners keep a dirty log, each migrated at two points of mini's run. */
@@ -14,6 +15,7 @@ const CASES: [string, string[], number[]][] = [
   ['bt', ['-t', 'bt'], [300_000, 1_000_000]],
   ['hw/shadow', ['-t', 'hw', '--memory', 'shadow'], [500_000, 1_400_000]],
   ['hw/nested', ['-t', 'hw', '--memory', 'nested'], [350_000, 1_100_000]],
+  ['pv (mini-pv, split devices)', ['-t', 'pv', '--devices', 'split'], [450_000, 1_300_000]],
 ];
 
 interface Migrated {
@@ -27,7 +29,7 @@ describe('pre-copy: the two consoles make the whole transcript', () => {
     for (const at of points)
       it(`${name}, from instruction ${at}`, async () => {
         const dst = await receiver();
-        const src = vmlab(['run', MINI, ...args, '--migrate-to', `127.0.0.1:${dst.port}`, '--migrate-at', String(at), '--bandwidth', '512', '--json']);
+        const src = vmlab(['run', args.includes('pv') ? MINI_PV : MINI, ...args, '--migrate-to', `127.0.0.1:${dst.port}`, '--migrate-at', String(at), '--bandwidth', '512', '--json']);
         const [s, d] = await Promise.all([src.done, dst.done]);
         expect(s.code, s.stderr).toBe(0);
         expect(d.code, d.stderr).toBe(0);

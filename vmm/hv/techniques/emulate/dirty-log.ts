@@ -1,6 +1,7 @@
-// Dirty logging in the VMM's interpreter: its software MMU marks every page it writes (the guest's stores, A/D bits), devices' DMA is logged where it lands.
+// Dirty logging in the VMM's interpreter: its software MMU marks every page it writes (the guest's stores, A/D bits); the VMM's own writes and devices' DMA are logged where they land.
 import type { Cpu } from '../../../machine/cpu.js';
 import type { Iommu } from '../../../devices/iommu.js';
+import type { GuestPhys } from '../../memory/guest-phys.js';
 import { DirtyBitmap, watchDeviceWrites, type DirtyLog } from '../../dirty-log.js';
 
 export class InterpreterDirtyLog implements DirtyLog {
@@ -10,12 +11,13 @@ export class InterpreterDirtyLog implements DirtyLog {
   constructor(
     private readonly cpu: Cpu,
     private readonly iommu: Iommu,
-    private readonly pages: number,
+    private readonly guest: GuestPhys,
   ) {}
 
   start(): void {
-    const bits = new DirtyBitmap(this.pages);
+    const bits = new DirtyBitmap(this.guest.size >>> 12);
     this.bits = bits;
+    this.guest.onWrite = (gpa, len) => bits.markRange(gpa, len);
     this.cpu.logDirty(bits.bits);
     this.undoDma = watchDeviceWrites(this.iommu, (gpa, len) => bits.markRange(gpa, len));
   }
@@ -31,6 +33,7 @@ export class InterpreterDirtyLog implements DirtyLog {
     if (!this.bits) return;
     this.bits = null;
     this.cpu.logDirty(null);
+    this.guest.onWrite = null;
     this.undoDma?.();
     this.undoDma = null;
   }

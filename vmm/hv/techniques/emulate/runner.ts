@@ -15,7 +15,7 @@ export class EmulateRunner extends OwnCpuRunner {
 
   /** The software MMU logs the pages it writes. */
   override dirtyLog(): DirtyLog {
-    return new InterpreterDirtyLog(this.cpu, this.vm.platform.iommu, this.vm.guest.size >>> 12);
+    return new InterpreterDirtyLog(this.cpu, this.vm.platform.iommu, this.vm.guest);
   }
 
   protected ran(n: number): void {
