@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createConnection, createServer } from 'node:net';
 import { receiver, ROOT, vmlab } from './procs.js';
 
 const MINI = join(ROOT, 'guest-kernels', 'mini', 'main.s');
@@ -57,5 +58,46 @@ describe('--max-rounds', () => {
     expect(j.migration.rounds).toHaveLength(2);
     expect(j.console + d.stdout).toBe(GOLDEN);
     expect(['max-rounds', 'converged']).toContain(j.migration.stoppedBecause);
+  });
+});
+
+describe('a destination killed in the middle of pre-copy', () => {
+  it('leaves the source running the VM to its end with the whole transcript (exit 9)', async () => {
+    const dst = await receiver();
+    // A relay that kills the destination process once round 0 is under way, while the guest runs on the source.
+    let relayed = 0;
+    const relay = createServer((from) => {
+      const to = createConnection({ host: '127.0.0.1', port: dst.port });
+      to.on('data', (b) => from.write(b));
+      to.on('error', () => from.destroy());
+      to.on('close', () => from.destroy());
+      from.on('error', () => to.destroy());
+      from.on('data', (b: Buffer) => {
+        to.write(b);
+        relayed += b.length;
+        if (relayed > 60_000 && dst.child.exitCode === null) dst.child.kill('SIGKILL');
+      });
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const port = (relay.address() as { port: number }).port;
+    try {
+      const s = await vmlab(['run', MINI, '-t', 'bt', '--migrate-to', `127.0.0.1:${port}`, '--migrate-at', '300000', '--bandwidth', '64']).done;
+      const d = await dst.done;
+      expect(d.code).toBeNull();
+      expect(s.code, s.stderr).toBe(9);
+      expect(s.stdout).toBe(GOLDEN);
+      expect(s.stderr).toMatch(/migration to 127\.0\.0\.1:\d+ failed: .*; the VM stays here and runs to its end/);
+      expect(s.stderr).toMatch(/powered off with status 0/);
+    } finally {
+      relay.close();
+    }
+  });
+});
+
+describe('what cannot move', () => {
+  it('a passed-through NIC cannot move: exit 6', async () => {
+    const s = await vmlab(['run', MINI, '-t', 'hw', '--devices', 'passthrough', '--migrate-to', '127.0.0.1:9', '--migrate-at', '1000']).done;
+    expect(s.code).toBe(6);
+    expect(s.stderr).toMatch(/cannot move/);
   });
 });

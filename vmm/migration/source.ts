@@ -75,6 +75,8 @@ export function migrationRefusal(hv: Hypervisor, o: Pick<MigrationOptions, 'maxR
   const support = t.migrates ?? t.snapshots;
   if (support !== true) return support.refused;
   if (hv.vms.length !== 1) return 'a migration moves one VM; this run has several';
+  if (hv.vms[0]!.devices === 'passthrough')
+    return "a passed-through NIC is this machine's hardware, mapped into the VM: a VM that has one cannot move (use --devices emulated)";
   if (o.maxRounds > 0 && hv.runners[0]!.dirtyLog() === null)
     return `pre-copy needs to know which pages the guest writes, and ${t.name} keeps no dirty log; --max-rounds 0 migrates it stop-and-copy`;
   return null;
