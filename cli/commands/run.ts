@@ -431,7 +431,8 @@ it; 101 = the instruction limit was reached; 102 = the guest crashed (triple fau
 naming the faulting instruction and its source line; 5 = a sensitive instruction silently showed
 the guest the real CPU (under trap; under bt in user code, which runs untranslated), each one listed
 with its source line (what Popek and Goldberg's theorem predicts for VX32; --strict makes them trap);
-6 = a configuration vmlab refuses.
+6 = a configuration vmlab refuses; 9 = --migrate-to: the VM did not move (refused connection, the
+destination died or refused it) and ran to its end here.
 With several images, the first non-zero code.
 
 Modeled cycles are modeled from counted events with the cost profile, not measured; the wall
@@ -445,7 +446,9 @@ Examples:
   vmlab run guest-kernels/mini/main.s --technique bt              # binary translation: works unmodified
   vmlab run guest-kernels/nanobench/in.s --technique bt --dump-cache
   vmlab run a.vxe b.vxe --technique hw --json
-  vmlab run kernel.vxe --max-instructions 5e6 --trace exits`,
+  vmlab run kernel.vxe --max-instructions 5e6 --trace exits
+  vmlab receive --listen 127.0.0.1:7000 &         # then, live migration (docs/migration.md):
+  vmlab run guest-kernels/mini/main.s -t hw --migrate-to 127.0.0.1:7000 --migrate-at 500000`,
     )
     .action(async (files: string[], opts: RunCliOptions) => {
       process.exitCode = await runCommand(files, opts);
