@@ -101,3 +101,30 @@ describe('what cannot move', () => {
     expect(s.stderr).toMatch(/cannot move/);
   });
 });
+
+describe('the writable working set decides whether pre-copy converges (guest-kernels/wws)', () => {
+  const WWS = join(ROOT, 'guest-kernels', 'wws', 'main.s');
+  const migrateWws = async (pages: number) => {
+    const dst = await receiver();
+    const src = vmlab(['run', WWS, '-D', `DIRTY_PAGES=${pages}`, '-t', 'hw', '--migrate-to', `127.0.0.1:${dst.port}`, '--migrate-at', '200000', '--max-rounds', '5', '--json']);
+    const [s, d] = await Promise.all([src.done, dst.done]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(d.code, d.stderr).toBe(0);
+    const j = JSON.parse(s.stdout) as Migrated & { migration: { stoppedBecause: string } };
+    expect(j.console + d.stdout).toMatch(/^wws: 400 iterations done, check \d+\n$/);
+    return j.migration;
+  };
+
+  it('16 pages: converges after one round, with 16 pages of downtime', async () => {
+    const m = await migrateWws(16);
+    expect(m.stoppedBecause).toBe('converged');
+    expect(m.rounds.map((r) => r.pages)).toEqual([1024, 16]);
+  });
+
+  it('400 pages: every round dirties them all again, so pre-copy runs to --max-rounds and the downtime is 25 times larger', async () => {
+    const m = await migrateWws(400);
+    expect(m.stoppedBecause).toBe('max-rounds');
+    expect(m.rounds.map((r) => r.pages)).toEqual([1024, 400, 400, 400, 400, 400]);
+    expect(m.downtimeInstructions).toBeGreaterThan(25 * 1500);
+  });
+});
