@@ -107,6 +107,29 @@ describe('failures leave the VM on the source', () => {
     expect(d.stderr).toMatch(/ended before the switch-over \(after 1 rounds and 0 pages\): the partial VM is discarded/);
   });
 
+  it('a guest that ends during pre-copy: the source calls the migration off and finishes (exit 0), the destination exits 9', async () => {
+    const dst = await receiver(['--json']);
+    // Round 0 would take 1.6 million instructions at 64 pages per 100,000: mini ends first.
+    const s = await vmlab(['run', MINI, '-t', 'emulate', '--migrate-to', `127.0.0.1:${dst.port}`, '--migrate-at', '1000000', '--bandwidth', '64']).done;
+    const d = await dst.done;
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toBe(GOLDEN);
+    expect(s.stderr).toMatch(/was called off: the guest stopped before the switch-over; the VM ends here/);
+    expect(d.code).toBe(9);
+    expect(d.stderr).toMatch(/the source called the migration off/);
+  });
+
+  it("receive --json prints the arrived VM's result: the console from the move on, stats from the start", async () => {
+    const dst = await receiver(['--json']);
+    const s = await vmlab(['run', MINI, '-t', 'trap', '--strict', '--migrate-to', `127.0.0.1:${dst.port}`, '--migrate-at', '700000', '--max-rounds', '0']).done;
+    const d = await dst.done;
+    expect(d.code, d.stderr).toBe(0);
+    const j = JSON.parse(d.stdout) as { status: string; console: string; stats: { guestInstructions: number } };
+    expect(j.status).toBe('poweroff');
+    expect(s.stdout + j.console).toBe(GOLDEN);
+    expect(j.stats.guestInstructions).toBe(1_567_775);
+  });
+
   it('native cannot migrate: exit 6', async () => {
     const s = await vmlab(['run', MINI, '--migrate-to', '127.0.0.1:9', '--migrate-at', '1000']).done;
     expect(s.code).toBe(6);
