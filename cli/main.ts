@@ -27,6 +27,7 @@ Exit codes:
   2    usage error                 4    bad or corrupt image
   5    diverged from bare metal    6    configuration refused (device, technique)
   7    test: a check failed        8    test: the exercise's suite is missing or broken
+  9    migration: the VM did not move (it ran to its end on the source)
   101  instruction limit reached   102  guest crashed (triple fault)
 
 Examples:

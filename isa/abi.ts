@@ -238,6 +238,8 @@ export const EXIT_CODE = {
   CHECKS_FAILED: 7,
   /** `vmlab test`: the exercise's suite.ts is missing, does not load, or is not a suite. */
   BAD_SUITE: 8,
+  /** `vmlab run --migrate-to` / `vmlab receive`: the VM did not move (it ran to its end on the source). */
+  MIGRATION_FAILED: 9,
   LIMIT: 101,
   CRASH: 102,
 } as const;

@@ -4,6 +4,7 @@ import { register as asm } from './asm.js';
 import { register as compare } from './compare.js';
 import { register as disasm } from './disasm.js';
 import { register as isa } from './isa.js';
+import { register as receive } from './receive.js';
 import { register as resume } from './resume.js';
 import { register as run } from './run.js';
 import { register as test } from './test.js';
@@ -15,6 +16,7 @@ export const COMMANDS: RegisterCommand[] = [
   compare,
   disasm,
   isa,
+  receive,
   resume,
   run,
   test,

@@ -1,5 +1,5 @@
 // `vmlab run`: load an image (or assemble a .s file) and run it on the simulated machine under a technique.
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EXIT_CODE, MEMMAP, NIC_MAX_PACKET } from '../../isa/abi.js';
@@ -21,6 +21,9 @@ import { cliError, loadProgram, readInput } from '../load-image.js';
 import { collect, countArg, defineArg, parseCount, profileArg, sizeArg, techniqueHelp } from '../options.js';
 import { loadProfile } from '../../vmm/cost/profile.js';
 import { deviceCostNote } from '../../vmm/report/cheaper.js';
+import { runAndMigrate, sendRefusal } from '../migrate/send.js';
+import { parseLoopbackAddress } from '../migrate/tcp-link.js';
+import { DEFAULT_STOP_PAGES } from '../../vmm/migration/source.js';
 import { wrap } from '../../vmm/report/compare-format.js';
 
 /** What `--trace` can show. */
@@ -32,9 +35,18 @@ const TRACE_KINDS = ['exits'] as const;
  */
 export const DEFAULT_MAX_INSTRUCTIONS = 1_000_000_000;
 
+/** Pre-copy's defaults: Xen's 30 rounds at most, and a link that moves mini's 4 MiB in 100,000 instructions. */
+const DEFAULT_MAX_ROUNDS = 30;
+const DEFAULT_BANDWIDTH = 1024;
+
 /** The options as commander hands them over: choices checked, counts, sizes, the profile and -D parsed. */
 interface RunCliOptions {
   snapshotAt?: string;
+  migrateTo?: string;
+  migrateAt?: string;
+  migrateMode?: 'pre-copy' | 'post-copy';
+  maxRounds?: number;
+  bandwidth?: number;
   snapshot?: string;
   technique: string;
   memory?: MemoryMode;
@@ -65,7 +77,7 @@ function usage(message: string): number {
   return EXIT_CODE.USAGE;
 }
 
-function runCommand(files: string[], opts: RunCliOptions): number {
+function runCommand(files: string[], opts: RunCliOptions): number | Promise<number> {
   const { technique, memory, devices, trace, maxInstructions } = opts;
   const profile = opts.costProfile ?? loadProfile();
   const ramSize: number = opts.ram ?? MEMMAP.DEFAULT_RAM;
@@ -142,6 +154,9 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     snapshotAt = n;
   }
 
+  const migration = migrationArgs(opts);
+  if (typeof migration === 'string') return usage(migration);
+
   let hv: Hypervisor;
   try {
     hv = createRun(guests, {
@@ -167,6 +182,14 @@ function runCommand(files: string[], opts: RunCliOptions): number {
     }
     throw e;
   }
+  if (migration) {
+    const refused = sendRefusal(hv, migration);
+    if (refused) {
+      cliError(`--migrate-to: ${refused}`);
+      return EXIT_CODE.CONFIG;
+    }
+    return runAndMigrate(hv, writers, { ...migration, maxInstructions, json: opts.json ?? false, stats: opts.stats ?? false, profile });
+  }
   if (snapshotAt !== undefined) {
     hv.runUntil(snapshotAt);
     if (hv.vms.some((vm) => vm.running)) return writeSnapshot(hv, snapshotAt, maxInstructions, opts.snapshot!, writers, opts.json ?? false);
@@ -174,6 +197,28 @@ function runCommand(files: string[], opts: RunCliOptions): number {
   }
   const results = hv.run(maxInstructions);
   return finishRun(results, writers, { json: opts.json ?? false, several, stats: opts.stats ?? false, profile, maxInstructions });
+}
+
+/** --max-rounds: a count that may be 0 (no pre-copy at all). */
+function roundsArg(v: string): number {
+  if (!/^\d{1,4}$/.test(v.trim())) throw new InvalidArgumentError('expected a number of rounds, 0 to 9999 (0: stop-and-copy)');
+  return Number(v);
+}
+
+/** The --migrate-* options checked, null without --migrate-to, or a usage error. */
+function migrationArgs(opts: RunCliOptions) {
+  if (opts.migrateTo === undefined && opts.migrateAt === undefined) return null;
+  if (opts.migrateTo === undefined || opts.migrateAt === undefined)
+    return '--migrate-to <host:port> and --migrate-at <n> go together: where the VM goes, and when it starts moving';
+  if (opts.snapshotAt !== undefined) return '--migrate-to and --snapshot-at are two ways to end a run here; choose one';
+  const to = parseLoopbackAddress(opts.migrateTo, false);
+  if (typeof to === 'string') return `--migrate-to ${to}`;
+  const at = parseCount(opts.migrateAt);
+  if (at === null) return `--migrate-at ${JSON.stringify(opts.migrateAt)}: expected a positive instruction count, e.g. 250000`;
+  if (at >= opts.maxInstructions) return `--migrate-at ${at} is not before the instruction limit (${opts.maxInstructions})`;
+  const mode = opts.migrateMode ?? 'pre-copy';
+  if (mode === 'post-copy') return '--migrate-mode post-copy is not implemented yet; pre-copy (--max-rounds 0: stop-and-copy) is';
+  return { ...to, at, mode, maxRounds: opts.maxRounds ?? DEFAULT_MAX_ROUNDS, bandwidth: opts.bandwidth ?? DEFAULT_BANDWIDTH, stopPages: DEFAULT_STOP_PAGES };
 }
 
 /** Save the run to `file` (every VM stands between two slices at `at`), after printing its console so far. */
@@ -367,6 +412,11 @@ export function register(program: Command): void {
     .option('-D, --define <NAME[=V]>', 'define a symbol when assembling a .s file (repeatable)', defineArg)
     .option('--snapshot-at <n>', 'stop every VM once it has used n instructions of simulated time (as -n counts them) and save the run (with --snapshot)')
     .option('--snapshot <file>', 'where --snapshot-at writes the run; `vmlab resume <file>` goes on from there in a new process')
+    .option('--migrate-to <127.0.0.1:port>', 'move the VM, live, to `vmlab receive` listening there (docs/migration.md)')
+    .option('--migrate-at <n>', 'start migrating once the VM has used n instructions of simulated time (with --migrate-to)')
+    .addOption(new Option('--migrate-mode <mode>', 'how the VM moves: pre-copy (rounds while the guest runs, then stop-and-copy)').choices(['pre-copy', 'post-copy']))
+    .option('--max-rounds <k>', `pre-copy rounds at most before the switch-over; 0 = stop-and-copy (default ${DEFAULT_MAX_ROUNDS})`, roundsArg)
+    .option('--bandwidth <pages>', `the modeled link: pages sent per 100,000 guest instructions (default ${DEFAULT_BANDWIDTH})`, countArg('500'))
     .addHelpText(
       'after',
       `
@@ -381,7 +431,8 @@ it; 101 = the instruction limit was reached; 102 = the guest crashed (triple fau
 naming the faulting instruction and its source line; 5 = a sensitive instruction silently showed
 the guest the real CPU (under trap; under bt in user code, which runs untranslated), each one listed
 with its source line (what Popek and Goldberg's theorem predicts for VX32; --strict makes them trap);
-6 = a configuration vmlab refuses.
+6 = a configuration vmlab refuses; 9 = --migrate-to: the VM did not move (refused connection, the
+destination died or refused it) and ran to its end here.
 With several images, the first non-zero code.
 
 Modeled cycles are modeled from counted events with the cost profile, not measured; the wall
@@ -395,10 +446,12 @@ Examples:
   vmlab run guest-kernels/mini/main.s --technique bt              # binary translation: works unmodified
   vmlab run guest-kernels/nanobench/in.s --technique bt --dump-cache
   vmlab run a.vxe b.vxe --technique hw --json
-  vmlab run kernel.vxe --max-instructions 5e6 --trace exits`,
+  vmlab run kernel.vxe --max-instructions 5e6 --trace exits
+  vmlab receive --listen 127.0.0.1:7000 &         # then, live migration (docs/migration.md):
+  vmlab run guest-kernels/mini/main.s -t hw --migrate-to 127.0.0.1:7000 --migrate-at 500000`,
     )
-    .action((files: string[], opts: RunCliOptions) => {
-      process.exitCode = runCommand(files, opts);
+    .action(async (files: string[], opts: RunCliOptions) => {
+      process.exitCode = await runCommand(files, opts);
     });
   for (const t of techniques()) for (const o of t.options ?? []) command.option(o.flags, o.help);
 }

@@ -307,6 +307,12 @@ export class Cpu {
     this.flushTlb();
   }
 
+  /** Log the pages written into this CPU's memory in `bits` (one byte per page), or stop with null. */
+  logDirty(bits: Uint8Array | null): void {
+    this.mmu.dirtyLog = bits;
+    this.flushTlb();
+  }
+
   flushTlb(): void {
     this.mmu.flush();
     this.fva = 1;

@@ -64,6 +64,12 @@ export class Mmu {
   io = false;
   /** Whether the last second-stage translation allowed writes. */
   private lastEptW = true;
+  /**
+   * While set, one byte per page of this MMU's memory, set on every write into that page (the guest's
+   * stores and the A/D bits a walk sets): an interpreter's dirty log for migration. A write tag is then
+   * only cached by a write's own walk, so the first write to a page after flush() always gets here.
+   */
+  dirtyLog: Uint8Array | null = null;
 
   constructor(
     mem: ArrayBuffer | Uint8Array,
@@ -172,12 +178,14 @@ export class Mmu {
         if ((pde & A) === 0) {
           if (!pdeEptW) return this.eptViolation(pdeGpa, write, acc === ACC_FETCH, true);
           i32[pdeHpa >>> 2] = pde | A;
+          if (this.dirtyLog) this.dirtyLog[pdeHpa >>> 12] = 1;
         }
         const want = write ? A | D : A;
         if ((pte & want) !== want) {
           if (!pteEptW) return this.eptViolation(pteGpa, write, acc === ACC_FETCH, true);
           pte |= want;
           i32[pteHpa >>> 2] = pte;
+          if (this.dirtyLog) this.dirtyLog[pteHpa >>> 12] = 1;
         }
       }
       dirty = (pte & D) !== 0;
@@ -194,9 +202,10 @@ export class Mmu {
     // an instruction fetch bypass the window (fetchPage is asked only on a miss).
     const fill = real && (this.window === null || user || ((va - WINDOW_BASE) >>> 0) >= this.window.pages.length * PAGE_SIZE);
     if (hpa < this.memSize) {
+      if (write && real && this.dirtyLog) this.dirtyLog[hpa >>> 12] = 1;
       if (fill) {
         this.tR[i] = vpn;
-        this.tW[i] = writable && dirty ? vpn : -1;
+        this.tW[i] = writable && dirty && (write || this.dirtyLog === null) ? vpn : -1;
         this.tM[i] = -1;
         this.tA[i] = ((hpa & FRAME) - (va & FRAME)) | 0;
       }

@@ -8,6 +8,8 @@ export class GuestPhys {
   /** Host-physical address of guest-physical 0. */
   readonly base: number;
   readonly size: number;
+  /** Told of every write the VMM makes through this window (a dirty log for migration watches them). */
+  onWrite: ((gpa: number, len: number) => void) | null = null;
 
   constructor(host: ArrayBuffer, base: number, size: number) {
     this.base = base;
@@ -36,6 +38,7 @@ export class GuestPhys {
 
   write(gpa: number, size: 1 | 2 | 4, value: number): void {
     this.check(gpa, size);
+    this.onWrite?.(gpa, size);
     if (size === 4) this.view.setUint32(gpa, value >>> 0, true);
     else if (size === 2) this.view.setUint16(gpa, value & 0xffff, true);
     else this.bytes[gpa] = value & 0xff;
@@ -57,6 +60,7 @@ export class GuestPhys {
 
   copyIn(gpa: number, src: Uint8Array): void {
     this.check(gpa, src.length);
+    this.onWrite?.(gpa, src.length);
     this.bytes.set(src, gpa);
   }
 

@@ -41,6 +41,11 @@ export class ShadowPager implements ShadowView {
   readonly stats: ShadowStats = { shadowFaults: 0, shadowSyncs: 0, shadowFlushes: 0 };
   /** Guest frames the VMM keeps read-only besides page tables (a binary translator's code pages). */
   writeProtect: ((frame: number) => boolean) | null = null;
+  /**
+   * While set (a migration's dirty log), an entry is made writable only by a write's own fault, which
+   * reports its frame here: after a flush, every page the guest writes is reported before it is written.
+   */
+  logWrite: ((frame: number) => void) | null = null;
   private guestRoot = 0;
   private paging = false;
   /** Guest frame -> the page-directory indices whose table it is (PD_SELF for the directory itself). */
@@ -118,7 +123,9 @@ export class ShadowPager implements ShadowView {
     this.stats.shadowFaults++;
     const isTable = this.tracked.has(gpaPage >>> 12);
     // Writable only once the guest's dirty bit is set, so the first write faults and sets D as hardware would.
-    const writable = w.writable && (w.dirty || access.write) && !isTable && !(this.writeProtect?.(gpaPage >>> 12) ?? false);
+    const writable =
+      w.writable && (this.logWrite ? access.write : w.dirty || access.write) && !isTable && !(this.writeProtect?.(gpaPage >>> 12) ?? false);
+    if (writable) this.logWrite?.(gpaPage >>> 12);
     this.install(va, (hpaPage | PTE.P | (writable ? PTE.W : 0) | (w.user ? PTE.U : 0)) >>> 0);
     return access.write && isTable ? { kind: 'ptwrite', gpa: w.gpa } : FILLED;
   }

@@ -37,6 +37,8 @@ export class DirectPaging {
   /** The VMM's map of pseudo-physical RAM used until the first new_baseptr (pool pages). */
   private boot: { root: number; tables: number[] } | null = null;
   readonly stats = { pins: 0, unpins: 0, updates: 0, rejected: 0 };
+  /** Told of each page-table entry the VMM writes for the guest (machine address): log-dirty mode watches them. */
+  written: ((ma: number) => void) | null = null;
 
   constructor(
     private readonly words: Uint32Array,
@@ -250,6 +252,7 @@ export class DirectPaging {
         if (err) return this.reject(err);
         this.mapEntry(value, 1);
         this.mapEntry(old, -1);
+        this.written?.(ptr);
         this.words[ptr >>> 2] = value;
         this.stats.updates++;
         return { err: 0, flush: false };
@@ -261,6 +264,7 @@ export class DirectPaging {
           this.directoryRef(value, 1);
         }
         if (old & PTE.P) this.directoryRef(old, -1);
+        this.written?.(ptr);
         this.words[ptr >>> 2] = value;
         this.stats.updates++;
         return { err: 0, flush: true };

@@ -231,6 +231,7 @@ export class FrameTable {
 
   fill(pa: number, len: number, byte: number): boolean {
     if (!this.vmmMayWrite(pa, len)) return this.refuse();
+    this.guest.onWrite?.(pa, len);
     this.guest.raw.fill(byte, pa, pa + len);
     return true;
   }

@@ -74,6 +74,11 @@ export interface TechniqueDescriptor {
    * save() and a restore() before it says yes.
    */
   readonly snapshots: true | { readonly refused: string };
+  /**
+   * Its VMs can move to another vmlab process (`vmlab run --migrate-to`), or why not; default: as
+   * `snapshots`. Pre-copy also needs the runner's dirty log (Runner.dirtyLog).
+   */
+  readonly migrates?: true | { readonly refused: string };
   /** What an "exit" means under this technique, under the exits table. */
   readonly exitNote: string;
   /** The label a comparison column gets (default: the name; `hw/nested` where the memory mode matters). */

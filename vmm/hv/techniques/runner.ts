@@ -6,6 +6,7 @@ import { FLAGS } from '../../../isa/abi.js';
 import type { Cpu } from '../../machine/cpu.js';
 import { deprivilegedRegisters, type GuestRegisters } from '../guest-state.js';
 import { ConfigError } from '../config-error.js';
+import type { DirtyLog } from '../dirty-log.js';
 import type { MemoryMode } from '../types.js';
 import type { Vm } from '../vm.js';
 
@@ -112,6 +113,14 @@ export abstract class Runner {
    */
   restoreState(saved: unknown): void {
     void saved;
+  }
+
+  /**
+   * The log of which guest pages are written, by the guest or by the VMM for it, that pre-copy
+   * migration reads between rounds; null where the technique keeps none (only stop-and-copy then).
+   */
+  dirtyLog(): DirtyLog | null {
+    return null;
   }
 
   /** The technique's state as text, where the user asked for it (bt's `--dump-cache`), else null. */

@@ -16,6 +16,9 @@ import { savedRegisters, type GuestRegisters } from '../../guest-state.js';
 import type { Host, VmRegion } from '../../host.js';
 import { buildSecondStage } from '../../memory/second-stage.js';
 import { ShadowPager } from '../../memory/shadow.js';
+import { ShadowDirtyLog } from '../../memory/shadow-dirty.js';
+import { SecondStageDirtyLog } from '../../memory/second-stage-dirty.js';
+import type { DirtyLog } from '../../dirty-log.js';
 import type { ShadowSync } from '../../memory/shadow-sync.js';
 import { GuestFault, guestServices, type EmulationContext } from '../../privileged.js';
 import type { VirtualCpu } from '../../vcpu.js';
@@ -30,6 +33,8 @@ export class HwRunner extends Runner implements ExitHost {
   readonly cpu: Cpu;
   readonly vmcs: VmControl;
   readonly shadow: ShadowPager | null;
+  /** The second stage's dirty log while a migration reads it (nested paging only). */
+  private nestedLog: SecondStageDirtyLog | null = null;
   readonly access: GuestAccess;
   /** The machine's strictness: in non-root mode the CPU raises #GP for the guest itself, through its table. */
   readonly strict: boolean;
@@ -148,9 +153,16 @@ export class HwRunner extends Runner implements ExitHost {
       case 'budget':
       case 'io':
         return;
-      case 'exit':
-        handleExit(this, fromExitInfo(cpu.exit));
+      case 'exit': {
+        const e = cpu.exit;
+        // A write the migration's dirty log refused: logged and given back; the guest retries it.
+        if (e.reason === 'EPT_VIOLATION' && this.nestedLog?.fault(e.gpa, e.write, e.walk)) {
+          this.vm.counters.exits.EPT_VIOLATION++;
+          return;
+        }
+        handleExit(this, fromExitInfo(e));
         return;
+      }
       default:
         this.crash(`the CPU stopped with '${stop}', which non-root mode never expects here`, cpu.pc);
     }
@@ -184,6 +196,19 @@ export class HwRunner extends Runner implements ExitHost {
       if (s.shadow) Object.assign(this.shadow.stats, s.shadow);
       if (this.vm.state) this.vm.state = { ...this.vm.state, cr0: CR0_PG, cr3: this.shadow.root };
     }
+  }
+
+  /**
+   * Under shadow paging, write-protected shadow entries log the guest's writes; under nested paging,
+   * write-protected second-stage entries (each first write in a round is an EPT violation the log takes).
+   */
+  override dirtyLog(): DirtyLog {
+    const shadow = this.shadow;
+    const flush = () => this.cpu.flushTlb();
+    if (shadow) return new ShadowDirtyLog(shadow, this.vm.guest, this.vm.platform.iommu, flush);
+    const log = new SecondStageDirtyLog(this.host.words, () => this.vmcs.eptRoot, this.vm.guest, this.vm.platform.iommu, flush);
+    this.nestedLog = log;
+    return log;
   }
 
   override memoryCounts(): MemoryCounts {

@@ -13,6 +13,7 @@ export const nativeTechnique: TechniqueDescriptor = {
   maxVms: 1,
   oracle: true,
   snapshots: true,
+  migrates: { refused: 'bare metal has no VMM to move the kernel: --migrate-to needs a VMM technique' },
   accounting: { interpreted: false, physicalDevices: true, exits: 'none' },
   exitNote: 'bare metal has no VMM to exit to',
   createRunner: (ctx) => new NativeRunner(ctx.vm, ctx.region, ctx.strict),

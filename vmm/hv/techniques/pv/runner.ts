@@ -41,6 +41,8 @@ import { emulateMemoryInsn, type MemoryInsnHost } from '../../memory-insn.js';
 import { GuestFault } from '../../privileged.js';
 import type { DeviceMode } from '../../types.js';
 import type { Vm } from '../../vm.js';
+import type { DirtyLog } from '../../dirty-log.js';
+import { LogDirty } from './log-dirty.js';
 import { backendName, type Backend, type BackendHost, type BackendSet, type Connection } from '../../pv/backend.js';
 import { DirectPaging, type SavedPaging } from '../../pv/direct.js';
 import type { PvDomainView } from '../../pv/audit.js';
@@ -255,6 +257,11 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
    * state, the virtual trap table and upcall, the connections device_connect made, and whether the domain
    * is blocked. Shared info and the guest's page tables are in its RAM; the back-ends save their own.
    */
+  /** Log-dirty mode: the CPU's page-modification log, and the VMM's own writes into the domain. */
+  override dirtyLog(): DirtyLog {
+    return new LogDirty(this.cpu, this.vm.guest, this.paging, this.vm.platform.iommu, this.host.words.length * 4);
+  }
+
   override saveState(): SavedPvDomain {
     return {
       frames: this.frames.save(),

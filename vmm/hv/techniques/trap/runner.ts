@@ -15,6 +15,8 @@ import { handleExit, type ExitHost } from '../../exits.js';
 import { GuestAccess } from '../../guest-access.js';
 import type { Host, VmRegion } from '../../host.js';
 import { ShadowPager } from '../../memory/shadow.js';
+import { ShadowDirtyLog } from '../../memory/shadow-dirty.js';
+import type { DirtyLog } from '../../dirty-log.js';
 import type { ShadowSync } from '../../memory/shadow-sync.js';
 import { GuestFault, guestFlags, guestServices, type EmulationContext } from '../../privileged.js';
 import { guestCpl, realCpl } from '../../vcpu.js';
@@ -126,6 +128,11 @@ export class TrapRunner extends Runner implements ExitHost {
     this.shadow.setGuestRoot(v.cr3, (v.cr0 & CR0_PG) !== 0);
     Object.assign(this.shadow.stats, s.shadow);
     if (this.vm.state) this.vm.state = { ...this.vm.state, cr0: CR0_PG, cr3: this.shadow.root };
+  }
+
+  /** Write-protected shadow entries: the first write to each page in a round faults and is logged. */
+  override dirtyLog(): DirtyLog {
+    return new ShadowDirtyLog(this.shadow, this.vm.guest, this.vm.platform.iommu, () => this.cpu.flushTlb());
   }
 
   override memoryCounts(): MemoryCounts {
