@@ -83,12 +83,21 @@ export class GuestView {
     return this.machine && a >= g.base && a < g.base + g.size ? a - g.base : a;
   }
 
+  /**
+   * Whether paging is on, and the root. A paravirtual kernel always runs paged on the tables the VMM
+   * validated (its cr0 is not its own to set): the root is the real CPU's.
+   */
+  private root(regs: GuestRegisters): { paging: boolean; cr3: number } {
+    const host = this.machine ? this.host() : null;
+    if (host) return { paging: true, cr3: host.cr3 };
+    return { paging: (regs.cr0 & CR0_PG) !== 0, cr3: regs.cr3 >>> 0 };
+  }
+
   /** The page walk for `va` under the guest's current cr0/cr3, every level with its entry. */
   walk(va: number, regs: GuestRegisters = this.registers()): PageWalk {
     const g = this.vm.guest;
     va >>>= 0;
-    const paging = (regs.cr0 & CR0_PG) !== 0;
-    const cr3 = regs.cr3 >>> 0;
+    const { paging, cr3 } = this.root(regs);
     if (!paging) return { va, paging, cr3, levels: [], pa: g.contains(va, 1) ? va : null, writable: true, user: true };
     const levels: WalkLevel[] = [];
     const pdeAddr = this.frame(cr3 & PTE.FRAME_MASK) + (va >>> 22) * 4;
@@ -133,8 +142,9 @@ export class GuestView {
   /** Every mapped page of the guest's current address space, merged into runs. */
   mappings(regs: GuestRegisters = this.registers()): Mapping[] {
     const g = this.vm.guest;
-    if ((regs.cr0 & CR0_PG) === 0) return [];
-    const root = this.frame(regs.cr3 & PTE.FRAME_MASK);
+    const { paging, cr3 } = this.root(regs);
+    if (!paging) return [];
+    const root = this.frame(cr3 & PTE.FRAME_MASK);
     const out: Mapping[] = [];
     const low = PTE.P | PTE.W | PTE.U | PTE.A | PTE.D;
     for (let i = 0; i < 1024; i++) {
