@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { register as asm } from './asm.js';
 import { register as compare } from './compare.js';
+import { register as debug } from './debug.js';
 import { register as disasm } from './disasm.js';
 import { register as isa } from './isa.js';
 import { register as receive } from './receive.js';
@@ -14,6 +15,7 @@ export type RegisterCommand = (program: Command) => void;
 export const COMMANDS: RegisterCommand[] = [
   asm,
   compare,
+  debug,
   disasm,
   isa,
   receive,

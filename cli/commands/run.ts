@@ -11,7 +11,7 @@ import { MachineConfigError } from '../../vmm/machine/ram.js';
 import { LoadError } from '../../vmm/machine/loader.js';
 import { formatCrash } from '../../vmm/report/crash.js';
 import { formatDeviceStats } from '../../vmm/report/devices.js';
-import { formatDivergences, formatExitStats, formatExitTrace } from '../../vmm/report/exits.js';
+import { formatDivergences, formatExitStats } from '../../vmm/report/exits.js';
 import { formatStatusLine } from '../../vmm/report/summary.js';
 import { ConfigError, createRun, type GuestSpec } from '../../vmm/session.js';
 import type { Hypervisor } from '../../vmm/hv/hypervisor.js';
@@ -25,9 +25,9 @@ import { runAndMigrate, sendRefusal } from '../migrate/send.js';
 import { parseLoopbackAddress } from '../migrate/tcp-link.js';
 import { DEFAULT_STOP_PAGES } from '../../vmm/migration/source.js';
 import { wrap } from '../../vmm/report/compare-format.js';
+import { Stepper } from '../../vmm/debug/stepper.js';
+import { crashTails, debugHooks, formatDumps, prepareDebugRun, runDebug, type DebugCliOptions } from '../run-debug-options.js';
 
-/** What `--trace` can show. */
-const TRACE_KINDS = ['exits'] as const;
 
 /**
  * Default instruction budget: 1e9 finishes in well under 30 s at the interpreter's ~100 MIPS, yet
@@ -40,7 +40,7 @@ const DEFAULT_MAX_ROUNDS = 30;
 const DEFAULT_BANDWIDTH = 1024;
 
 /** The options as commander hands them over: choices checked, counts, sizes, the profile and -D parsed. */
-interface RunCliOptions {
+interface RunCliOptions extends DebugCliOptions {
   snapshotAt?: string;
   migrateTo?: string;
   migrateAt?: string;
@@ -53,7 +53,6 @@ interface RunCliOptions {
   devices?: DeviceMode;
   costProfile?: CostProfile;
   stats?: boolean;
-  trace?: (typeof TRACE_KINDS)[number];
   maxInstructions: number;
   json?: boolean;
   stdin?: string;
@@ -78,7 +77,7 @@ function usage(message: string): number {
 }
 
 function runCommand(files: string[], opts: RunCliOptions): number | Promise<number> {
-  const { technique, memory, devices, trace, maxInstructions } = opts;
+  const { technique, memory, devices, maxInstructions } = opts;
   const profile = opts.costProfile ?? loadProfile();
   const ramSize: number = opts.ram ?? MEMMAP.DEFAULT_RAM;
   const defines = opts.define ?? {};
@@ -157,19 +156,22 @@ function runCommand(files: string[], opts: RunCliOptions): number | Promise<numb
   const migration = migrationArgs(opts);
   if (typeof migration === 'string') return usage(migration);
 
+  const debug = prepareDebugRun(opts, several);
+  if ('error' in debug) return usage(debug.error);
+  // A migrating run ends on the destination: its trace and final state are not this process's to print.
+  if (migration && (debug.sink || debug.dumps.length))
+    return usage('--trace, --trace-file, --trace-last and --dump cannot be combined with --migrate-to: the run ends on the destination');
+  const runOptions = {
+    technique,
+    profile,
+    strict: opts.strict ?? false,
+    ...(memory ? { memory } : {}),
+    ...(devices ? { devices } : {}),
+    ...(Object.keys(techniqueOptions).length ? { techniqueOptions } : {}),
+  };
   let hv: Hypervisor;
   try {
-    hv = createRun(guests, {
-      technique,
-      profile,
-      strict: opts.strict ?? false,
-      ...(memory ? { memory } : {}),
-      ...(devices ? { devices } : {}),
-      ...(Object.keys(techniqueOptions).length ? { techniqueOptions } : {}),
-      ...(trace === 'exits'
-        ? { onExit: (vm: string, e) => process.stderr.write(`${formatExitTrace(vm, e, guests.find((g) => g.name === vm)?.image)}\n`) }
-        : {}),
-    });
+    hv = createRun(guests, { ...runOptions, ...debugHooks(debug) });
   } catch (e) {
     if (e instanceof ConfigError) {
       cliError(e.message);
@@ -195,8 +197,19 @@ function runCommand(files: string[], opts: RunCliOptions): number | Promise<numb
     if (hv.vms.some((vm) => vm.running)) return writeSnapshot(hv, snapshotAt, maxInstructions, opts.snapshot!, writers, opts.json ?? false);
     process.stderr.write(`vmlab: every VM stopped before instruction ${snapshotAt}: no snapshot written\n`);
   }
-  const results = hv.run(maxInstructions);
-  return finishRun(results, writers, { json: opts.json ?? false, several, stats: opts.stats ?? false, profile, maxInstructions });
+  const results = runDebug(debug, hv, maxInstructions);
+  // The same run again, silent, from the same inputs: it is deterministic, so it crashes at the same instruction.
+  const replay = guests.map(({ consoleSink: _, ...g }) => ({
+    ...g,
+    ...(block ? { blockImage: Uint8Array.from(block) } : {}),
+    ...(packets.length ? { packets: packets.map((p) => Uint8Array.from(p)) } : {}),
+  }));
+  const crashTail = crashTails(debug, hv, results, (get) => createRun(replay, { ...runOptions, ...Stepper.hooks(get) }));
+  if (debug.dumps.length) {
+    for (const w of writers) w.flush();
+    (opts.json ? process.stderr : process.stdout).write(`${formatDumps(hv, debug.dumps)}\n`);
+  }
+  return finishRun(results, writers, { json: opts.json ?? false, several, stats: opts.stats ?? false, profile, maxInstructions, crashTail });
 }
 
 /** --max-rounds: a count that may be 0 (no pre-copy at all). */
@@ -256,6 +269,8 @@ export interface FinishOptions {
   readonly stats: boolean;
   readonly profile: CostProfile;
   readonly maxInstructions: number;
+  /** Per result: what its crash report ends with (its last instructions), if it crashed. */
+  readonly crashTail?: readonly (string | null)[];
 }
 
 /** Print what a finished run owes the user (dumps, JSON, reports, status lines); returns the exit code. */
@@ -270,8 +285,8 @@ export function finishRun(results: readonly VmRunResult[], writers: readonly Lin
     process.stdout.write(`${JSON.stringify(several ? json : json[0], null, 2)}\n`);
   }
   let code: number = EXIT_CODE.OK;
-  for (const r of results) {
-    const c = report(r, maxInstructions, asJson, several, stats, profile);
+  for (const [i, r] of results.entries()) {
+    const c = report(r, maxInstructions, asJson, several, stats, profile, o.crashTail?.[i] ?? null);
     if (code === EXIT_CODE.OK) code = c;
   }
   return code;
@@ -312,6 +327,7 @@ function report(
   several: boolean,
   stats: boolean,
   profile: CostProfile,
+  crashTail: string | null = null,
 ): number {
   const who = several ? `${result.name}: ` : '';
   if (!json && result.console.length > 0 && !result.console.endsWith('\n')) {
@@ -322,7 +338,7 @@ function report(
     process.stderr.write(
       `vmlab: ${who}stopped after ${maxInstructions} instructions (--max-instructions); the guest may be in a loop\n`,
     );
-  if (result.crash) process.stderr.write(`${formatCrash(result.crash)}\n`);
+  if (result.crash) process.stderr.write(`${formatCrash(result.crash)}\n${crashTail ? `${crashTail}\n` : ''}`);
   if (stats) process.stderr.write(`${formatExitStats(result, profile)}\n`);
   const devices = stats ? formatDeviceStats(result) : '';
   if (devices) process.stderr.write(`${devices}\n`);
@@ -398,7 +414,10 @@ export function register(program: Command): void {
     )
     .option('--json', 'print {status, exitCode, console, stats, wallMs, crash?} as JSON on stdout instead of the live console (an array with several images)')
     .option('--stats', 'print the exits by reason (count, %, modeled cycles), like perf kvm stat')
-    .addOption(new Option('--trace <what>', 'print events on stderr as they happen').choices(TRACE_KINDS))
+    .option('--trace <what>', 'print events on stderr as they happen (docs/trace-format.md): any of insn, exits, irq, mmu, comma-separated; exits:IO,HLT shows only those exit reasons; insn and mmu run the guest one instruction at a time')
+    .option('--trace-file <file>', 'write the trace to this file instead of stderr')
+    .option('--trace-last <n>', 'keep only the last n trace events and print them when the run ends or crashes (all kinds unless --trace says)', countArg('1000'))
+    .option('--dump <what>', 'after the run, print the final state: regs, mem:<address|symbol>:<length>, pt (the mapped pages), comma-separated')
     .option('--stdin <text|@file>', 'bytes the guest UART receives: the text itself, or @file for a file')
     .option(
       '--packet <file>',
@@ -447,6 +466,8 @@ Examples:
   vmlab run guest-kernels/nanobench/in.s --technique bt --dump-cache
   vmlab run a.vxe b.vxe --technique hw --json
   vmlab run kernel.vxe --max-instructions 5e6 --trace exits
+  vmlab run kernel.vxe --trace insn,exits:IO,HLT --trace-file trace.txt
+  vmlab run kernel.vxe --trace-last 50 --dump regs,mem:sp:32,pt
   vmlab receive --listen 127.0.0.1:7000 &         # then, live migration (docs/migration.md):
   vmlab run guest-kernels/mini/main.s -t hw --migrate-to 127.0.0.1:7000 --migrate-at 500000`,
     )

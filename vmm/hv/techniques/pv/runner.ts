@@ -70,6 +70,8 @@ export interface SavedPvDomain {
   readonly connections: readonly Connection[];
   readonly blocked: boolean;
   readonly blockRequested: boolean;
+  /** The VMM was entered since the guest last ran (absent in older snapshots: true). */
+  readonly entered?: boolean;
 }
 
 export class PvRunner extends Runner implements HcContext, PvDomainView {
@@ -92,6 +94,13 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
   /** The guest's virtual trap table (copied at set_trap_table) and its event upcall. */
   private vtable = new Uint32Array(VECTOR_COUNT);
   private upcallAt = 0;
+  /**
+   * The VMM has been entered since the guest last ran (a hypercall, a trap, a timer expiry, an injected
+   * interrupt), so it looks for a deliverable event before resuming the guest. A guest that unmasks events
+   * with a plain store is noticed only at its next entry, as under Xen; a step cut short only by the
+   * caller's budget (a debugger stepping, a snapshot point) is no entry, so slicing a run never changes it.
+   */
+  private entered = true;
   /** Direct gates for the CPU: the trap table's software-interrupt entries. */
   private readonly gates = new Uint32Array(VECTOR_COUNT);
   /** The back-ends device_connect connected, with what the guest passed (a restore connects them again). */
@@ -215,6 +224,7 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
   }
 
   protected injectInterrupt(vector: number): void {
+    this.entered = true;
     this.vm.platform.pic.eoi();
     if (vector === VEC.IRQ_BASE + IRQ.TIMER) {
       const port = this.events.portOf(EVT_BIND.VIRQ, VIRQ.TIMER);
@@ -228,18 +238,25 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
     const vm = this.vm;
     const cpu = this.cpu;
     this.shinfo.setTime(vm.guestInstructions + vm.idleInstructions);
-    if (this.events.deliverable() && this.upcallAt !== 0) {
+    if (this.entered && this.events.deliverable() && this.upcallAt !== 0) {
       this.upcall();
       if (!vm.running) return;
     }
+    this.entered = false;
+    const timerCut = slice === vm.platform.timer.untilNext();
     const before = cpu.stats.instructions;
     const stop = cpu.run(slice);
     vm.retire(cpu.stats.instructions - before);
     switch (stop) {
       case 'budget':
+        // Ending the slice at the timer's expiry enters the VMM; ending it at the caller's budget does not.
+        if (timerCut) this.entered = true;
+        return;
       case 'io':
+        this.entered = true;
         return;
       case 'trap':
+        this.entered = true;
         this.trap();
         return;
       default:
@@ -273,6 +290,7 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
       connections: [...this.connected.values()].map((c) => c.conn),
       blocked: this.blocked,
       blockRequested: this.blockRequested,
+      entered: this.entered,
     };
   }
 
@@ -288,6 +306,7 @@ export class PvRunner extends Runner implements HcContext, PvDomainView {
     this.events.restore(s.events);
     this.grants.restore(s.grants);
     this.setTrapTable(Uint32Array.from(s.vtable), s.upcallAt);
+    this.entered = s.entered ?? true;
     for (const conn of s.connections) {
       const factory = this.backends[backendName(conn.backend)];
       const made = factory?.(this.backendHost(conn.port), conn, true);
