@@ -71,7 +71,7 @@ export async function testCommand(exercise: string, opts: TestCliOptions): Promi
     return broken(EXIT_CODE.USAGE, stage, e);
   }
   // Suites and student files import vmlab/testing; outside this checkout only the alias finds it.
-  registerTestingAlias();
+  await registerTestingAlias();
   let suite;
   try {
     suite = await loadSuite(exercise);
