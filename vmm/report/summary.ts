@@ -10,12 +10,12 @@ function grouped(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** `exitCode`: the command's, when it differs from the guest's own (5 for a run that diverged). */
+/** `exitCode`: the command's, when it differs from the guest's own (EXIT_CODE.DIVERGED for a run that diverged). */
 export function formatStatusLine(r: RunResult, exitCode: number = r.exitCode): string {
   const s = r.stats;
   const what =
     r.status === 'poweroff'
-      ? `powered off with status ${r.exitCode}`
+      ? `powered off with status ${r.guestStatus ?? r.exitCode}`
       : r.status === 'halted'
         ? 'halted (nothing left to wake the CPU)'
         : r.status === 'limit'
