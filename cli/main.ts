@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CODE } from '../isa/abi.js';
 import { COMMANDS } from './commands/index.js';
 import { guardStdio } from './output.js';
+import { VERSION } from './version.js';
 
 // Before any command writes: output piped into `head` or `less` must not crash when the reader quits.
 guardStdio();
@@ -14,6 +15,7 @@ program
     'A virtualization lab: assemble VX32 guest kernels, run them natively and under each ' +
       'classic virtualization technique, and measure what each technique costs.',
   )
+  .version(VERSION, '-V, --version', "print vmlab's version")
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
