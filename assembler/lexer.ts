@@ -133,4 +133,9 @@ export const allTokens: TokenType[] = [
   Dot,
 ];
 
-export const vx32Lexer = new Lexer(allTokens, { positionTracking: 'onlyStart', ensureOptimizations: true });
+let lexer: Lexer | undefined;
+
+/** The one lexer, built on first use: building it analyses every token's pattern, which commands that never assemble should not pay for. */
+export function vx32Lexer(): Lexer {
+  return (lexer ??= new Lexer(allTokens, { positionTracking: 'onlyStart', ensureOptimizations: true }));
+}

@@ -165,8 +165,15 @@ class Vx32Parser extends CstParser {
   }
 }
 
-/** The one parser instance; chevrotain parsers are built once and fed new input. */
-export const parser = new Vx32Parser();
+let instance: Vx32Parser | undefined;
+
+/**
+ * The one parser instance; chevrotain parsers are built once and fed new input. Built on first use:
+ * the grammar's self-analysis is the costliest part of loading the assembler.
+ */
+export function parser(): Vx32Parser {
+  return (instance ??= new Vx32Parser());
+}
 
 export interface ParseOutput {
   readonly cst: CstNode;
@@ -174,7 +181,8 @@ export interface ParseOutput {
 }
 
 export function parseTokens(tokens: IToken[]): ParseOutput {
-  parser.input = tokens;
-  const cst = parser.program();
-  return { cst, errors: parser.errors };
+  const p = parser();
+  p.input = tokens;
+  const cst = p.program();
+  return { cst, errors: p.errors };
 }

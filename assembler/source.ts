@@ -68,7 +68,7 @@ export function parseText(rawLines: readonly string[]): ParsedText {
   const stmts: Statement[] = [];
   for (let from = 0; from < work.length; from += CHUNK_LINES) {
     const chunk = work.slice(from, from + CHUNK_LINES);
-    const lex = vx32Lexer.tokenize(chunk.join('\n') + '\n');
+    const lex = vx32Lexer().tokenize(chunk.join('\n') + '\n');
     for (const e of lex.errors) {
       const ch = chunk[(e.line ?? 1) - 1]?.[(e.column ?? 1) - 1] ?? '?';
       errors.push({ line: from + (e.line ?? 1), col: e.column ?? 1, len: 1, message: `unexpected character \`${ch}\`` });
@@ -78,10 +78,11 @@ export function parseText(rawLines: readonly string[]): ParsedText {
       const se = syntaxError(e, chunk);
       errors.push({ ...se, line: se.line + from });
     }
-    astBuilder.errors = [];
-    astBuilder.lineOffset = from;
-    for (const st of astBuilder.visit(parsed.cst) as Statement[]) stmts.push(st);
-    for (const e of astBuilder.errors) errors.push(e);
+    const builder = astBuilder();
+    builder.errors = [];
+    builder.lineOffset = from;
+    for (const st of builder.visit(parsed.cst) as Statement[]) stmts.push(st);
+    for (const e of builder.errors) errors.push(e);
   }
 
   // One error per line: the first; later ones on the same line are usually its echo.

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CODE } from '../isa/abi.js';
 import { COMMANDS } from './commands/index.js';
 import { guardStdio } from './output.js';
+import { VERSION } from './version.js';
 
 // Before any command writes: output piped into `head` or `less` must not crash when the reader quits.
 guardStdio();
@@ -14,6 +15,7 @@ program
     'A virtualization lab: assemble VX32 guest kernels, run them natively and under each ' +
       'classic virtualization technique, and measure what each technique costs.',
   )
+  .version(VERSION, '-V, --version', "print vmlab's version")
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
@@ -22,13 +24,15 @@ for (const register of COMMANDS) register(program);
 program.addHelpText(
   'after',
   `
-Exit codes:
-  0    ok                          3    assembly errors
-  2    usage error                 4    bad or corrupt image
-  5    diverged from bare metal    6    configuration refused (device, technique)
-  7    test: a check failed        8    test: the exercise's suite is missing or broken
-  9    migration: the VM did not move (it ran to its end on the source)
-  101  instruction limit reached   102  guest crashed (triple fault)
+Exit codes (vmlab's own are 64 and up, so a guest's status never looks like one):
+  0-62  run: the guest powered off with that status (0 also: halted with nothing to wake it)
+  63    run: the guest powered off with status 63 or more (the status is on stderr and in --json)
+  64    usage error                 65  assembly errors
+  66    bad or corrupt image        67  configuration refused (device, technique)
+  68    diverged from bare metal    69  instruction limit reached
+  70    internal error (a bug)      71  guest crashed (triple fault)
+  72    test: a check failed        73  test: the exercise's suite is missing or broken
+  74    migration: the VM did not move (it ran to its end on the source)
 
 Examples:
   vmlab asm guest-kernels/mini/main.s -o mini.vxe --listing mini.lst
@@ -48,5 +52,5 @@ try {
   // Anything reaching here is a vmlab bug, not bad input: say so plainly.
   const msg = err instanceof Error ? err.message : String(err);
   process.stderr.write(`vmlab: internal error: ${msg}\n(please report this with the command you ran)\n`);
-  process.exit(70);
+  process.exit(EXIT_CODE.INTERNAL);
 }

@@ -3,7 +3,7 @@
 // Writing to a pipe whose reader has gone fails with EPIPE, which Node reports as an 'error' event on the
 // stream and, with nobody listening, turns into a crash with a stack trace. The CLI listens once, for
 // every command: from the first EPIPE on, that stream's writes are dropped, and the command ends with the
-// exit code it would have had (a run still runs to its end, so `run ... | head` still exits 101 at the limit).
+// exit code it would have had (a run still runs to its end, so `run ... | head` still exits 69 at the limit).
 
 type Stream = NodeJS.WriteStream;
 

@@ -224,25 +224,42 @@ export const EXIT_REASONS = [
 ] as const;
 export type ExitReason = (typeof EXIT_REASONS)[number];
 
-/** Exit codes of the `vmlab` CLI. */
+/**
+ * Exit codes of the `vmlab` CLI. A guest's power-off status is passed through as 0..62, and 63 stands
+ * for 63 or more (guestExitCode); vmlab's own conditions are 64 and up (64..73 as BSD's sysexits.h
+ * begins them), so no guest status can be mistaken for one, and none wraps into one.
+ */
 export const EXIT_CODE = {
   OK: 0,
-  USAGE: 2,
-  ASSEMBLY: 3,
-  BAD_IMAGE: 4,
-  /** `trap` diverged silently from native, as Popek & Goldberg predict for VX32. */
-  DIVERGED: 5,
+  /** A guest that powered off with this status or more exits with it; the status itself is on stderr and in --json. */
+  GUEST_STATUS_MAX: 63,
+  USAGE: 64,
+  ASSEMBLY: 65,
+  /** A bad or corrupt image, or a snapshot that is truncated, corrupt or of another version. */
+  BAD_IMAGE: 66,
   /** A device or technique the image cannot use (e.g. a non-PV image under `pv`, a taken passthrough device). */
-  CONFIG: 6,
+  CONFIG: 67,
+  /** A technique diverged silently from native, as Popek & Goldberg predict for VX32. */
+  DIVERGED: 68,
+  /** The instruction limit (--max-instructions) was reached. */
+  LIMIT: 69,
+  /** A vmlab bug: an error no input should cause. */
+  INTERNAL: 70,
+  /** The guest crashed (triple fault). */
+  CRASH: 71,
   /** `vmlab test`: the suite ran and at least one check failed. */
-  CHECKS_FAILED: 7,
+  CHECKS_FAILED: 72,
   /** `vmlab test`: the exercise's suite.ts is missing, does not load, or is not a suite. */
-  BAD_SUITE: 8,
+  BAD_SUITE: 73,
   /** `vmlab run --migrate-to` / `vmlab receive`: the VM did not move (it ran to its end on the source). */
-  MIGRATION_FAILED: 9,
-  LIMIT: 101,
-  CRASH: 102,
+  MIGRATION_FAILED: 74,
 } as const;
+
+/** The exit code for a guest that powered off with `status` (read as unsigned 32 bits): itself up to 62, else 63. */
+export function guestExitCode(status: number): number {
+  const s = status >>> 0;
+  return s < EXIT_CODE.GUEST_STATUS_MAX ? s : EXIT_CODE.GUEST_STATUS_MAX;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Paravirtual ABI (technique `pv`). A PV kernel runs in ring 1 and asks the VMM for privileged work

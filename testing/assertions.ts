@@ -38,7 +38,8 @@ export function expectPoweroff(run: Run, status = 0): void {
           : 'it halted with nothing left to wake it';
     throw new CheckFailure(`the guest did not power off under ${label(run)}: ${why}`);
   }
-  if (run.exitCode !== status) throw new CheckFailure(`the guest powered off with status ${run.exitCode}, expected ${status}`);
+  const got = run.guestStatus ?? run.exitCode;
+  if (got !== status) throw new CheckFailure(`the guest powered off with status ${got}, expected ${status}`);
 }
 
 /**

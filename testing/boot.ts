@@ -56,8 +56,10 @@ export interface Run {
   readonly technique: string;
   readonly memory: MemoryMode | null;
   readonly status: RunStatus;
-  /** What `vmlab run` would exit with: power-off status, 0 halted, 101 limit, 102 crash. */
+  /** What `vmlab run` would exit with: the power-off status up to 63 (guestExitCode), 0 halted, EXIT_CODE.LIMIT or EXIT_CODE.CRASH. */
   readonly exitCode: number;
+  /** For a power-off: the status the guest wrote, whole (exitCode caps it at 63). */
+  readonly guestStatus?: number;
   readonly console: string;
   readonly stats: RunStats;
   /** trap: sensitive instructions that silently misbehaved, with their source lines. */
@@ -168,6 +170,7 @@ function makeRun(r: VmRunResult, state: GuestFinalState, image: Image, initialDi
     memory: r.memory,
     status: r.status,
     exitCode: r.exitCode,
+    ...(r.guestStatus !== undefined ? { guestStatus: r.guestStatus } : {}),
     console: r.console,
     stats: r.stats,
     divergences: r.divergences,

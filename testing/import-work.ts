@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CheckFailure } from './failure.js';
+import { typeScriptLoader } from './ts-loader.js';
 
 /** Whether Node treats .ts files in `dir` as ES modules: the nearest package.json says "type": "module". */
 export function inModuleScope(dir: string): boolean {
@@ -35,6 +36,7 @@ export async function importWork(file: string): Promise<Record<string, unknown>>
       `${file} is outside any ES-module package: put a package.json containing {"type": "module"} in ${dirname(file)} (inside the vmlab folder nothing is needed)`,
     );
   try {
+    await typeScriptLoader();
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
     throw new CheckFailure(`${name} does not load: ${e instanceof Error ? e.message : String(e)}`);

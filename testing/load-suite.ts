@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inModuleScope } from './import-work.js';
+import { typeScriptLoader } from './ts-loader.js';
 import { VISIBILITIES, type Suite } from './suite.js';
 
 /** The exercise folder or its suite is unusable; the message says why. */
@@ -35,6 +36,7 @@ export async function loadSuite(exerciseDir: string): Promise<Suite> {
     throw new SuiteError(`${exerciseDir}: outside any ES-module package: put a package.json containing {"type": "module"} in it`);
   let mod: { default?: unknown };
   try {
+    await typeScriptLoader();
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (e) {
     throw new SuiteError(`${path}: cannot load: ${e instanceof Error ? e.message : String(e)}`);

@@ -81,8 +81,8 @@ export class Machine {
   run(opts: RunOptions): RunResult {
     const hv = this.loaded;
     hv.runUntil(hv.usedBy(0) + Math.max(0, Math.floor(opts.maxInstructions)));
-    const { status, exitCode, console, stats, wallMs, crash } = hv.results()[0]!;
-    return { status, exitCode, console, stats, wallMs, ...(crash ? { crash } : {}) };
+    const { status, exitCode, guestStatus, console, stats, wallMs, crash } = hv.results()[0]!;
+    return { status, exitCode, ...(guestStatus !== undefined ? { guestStatus } : {}), console, stats, wallMs, ...(crash ? { crash } : {}) };
   }
 
   /** Counted events so far, with modeled cycles. */

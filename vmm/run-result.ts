@@ -166,8 +166,10 @@ export function emptyVirtStats(): VirtStats {
 
 export interface RunResult {
   status: RunStatus;
-  /** The process exit code `vmlab run` uses: power-off status & 0xff, 0 halted, 101 limit, 102 crash. */
+  /** The process exit code `vmlab run` uses: the power-off status up to 63 (guestExitCode), 0 halted, EXIT_CODE.LIMIT or CRASH. */
   exitCode: number;
+  /** For a power-off: the status the guest wrote, whole (unsigned 32 bits), which exitCode may cap. */
+  guestStatus?: number;
   console: string;
   stats: RunStats;
   /** Host time the run took; the only wall-clock number, reported apart from modeled cycles. */

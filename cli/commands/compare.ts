@@ -259,10 +259,10 @@ Each kernel runs natively first: that run is the oracle. Every other run is chec
 Modeled cycles are modeled from counted events with the cost profile, not measured; wall ms is the
 simulator's own host time. A technique this build lacks shows as n/a with the reason.
 
-Exit codes: 0 every run finished and every technique except trap matched native; 5 a technique
+Exit codes: 0 every run finished and every technique except trap matched native; 68 a technique
 other than trap diverged from native (a different console or ending, or a sensitive instruction that
-showed the real CPU: bt's user code); 101/102 a run hit the instruction limit / crashed; 2 usage;
-3 assembly errors; 4 bad image. Under trap an unmodified kernel is EXPECTED to diverge (VX32's
+showed the real CPU: bt's user code); 69/71 a run hit the instruction limit / crashed; 64 usage;
+65 assembly errors; 66 bad image. Under trap an unmodified kernel is EXPECTED to diverge (VX32's
 pushf/popf/rdcpl/sidt do not trap in ring 1, as on x86 before VT-x): the divergence is shown,
 with the first misbehaving instruction, and is not an error; with --strict trap is checked too.
 

@@ -133,9 +133,9 @@ The destination of a live migration (docs/migration.md). It takes one connection
 message of the stream, restores the VM once the switch-over state arrives, tells the source it has
 the VM, and runs it; it prints only the console output produced after the move.
 
-Exit codes: the guest's, as vmlab run; 4 = the stream was corrupt or ended before the switch-over
-(the partial VM is discarded; the source keeps the VM); 6 = the VM needs what this vmlab cannot do;
-9 = the source called the migration off.
+Exit codes: the guest's, as vmlab run; ${EXIT_CODE.BAD_IMAGE} = the stream was corrupt or ended before the switch-over
+(the partial VM is discarded; the source keeps the VM); ${EXIT_CODE.CONFIG} = the VM needs what this vmlab cannot do;
+${EXIT_CODE.MIGRATION_FAILED} = the source called the migration off.
 
 Example:
   vmlab receive --listen 127.0.0.1:7000 &

@@ -28,7 +28,7 @@ function usage(message: string): number {
 
 /**
  * The run options a snapshot fixes: naming one on resume is fine when it agrees with the snapshot, and
- * refused (exit 6) when it does not, since the saved machine cannot become another.
+ * refused (exit 67) when it does not, since the saved machine cannot become another.
  */
 function refusal(s: Snapshot, o: ResumeCliOptions): string | null {
   const st = s.run.state;

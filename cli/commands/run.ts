@@ -294,11 +294,12 @@ export function finishRun(results: readonly VmRunResult[], writers: readonly Lin
 
 /** One run as `vmlab run --json` prints it (schema: docs/schemas/run.schema.json). */
 export function jsonResult(r: VmRunResult) {
-  const { status, exitCode, console, stats, wallMs, crash, divergences } = r;
+  const { status, exitCode, guestStatus, console, stats, wallMs, crash, divergences } = r;
   return {
     ...(!findTechnique(r.technique)?.oracle ? { name: r.name, technique: r.technique, memory: r.memory } : {}),
     status,
     exitCode,
+    ...(guestStatus !== undefined ? { guestStatus } : {}),
     console,
     stats,
     wallMs,
@@ -408,7 +409,7 @@ export function register(program: Command): void {
     .option('--cost-profile <name|file>', 'cost profile for modeled cycles: modern (the default), vt-2006, or a JSON file', profileArg)
     .option(
       '-n, --max-instructions <n>',
-      'stop with exit 101 after this many instructions of simulated time (guest instructions plus time idle in hlt), per VM, so a runaway guest never hangs; default 1e9, a few seconds',
+      'stop with exit 69 after this many instructions of simulated time (guest instructions plus time idle in hlt), per VM, so a runaway guest never hangs; default 1e9, a few seconds',
       countArg('200000 or 1e9'),
       DEFAULT_MAX_INSTRUCTIONS,
     )
@@ -445,13 +446,14 @@ ${help}
 The guest's console goes to stdout as it is produced (with several VMs, each line starts with
 its VM's name); the status line, warnings and reports go to stderr.
 
-Exit codes: the guest's power-off status (low 8 bits); 0 if it halts with nothing left to wake
-it; 101 = the instruction limit was reached; 102 = the guest crashed (triple fault), with a report
-naming the faulting instruction and its source line; 5 = a sensitive instruction silently showed
+Exit codes: the guest's power-off status up to 62, 63 for 63 or more (the whole status is on
+stderr and in --json); 0 if it halts with nothing left to wake it; 69 = the instruction limit was
+reached; 71 = the guest crashed (triple fault), with a report naming the faulting instruction and
+its source line; 68 = a sensitive instruction silently showed
 the guest the real CPU (under trap; under bt in user code, which runs untranslated), each one listed
 with its source line (what Popek and Goldberg's theorem predicts for VX32; --strict makes them trap);
-6 = a configuration vmlab refuses; 9 = --migrate-to: the VM did not move (refused connection, the
-destination died or refused it) and ran to its end here.
+67 = a configuration vmlab refuses; 64 usage; 65 assembly errors; 66 bad image; 74 = --migrate-to:
+the VM did not move (refused connection, the destination died or refused it) and ran to its end here.
 With several images, the first non-zero code.
 
 Modeled cycles are modeled from counted events with the cost profile, not measured; the wall

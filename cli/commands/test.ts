@@ -71,7 +71,7 @@ export async function testCommand(exercise: string, opts: TestCliOptions): Promi
     return broken(EXIT_CODE.USAGE, stage, e);
   }
   // Suites and student files import vmlab/testing; outside this checkout only the alias finds it.
-  registerTestingAlias();
+  await registerTestingAlias();
   let suite;
   try {
     suite = await loadSuite(exercise);
@@ -108,8 +108,8 @@ With json, junit and gradescope a report is written even when nothing could be g
 work folder, a suite that does not load): score 0 and a message that says what happened. Messages
 name files relative to the work or the exercise folder, never by their absolute paths.
 
-Exit codes: 0 every check passed, 7 some check failed, 8 the exercise's suite.ts is missing or
-broken, 2 usage error (no such folder, unknown reporter, unwritable --output).
+Exit codes: 0 every check passed, 72 some check failed, 73 the exercise's suite.ts is missing or
+broken, 64 usage error (no such folder, unknown reporter, unwritable --output).
 
 Examples:
   vmlab test exercises/01-syscall                               # your work in starter/

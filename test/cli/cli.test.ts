@@ -31,7 +31,7 @@ describe('vmlab asm', () => {
     expect(readFileSync(join(tmp, 'hello.map'), 'utf8')).toMatch(/_start/);
   });
 
-  it('reports every error with file:line:col and exits 3', () => {
+  it('reports every error with file:line:col and exits 65', () => {
     const r = vmlab('asm', 'test/fixtures/three-errors.s', '-o', join(tmp, 'never.vxe'));
     expect(r.code).toBe(EXIT_CODE.ASSEMBLY);
     expect(r.stderr.match(/three-errors\.s:\d+:\d+: error/g)).toHaveLength(3);
@@ -46,7 +46,7 @@ describe('vmlab asm', () => {
     expect(existsSync(join(tmp, 'tiny.vxe'))).toBe(true);
   });
 
-  it('usage errors exit 2 with one line: missing file, missing argument, bad -D', () => {
+  it('usage errors exit 64 with one line: missing file, missing argument, bad -D', () => {
     const missing = vmlab('asm', join(tmp, 'nope.s'));
     expect(missing.code).toBe(EXIT_CODE.USAGE);
     expect(missing.stderr.trim()).toMatch(/^vmlab: .*nope\.s: no such file$/);
@@ -73,7 +73,7 @@ describe('vmlab disasm', () => {
     expect(r.stdout).toMatch(/\bout 0x3f8, r2\b/);
   });
 
-  it('a corrupt image exits 4 with "bad image" and the reason', () => {
+  it('a corrupt image exits 66 with "bad image" and the reason', () => {
     const bad = join(tmp, 'bad.vxe');
     writeFileSync(bad, Buffer.from('VXE1\x01\x00\x00\x00\x00\x10', 'latin1'));
     const r = vmlab('disasm', bad);
@@ -84,7 +84,7 @@ describe('vmlab disasm', () => {
     expect(vmlab('disasm', junk).stderr).toMatch(/bad image: bad magic/);
   });
 
-  it('a missing file exits 2', () => {
+  it('a missing file exits 64', () => {
     const r = vmlab('disasm', join(tmp, 'missing.vxe'));
     expect(r.code).toBe(EXIT_CODE.USAGE);
     expect(r.stderr).toMatch(/missing\.vxe: no such file/);

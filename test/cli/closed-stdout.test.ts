@@ -25,7 +25,7 @@ const noCrash = (stderr: string) => {
 };
 
 describe('a closed stdout ends a command quietly, with its own exit code', () => {
-  it('run (console output, then the instruction limit: still 101) and disasm (0)', async () => {
+  it('run (console output, then the instruction limit: still 69) and disasm (0)', async () => {
     const [run, disasm] = await Promise.all([
       vmlabIntoClosedPipe('run', 'guest-kernels/mini/main.s', '-n', '20000'),
       vmlabIntoClosedPipe('disasm', 'test/fixtures/golden/hello.s', '--symbols'),
@@ -33,7 +33,7 @@ describe('a closed stdout ends a command quietly, with its own exit code', () =>
     noCrash(run.stderr);
     expect(run.code).toBe(EXIT_CODE.LIMIT);
     // The run went on to its end: the status line is on stderr.
-    expect(run.stderr).toMatch(/instruction limit reached \[exit 101\]/);
+    expect(run.stderr).toMatch(/instruction limit reached \[exit 69\]/);
     noCrash(disasm.stderr);
     expect(disasm.stderr).toBe('');
     expect(disasm.code).toBe(EXIT_CODE.OK);

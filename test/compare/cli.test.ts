@@ -1,4 +1,4 @@
-// `vmlab compare` as a user runs it: option checking (exit 2 with the valid choices), formats, the chart file, exit codes.
+// `vmlab compare` as a user runs it: option checking (exit 64 with the valid choices), formats, the chart file, exit codes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ function vmlab(...args: string[]) {
 const CALLRET = 'guest-kernels/nanobench/callret.s';
 
 describe('vmlab compare options', () => {
-  it('a bad technique name is exit 2 with the valid ones listed', () => {
+  it('a bad technique name is exit 64 with the valid ones listed', () => {
     const r = vmlab(CALLRET, '--techniques', 'native,vmx');
     expect(r.code).toBe(EXIT_CODE.USAGE);
     expect(r.stderr).toMatch(/unknown technique "vmx".*valid: native, emulate, trap, hw, bt, pv/);
@@ -71,7 +71,7 @@ describe('parseCompareOptions (in-process: no spawn per case)', () => {
     }
   }
 
-  it('rejects two formats, no kernel, --default with files and --pv misused with exit 2', () => {
+  it('rejects two formats, no kernel, --default with files and --pv misused with exit 64', () => {
     const cases: [string[], Record<string, unknown>, RegExp][] = [
       [[CALLRET], { json: true, csv: true }, /choose one output format/],
       [[], {}, /at least one kernel/],

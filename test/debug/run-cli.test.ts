@@ -13,7 +13,7 @@ function vmlab(...args: string[]) {
 describe('vmlab run, traced and dumped', () => {
   it('ends a triple fault report with the last 16 instructions and their source lines', () => {
     const r = vmlab('run', 'test/fixtures/hv/crash.s');
-    expect(r.code).toBe(102);
+    expect(r.code).toBe(71);
     const tail = r.err.split('last 16 instructions executed (oldest first):')[1]!.trim().split('\n').slice(0, 16);
     expect(tail).toHaveLength(16);
     expect(tail[15]).toMatch(/0x[0-9a-f]{8}\s+cmp r1, r2\s+test\/fixtures\/hv\/crash\.s:\d+: cmp r1, r2/);
@@ -22,7 +22,7 @@ describe('vmlab run, traced and dumped', () => {
 
   it('the same under a VMM, replayed from an untraced run', () => {
     const r = vmlab('run', 'test/fixtures/hv/crash.s', '-t', 'hw', '--memory', 'shadow');
-    expect(r.code).toBe(102);
+    expect(r.code).toBe(71);
     expect(r.err).toMatch(/last 16 instructions executed[^\n]*\n(.*crash\.s:\d+.*\n){16}/);
   });
 
@@ -46,7 +46,7 @@ describe('vmlab run, traced and dumped', () => {
     expect(r.out).toMatch(/--- registers\n\s+r0 0x[0-9a-f]{8}/);
     expect(r.out).toMatch(/--- memory sp \(8 bytes\)\n0x[0-9a-f]{8}: {2}0x[0-9a-f]{8} 0x[0-9a-f]{8}/);
     expect(r.out).toMatch(/--- page tables \(cr3 0x[0-9a-f]{8}\)\n0x[0-9a-f]{8}-0x[0-9a-f]{8} -> 0x[0-9a-f]{8}  P/);
-    expect(vmlab('run', 'guest-kernels/nanobench/in.s', '--dump', 'bogus').code).toBe(2);
-    expect(vmlab('run', 'guest-kernels/nanobench/in.s', '--trace', 'nope').code).toBe(2);
+    expect(vmlab('run', 'guest-kernels/nanobench/in.s', '--dump', 'bogus').code).toBe(64);
+    expect(vmlab('run', 'guest-kernels/nanobench/in.s', '--trace', 'nope').code).toBe(64);
   });
 });

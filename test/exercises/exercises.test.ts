@@ -175,7 +175,7 @@ describe('vmlab test (the command)', () => {
     }
   };
 
-  it('exits 0 on the solution and 7 on the starter, with ✓/✗, points and the total', () => {
+  it('exits 0 on the solution and 72 on the starter, with ✓/✗, points and the total', () => {
     const ok = vmlab('exercises/01-syscall', '--workdir', 'exercises/01-syscall/solution');
     expect(ok.code).toBe(EXIT_CODE.OK);
     expect(ok.stdout).toMatch(/✓ part 1: write\(\) reaches the kernel and prints \(2\/2 pts\)/);
@@ -226,7 +226,7 @@ describe('vmlab test (the command)', () => {
     expect(ok.code).toBe(EXIT_CODE.OK);
   });
 
-  it('usage errors exit 2, a broken suite exits 8, each with one clear line (in-process: no spawn per case)', async () => {
+  it('usage errors exit 64, a broken suite exits 73, each with one clear line (in-process: no spawn per case)', async () => {
     expect(await inProcess('exercises/99-nothing')).toMatchObject({ code: EXIT_CODE.USAGE, stderr: 'vmlab: exercises/99-nothing: no such exercise folder\n' });
     expect(await inProcess('exercises/01-syscall', { workdir: 'nowhere' })).toMatchObject({ code: EXIT_CODE.USAGE, stderr: 'vmlab: nowhere: no such folder\n' });
     const rep = await inProcess('exercises/01-syscall', { reporter: 'tap' });
@@ -241,7 +241,7 @@ describe('vmlab test (the command)', () => {
     expect(out.stderr).toMatch(/--output .*r\.txt: cannot write \(ENOENT\)/);
   });
 
-  it('a suite.ts that is not a suite exits 8 with what is wrong', async () => {
+  it('a suite.ts that is not a suite exits 73 with what is wrong', async () => {
     const dir = join(tmp, '98-broken');
     cpSync(join(EXERCISES, '01-syscall', 'starter'), join(dir, 'starter'), { recursive: true });
     writeFileSync(join(dir, 'suite.ts'), 'export default { title: "broken", checks: [{ name: "x", points: "two", run() {} }] };\n');

@@ -84,9 +84,9 @@ describe('what the guest sees of itself', () => {
 describe('self-modifying code', () => {
   it('a write to translated code invalidates it: the new instructions run, as on the bare machine', () => {
     const img = fixture('bt/smc.s');
-    expect(native(img).exitCode).toBe(87);
+    expect(native(img).guestStatus).toBe(87);
     const { r } = runBt(img);
-    expect(r.exitCode).toBe(87);
+    expect(r.guestStatus).toBe(87);
     expect(r.stats.techniqueCounts.invalidations).toBeGreaterThanOrEqual(2);
   });
 });

@@ -67,7 +67,7 @@ describe('sensitive instructions at ring 3', () => {
     });
   });
 
-  it('bt reports its ring-3 leak in run, compare and JSON, and exits 5 as a diverged trap run does', () => {
+  it('bt reports its ring-3 leak in run, compare and JSON, and exits 68 as a diverged trap run does', () => {
     const img = fixture('hv/ring3-probe.s', { USER_IF: 0 });
     const n = native(img);
     const bt = runVmm([spec('probe', img)], BT, 1_000_000).results[0]!;

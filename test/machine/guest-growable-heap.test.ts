@@ -19,7 +19,7 @@ describe('a guest cannot grow the VMM past its limits', () => {
     );
     expect(r.signal).toBeNull();
     expect(r.status).toBe(EXIT_CODE.LIMIT);
-    expect(r.stderr).toContain('instruction limit reached [exit 101]');
+    expect(r.stderr).toContain('instruction limit reached [exit 69]');
     expect(r.stderr).toContain('dropped at per-VM limits: NIC transmit 1 ');
     expect(r.stderr).not.toMatch(/heap|FATAL|\n\s+at /);
   }, 150_000);

@@ -50,11 +50,11 @@ function image(p: Prog, handlers: Record<number, string>) {
 }
 
 describe('Machine.run', () => {
-  it('a guest that loops forever stops at the instruction limit with exit 101', () => {
+  it('a guest that loops forever stops at the instruction limit with exit 69', () => {
     const p = new Prog().label('start').jump('jmp', 'start');
     const { r } = run(p, {}, 200_000);
     expect(r.status).toBe('limit');
-    expect(r.exitCode).toBe(101);
+    expect(r.exitCode).toBe(69);
     expect(r.stats.guestInstructions).toBe(200_000);
   });
 
@@ -84,7 +84,7 @@ describe('Machine.run', () => {
     expect(r.status).toBe('halted');
   });
 
-  it('a fault with an empty vector table is a crash (102) whose report names the instruction and line', () => {
+  it('a fault with an empty vector table is a crash (71) whose report names the instruction and line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vmlab-m-'));
     const file = join(dir, 'crash.s');
     writeFileSync(file, 'start:\n    li r2, 0\n    div r1, r2\n');
@@ -93,7 +93,7 @@ describe('Machine.run', () => {
       .op('div.rr', { a: 1, b: 2 }, { file, line: 3 });
     const { r } = run(p);
     expect(r.status).toBe('crash');
-    expect(r.exitCode).toBe(102);
+    expect(r.exitCode).toBe(71);
     expect(r.crash?.instruction).toBe('div r1, r2');
     expect(r.crash?.pc).toBe(0x1004);
     expect(r.crash?.source).toEqual({ file, line: 3, text: '    div r1, r2' });
@@ -331,6 +331,6 @@ describe('Machine.run', () => {
   it('starts with sp at the top of RAM', () => {
     const p = new Prog().op('mov', { a: 1, b: SP }).op('shr.ri', { a: 1, imm: 12 }).out(PORT.POWEROFF, 1);
     const { r } = run(p, { ramSize: 0x40000 });
-    expect(r.exitCode).toBe(0x40);
+    expect(r.guestStatus).toBe(0x40);
   });
 });

@@ -39,10 +39,25 @@ describe('vmlab run', () => {
     expect(r.stderr).toMatch(/powered off with status 3 \[exit 3\]/);
   });
 
-  it('stops a looping guest at --max-instructions with exit 101 and says why', () => {
+  it('stops a looping guest at --max-instructions with exit 69 and says why', () => {
     const r = vmlab('run', vxe('loop.vxe', new Prog().label('s').jump('jmp', 's')), '--max-instructions', '200000');
-    expect(r.code).toBe(101);
+    expect(r.code).toBe(69);
     expect(r.stderr).toContain('stopped after 200000 instructions (--max-instructions); the guest may be in a loop');
+  });
+
+  it('a guest status is never a vmlab code: 101 exits 63 (the cap) while the instruction limit exits 69, and 256 does not wrap to 0', () => {
+    const off = (status: number) => new Prog().li(1, status).out(PORT.POWEROFF, 1);
+    const s101 = vmlab('run', vxe('s101.vxe', off(101)), '--json');
+    expect(s101.code).toBe(63);
+    expect(JSON.parse(s101.stdout)).toMatchObject({ status: 'poweroff', exitCode: 63, guestStatus: 101 });
+    const limit = vmlab('run', vxe('loop2.vxe', new Prog().label('s').jump('jmp', 's')), '--max-instructions', '1000');
+    expect(limit.code).toBe(69);
+    expect(limit.code).not.toBe(s101.code);
+    const s256 = vmlab('run', vxe('s256.vxe', off(256)));
+    expect(s256.code).toBe(63);
+    expect(s256.stderr).toMatch(/powered off with status 256 \[exit 63\]/);
+    const s62 = vmlab('run', vxe('s62.vxe', off(62)));
+    expect(s62.code).toBe(62);
   });
 
   it('hlt with IF = 0 is halted, exit 0', () => {
@@ -51,9 +66,9 @@ describe('vmlab run', () => {
     expect(r.stderr).toMatch(/halted/);
   });
 
-  it('a crash exits 102 with a report naming the instruction', () => {
+  it('a crash exits 71 with a report naming the instruction', () => {
     const r = vmlab('run', vxe('crash.vxe', new Prog().op('brk')));
-    expect(r.code).toBe(102);
+    expect(r.code).toBe(71);
     expect(r.stderr).toMatch(/guest crashed: triple fault/);
     expect(r.stderr).toMatch(/at 0x00001000: brk/);
   });
@@ -62,7 +77,7 @@ describe('vmlab run', () => {
     const src = join(dir, 'crash.s');
     writeFileSync(src, '; divide by zero, no vector table\nstart:\n    li r2, 0\n    div r1, r2\n    hlt\n');
     const r = vmlab('run', src, '--technique', 'native');
-    expect(r.code).toBe(102);
+    expect(r.code).toBe(71);
     expect(r.stderr).toContain('at 0x00001004: div r1, r2');
     expect(r.stderr).toContain(`${src}:4: div r1, r2`);
     expect(r.stderr).toContain('#DE divide error');
@@ -116,11 +131,11 @@ describe('vmlab run', () => {
     expect(new Uint8Array(readFileSync(disk))).toEqual(bytes);
   });
 
-  it('assembly errors exit 3 with diagnostics', () => {
+  it('assembly errors exit 65 with diagnostics', () => {
     const src = join(dir, 'bad.s');
     writeFileSync(src, 'start:\n    frobnicate r1\n');
     const r = vmlab('run', src);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(65);
     expect(r.stderr).toContain('bad.s:2');
   });
 
@@ -137,9 +152,9 @@ describe('vmlab run', () => {
   });
 
   // Class: bt at ring 3. User code runs untranslated and reads the real CPU: reported, never silent.
-  it('under bt a ring-3 sensitive instruction that read the real CPU is a divergence: listed with its line, in --json, exit 5', () => {
+  it('under bt a ring-3 sensitive instruction that read the real CPU is a divergence: listed with its line, in --json, exit 68', () => {
     const r = vmlab('run', 'test/fixtures/hv/ring3-probe.s', '-t', 'bt', '--json');
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(68);
     const j = JSON.parse(r.stdout) as { status: string; exitCode: number; divergences: { insn: string; where: string }[] };
     expect(j.status).toBe('poweroff');
     expect(j.exitCode).toBe(0);
@@ -148,41 +163,43 @@ describe('vmlab run', () => {
     expect(r.stderr).toMatch(/diverged from bare metal under bt/);
     expect(r.stderr).toMatch(/sidt at test\/fixtures\/hv\/ring3-probe\.s:\d+ \(ring 3\) returned the real vector-table base/);
     // The guest's own status stays its own; the command's exit code says it diverged.
-    expect(r.stderr).toMatch(/powered off with status 0 \[exit 5\]/);
+    expect(r.stderr).toMatch(/powered off with status 0 \[exit 68\]/);
   });
 
   it('feeds --stdin to the UART', () => {
     const p = new Prog().in(1, PORT.UART_DATA).out(PORT.UART_DATA, 1).in(1, PORT.UART_DATA).out(PORT.POWEROFF, 1);
     const r = vmlab('run', vxe('echo.vxe', p), '--stdin', 'AB');
     expect(r.stdout).toBe('A');
-    expect(r.code).toBe(0x42);
+    // 'B' (66) is the power-off status: above the cap of 63, so the whole of it is on stderr.
+    expect(r.code).toBe(63);
+    expect(r.stderr).toMatch(/powered off with status 66 \[exit 63\]/);
   });
 
-  it('refuses configurations it cannot run (exit 6), and gives usage errors (exit 2) for bad names, counts and missing files', () => {
+  it('refuses configurations it cannot run (exit 67), and gives usage errors (exit 64) for bad names, counts and missing files', () => {
     const img = vxe('hi3.vxe', hiPoweroff3());
     const t = vmlab('run', img, '--technique', 'pv');
-    expect(t.code).toBe(6);
+    expect(t.code).toBe(67);
     expect(t.stderr).toContain('is not a paravirtual kernel (no .pv directive)');
     const m = vmlab('run', img, '--technique', 'trap', '--memory', 'nested');
-    expect(m.code).toBe(6);
+    expect(m.code).toBe(67);
     expect(m.stderr).toContain('technique trap cannot use --memory nested');
     const u = vmlab('run', img, '--technique', 'magic');
-    expect(u.code).toBe(2);
+    expect(u.code).toBe(64);
     expect(u.stderr).toContain("argument 'magic' is invalid. Allowed choices are native, emulate, trap, hw, bt, pv");
     const n = vmlab('run', img, '--max-instructions', 'lots');
-    expect(n.code).toBe(2);
+    expect(n.code).toBe(64);
     expect(n.stderr).toContain("--max-instructions <n>' argument 'lots' is invalid. expected a positive integer");
     const f = vmlab('run', join(dir, 'nope.vxe'));
-    expect(f.code).toBe(2);
+    expect(f.code).toBe(64);
     expect(f.stderr).toContain('no such file');
     expect(f.stderr).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
   });
 
-  it('a corrupt image exits 4', () => {
+  it('a corrupt image exits 66', () => {
     const path = join(dir, 'bad.vxe');
     writeFileSync(path, 'VXE1 not really an image');
     const r = vmlab('run', path);
-    expect(r.code).toBe(4);
+    expect(r.code).toBe(66);
     expect(r.stderr).toMatch(/bad image/);
   });
 });
@@ -208,10 +225,10 @@ describe('vmlab run --technique bt', () => {
 
   it('refuses --dump-cache and --code-cache for other techniques, and a cache too small to be one', () => {
     const a = vmlab('run', IN, '--dump-cache');
-    expect(a.code).toBe(2);
+    expect(a.code).toBe(64);
     expect(a.stderr).toContain('--dump-cache is for --technique bt (not native)');
     const b = vmlab('run', IN, '--technique', 'bt', '--code-cache', '10');
-    expect(b.code).toBe(2);
+    expect(b.code).toBe(64);
     expect(b.stderr).toContain('at least 64');
   });
 
@@ -227,7 +244,7 @@ describe('vmlab run --technique bt', () => {
     const empty = join(dir, 'empty.bin');
     writeFileSync(empty, new Uint8Array(0));
     const e = vmlab('run', 'exercises/05-split-net/kernel/main.s', '-I', 'exercises/05-split-net/solution', '-t', 'pv', '--packet', empty);
-    expect(e.code).toBe(2);
+    expect(e.code).toBe(64);
     expect(e.stderr).toMatch(/--packet .*empty\.bin: a packet is 1 to 2048 bytes, this file has 0/);
   });
 });

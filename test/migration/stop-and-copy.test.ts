@@ -35,14 +35,14 @@ describe('stop-and-copy (--max-rounds 0): the two consoles make the whole transc
 });
 
 describe('failures leave the VM on the source', () => {
-  it('a refused connection: the source runs the VM to its end, says so, and exits 9', async () => {
+  it('a refused connection: the source runs the VM to its end, says so, and exits 74', async () => {
     // A port nobody listens on: take a free one and close it again.
     const srv = createServer();
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const port = (srv.address() as { port: number }).port;
     await new Promise<void>((r) => srv.close(() => r()));
     const s = await vmlab(['run', MINI, '-t', 'hw', '--migrate-to', `127.0.0.1:${port}`, '--migrate-at', '500000', '--max-rounds', '0']).done;
-    expect(s.code).toBe(9);
+    expect(s.code).toBe(74);
     expect(s.stdout).toBe(GOLDEN);
     expect(s.stderr).toMatch(/migration to 127\.0\.0\.1:\d+ failed: connection refused/);
     expect(s.stderr).not.toMatch(/at .*\.(ts|js):\d+/);
@@ -71,7 +71,7 @@ describe('failures leave the VM on the source', () => {
       const d = await dst.done;
       expect(d.code).toBeNull(); // killed
       expect(d.stdout).toBe('');
-      expect(s.code, s.stderr).toBe(9);
+      expect(s.code, s.stderr).toBe(74);
       expect(s.stdout).toBe(GOLDEN);
       expect(s.stderr).toMatch(/failed: .*; the VM stays here and runs to its end/);
     } finally {
@@ -79,7 +79,7 @@ describe('failures leave the VM on the source', () => {
     }
   });
 
-  it('a corrupt stream: the destination exits 4 with one line and discards the partial VM', async () => {
+  it('a corrupt stream: the destination exits 66 with one line and discards the partial VM', async () => {
     const dst = await receiver();
     const sock = createConnection({ host: '127.0.0.1', port: dst.port });
     const bad = frame(MSG.HELLO, new TextEncoder().encode('VMLABMIG....{}'));
@@ -88,12 +88,12 @@ describe('failures leave the VM on the source', () => {
     sock.write(bad);
     const d = await dst.done;
     sock.destroy();
-    expect(d.code).toBe(4);
+    expect(d.code).toBe(66);
     expect(d.stderr).toMatch(/checksum does not match: the partial VM is discarded/);
     expect(d.stdout).toBe('');
   });
 
-  it('a truncated stream: the destination exits 4', async () => {
+  it('a truncated stream: the destination exits 66', async () => {
     const dst = await receiver();
     const sock = createConnection({ host: '127.0.0.1', port: dst.port });
     sock.on('error', () => {});
@@ -103,11 +103,11 @@ describe('failures leave the VM on the source', () => {
     sock.write(roundFrame(0, 1024));
     sock.end();
     const d = await dst.done;
-    expect(d.code).toBe(4);
+    expect(d.code).toBe(66);
     expect(d.stderr).toMatch(/ended before the switch-over \(after 1 rounds and 0 pages\): the partial VM is discarded/);
   });
 
-  it('a guest that ends during pre-copy: the source calls the migration off and finishes (exit 0), the destination exits 9', async () => {
+  it('a guest that ends during pre-copy: the source calls the migration off and finishes (exit 0), the destination exits 74', async () => {
     const dst = await receiver(['--json']);
     // Round 0 would take 1.6 million instructions at 64 pages per 100,000: mini ends first.
     const s = await vmlab(['run', MINI, '-t', 'emulate', '--migrate-to', `127.0.0.1:${dst.port}`, '--migrate-at', '1000000', '--bandwidth', '64']).done;
@@ -115,7 +115,7 @@ describe('failures leave the VM on the source', () => {
     expect(s.code, s.stderr).toBe(0);
     expect(s.stdout).toBe(GOLDEN);
     expect(s.stderr).toMatch(/was called off: the guest stopped before the switch-over; the VM ends here/);
-    expect(d.code).toBe(9);
+    expect(d.code).toBe(74);
     expect(d.stderr).toMatch(/the source called the migration off/);
   });
 
@@ -130,9 +130,9 @@ describe('failures leave the VM on the source', () => {
     expect(j.stats.guestInstructions).toBe(1_567_775);
   });
 
-  it('native cannot migrate: exit 6', async () => {
+  it('native cannot migrate: exit 67', async () => {
     const s = await vmlab(['run', MINI, '--migrate-to', '127.0.0.1:9', '--migrate-at', '1000']).done;
-    expect(s.code).toBe(6);
+    expect(s.code).toBe(67);
     expect(s.stderr).toMatch(/bare metal has no VMM/);
   });
 });

@@ -29,7 +29,7 @@ describe('the pv technique', () => {
     for (const t of ['hw', 'trap', 'native'] as const) expect(() => run(t)).toThrow(/paravirtual kernel \(\.pv\)/);
   });
 
-  it('vmlab run exits 6 with the reason for either mismatch', () => {
+  it('vmlab run exits 67 with the reason for either mismatch', () => {
     const vmlab = (...args: string[]) => spawnSync(process.execPath, [`${REPO}bin/vmlab.js`, 'run', ...args], { encoding: 'utf8' });
     const a = vmlab(`${REPO}guest-kernels/mini/main.s`, '--technique', 'pv');
     expect(a.status).toBe(EXIT_CODE.CONFIG);

@@ -45,7 +45,7 @@ describe('vmlab run --technique pv --devices split', () => {
     expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 
-  it('is refused with exit 6 under any other technique', () => {
+  it('is refused with exit 67 under any other technique', () => {
     const r = vmlab('run', 'guest-kernels/mini/main.s', '--technique', 'hw', '--devices', 'split');
     expect(r.code).toBe(EXIT_CODE.CONFIG);
     expect(r.stderr).toMatch(/--devices split needs a paravirtual kernel .* under --technique pv/);

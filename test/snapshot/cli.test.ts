@@ -37,15 +37,15 @@ describe('vmlab run --snapshot-at, then vmlab resume', () => {
     expect(r.stderr).not.toMatch(/at .*\.(ts|js):\d+/);
   });
 
-  it('refuses an option the snapshot cannot honour with exit 6, and a damaged file with exit 4', () => {
+  it('refuses an option the snapshot cannot honour with exit 67, and a damaged file with exit 66', () => {
     const t = vmlab('resume', file, '--technique', 'bt');
-    expect(t.code).toBe(6);
+    expect(t.code).toBe(67);
     expect(t.stderr).toMatch(/taken under --technique hw/);
     const bad = join(dir, 'bad.vms');
     const bytes = readFileSync(file);
     writeFileSync(bad, bytes.subarray(0, bytes.length - 7));
     const b = vmlab('resume', bad);
-    expect(b.code).toBe(4);
+    expect(b.code).toBe(66);
     expect(b.stderr.trim().split('\n')).toHaveLength(1);
     expect(b.stderr).toMatch(/truncated/);
   });

@@ -518,6 +518,7 @@ export class Hypervisor {
       // A VM still running has used its budget.
       status: vm.status === 'running' ? 'limit' : vm.status,
       exitCode: vm.running ? EXIT_CODE.LIMIT : vm.exitCode,
+      ...(vm.status === 'poweroff' ? { guestStatus: vm.platform.poweroff.state.status >>> 0 } : {}),
       console: vm.platform.console,
       stats,
       wallMs: vm.wallMs,

@@ -1,7 +1,7 @@
 // A virtual machine: its slice of host memory, its virtual devices, its virtual CPU and what was counted for it.
 
 import type { Image } from '../../assembler/types.js';
-import { EXIT_CODE, VECTOR_COUNT } from '../../isa/abi.js';
+import { EXIT_CODE, guestExitCode, VECTOR_COUNT } from '../../isa/abi.js';
 import type { CpuState } from '../machine/cpu-state.js';
 import type { RunStatus } from '../run-result.js';
 import type { Platform } from '../platform.js';
@@ -100,7 +100,7 @@ export class Vm {
   get exitCode(): number {
     switch (this.status) {
       case 'poweroff':
-        return this.platform.poweroff.state.status & 0xff;
+        return guestExitCode(this.platform.poweroff.state.status);
       case 'limit':
         return EXIT_CODE.LIMIT;
       case 'crash':
