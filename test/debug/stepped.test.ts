@@ -6,7 +6,7 @@ import { Stepper } from '../../vmm/debug/stepper.js';
 import type { TraceEvent } from '../../vmm/debug/events.js';
 import { parseTraceSpec, wanted } from '../../vmm/debug/trace-spec.js';
 import { formatEvent } from '../../vmm/debug/trace-format.js';
-import { kernel } from '../hv/helpers.js';
+import { ALL, kernel } from '../hv/helpers.js';
 
 const MINI = kernel('mini/main.s');
 const MINI_PV = kernel('mini-pv/main.s');
@@ -15,12 +15,7 @@ const LIMIT = 150_000;
 
 const TECHNIQUES: readonly (Pick<HypervisorOptions, 'technique' | 'memory' | 'strict'> & { label: string; pv?: boolean })[] = [
   { label: 'native', technique: 'native' },
-  { label: 'emulate', technique: 'emulate' },
-  { label: 'trap', technique: 'trap' },
-  { label: 'trap --strict', technique: 'trap', strict: true },
-  { label: 'bt', technique: 'bt' },
-  { label: 'hw/nested', technique: 'hw', memory: 'nested' },
-  { label: 'hw/shadow', technique: 'hw', memory: 'shadow' },
+  ...ALL,
   { label: 'pv', technique: 'pv', pv: true },
 ];
 

@@ -3,16 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { Image } from '../../assembler/types.js';
 import { PAGE_SIZE } from '../../isa/abi.js';
 import { Hypervisor, type HypervisorOptions } from '../../vmm/hv/hypervisor.js';
-import { kernel } from '../hv/helpers.js';
+import { EQUIVALENT, kernel } from '../hv/helpers.js';
 
 const MINI = kernel('mini/main.s');
 const MINI_PV = kernel('mini-pv/main.s');
 const TRACKED: readonly (Pick<HypervisorOptions, 'technique' | 'memory' | 'strict'> & { label: string; image?: Image })[] = [
-  { label: 'emulate', technique: 'emulate' },
-  { label: 'trap --strict', technique: 'trap', strict: true },
-  { label: 'bt', technique: 'bt' },
-  { label: 'hw/shadow', technique: 'hw', memory: 'shadow' },
-  { label: 'hw/nested', technique: 'hw', memory: 'nested' },
+  ...EQUIVALENT,
   { label: 'pv (mini-pv, split devices)', technique: 'pv', image: MINI_PV },
 ];
 

@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createConnection, createServer } from 'node:net';
-import { receiver, ROOT, vmlab } from './procs.js';
+import { killingRelay, receiver, ROOT, vmlab } from './procs.js';
 
 const MINI = join(ROOT, 'guest-kernels', 'mini', 'main.s');
 const MINI_PV = join(ROOT, 'guest-kernels', 'mini-pv', 'main.s');
@@ -65,21 +64,7 @@ describe('a destination killed in the middle of pre-copy', () => {
   it('leaves the source running the VM to its end with the whole transcript (exit 74)', async () => {
     const dst = await receiver();
     // A relay that kills the destination process once round 0 is under way, while the guest runs on the source.
-    let relayed = 0;
-    const relay = createServer((from) => {
-      const to = createConnection({ host: '127.0.0.1', port: dst.port });
-      to.on('data', (b) => from.write(b));
-      to.on('error', () => from.destroy());
-      to.on('close', () => from.destroy());
-      from.on('error', () => to.destroy());
-      from.on('data', (b: Buffer) => {
-        to.write(b);
-        relayed += b.length;
-        if (relayed > 60_000 && dst.child.exitCode === null) dst.child.kill('SIGKILL');
-      });
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-    const port = (relay.address() as { port: number }).port;
+    const { port, relay } = await killingRelay(dst, 60_000);
     try {
       const s = await vmlab(['run', MINI, '-t', 'bt', '--migrate-to', `127.0.0.1:${port}`, '--migrate-at', '300000', '--bandwidth', '64']).done;
       const d = await dst.done;

@@ -1,5 +1,6 @@
 // Real vmlab processes for the migration tests: a destination on a free loopback port, a source, each bounded in time and killed if it overstays.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -51,4 +52,27 @@ export async function receiver(extra: readonly string[] = []): Promise<Proc & { 
     void p.done.then(() => reject(new Error(`receive exited early: ${p.stderr()}`)));
   });
   return { ...p, port };
+}
+
+/**
+ * A relay on a free loopback port in front of the destination `dst` that SIGKILLs the destination's
+ * process once `afterBytes` of the source's stream went through: a death mid-transfer at a
+ * deterministic point. Close it when done.
+ */
+export async function killingRelay(dst: Proc & { port: number }, afterBytes: number): Promise<{ port: number; relay: Server }> {
+  let relayed = 0;
+  const relay = createServer((from) => {
+    const to = createConnection({ host: '127.0.0.1', port: dst.port });
+    to.on('data', (b) => from.write(b));
+    to.on('error', () => from.destroy());
+    to.on('close', () => from.destroy());
+    from.on('error', () => to.destroy());
+    from.on('data', (b: Buffer) => {
+      to.write(b);
+      relayed += b.length;
+      if (relayed > afterBytes && dst.child.exitCode === null) dst.child.kill('SIGKILL');
+    });
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  return { port: (relay.address() as { port: number }).port, relay };
 }

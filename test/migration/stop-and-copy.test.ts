@@ -4,7 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { frame, MSG } from '../../vmm/migration/protocol.js';
-import { receiver, ROOT, vmlab } from './procs.js';
+import { killingRelay, receiver, ROOT, vmlab } from './procs.js';
 
 const MINI = join(ROOT, 'guest-kernels', 'mini', 'main.s');
 const MINI_PV = join(ROOT, 'guest-kernels', 'mini-pv', 'main.s');
@@ -51,21 +51,7 @@ describe('failures leave the VM on the source', () => {
   it('the destination killed mid-transfer: the source finishes with the full transcript', async () => {
     const dst = await receiver();
     // A relay between the two that kills the destination process once part of the pages went through.
-    let relayed = 0;
-    const relay = createServer((from) => {
-      const to = createConnection({ host: '127.0.0.1', port: dst.port });
-      to.on('data', (b) => from.write(b));
-      to.on('error', () => from.destroy());
-      to.on('close', () => from.destroy());
-      from.on('error', () => to.destroy());
-      from.on('data', (b: Buffer) => {
-        to.write(b);
-        relayed += b.length;
-        if (relayed > 40_000 && dst.child.exitCode === null) dst.child.kill('SIGKILL');
-      });
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-    const port = (relay.address() as { port: number }).port;
+    const { port, relay } = await killingRelay(dst, 40_000);
     try {
       const s = await vmlab(['run', MINI, '-t', 'hw', '--migrate-to', `127.0.0.1:${port}`, '--migrate-at', '500000', '--max-rounds', '0']).done;
       const d = await dst.done;
