@@ -1,27 +1,10 @@
 // Loading a student's TypeScript file for a VMM-side exercise, with a message a student can act on.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CheckFailure } from './failure.js';
-import { typeScriptLoader } from './ts-loader.js';
-
-/** Whether Node treats .ts files in `dir` as ES modules: the nearest package.json says "type": "module". */
-export function inModuleScope(dir: string): boolean {
-  for (let d = dir; ; d = dirname(d)) {
-    const pkg = join(d, 'package.json');
-    if (existsSync(pkg)) return /"type"\s*:\s*"module"/.test(readText(pkg));
-    if (dirname(d) === d) return false;
-  }
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
+import { loadsAsModule, typeScriptLoader } from './ts-loader.js';
 
 /**
  * Import the work's `file` (e.g. ctx.file('sync.ts')) as a module. A missing file, a file that does not
@@ -31,7 +14,7 @@ function readText(path: string): string {
 export async function importWork(file: string): Promise<Record<string, unknown>> {
   const name = file.split('/').pop();
   if (!existsSync(file)) throw new CheckFailure(`no ${name} in ${dirname(file)}`);
-  if (!inModuleScope(dirname(file)))
+  if (!loadsAsModule(dirname(file)))
     throw new CheckFailure(
       `${file} is outside any ES-module package: put a package.json containing {"type": "module"} in ${dirname(file)} (inside the vmlab folder nothing is needed)`,
     );

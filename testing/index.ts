@@ -16,6 +16,7 @@ export { defineSuite, runSuite, setupFailure, VISIBILITIES, type Visibility, typ
 export { loadSuite, resolveExercise, SuiteError } from './load-suite.js';
 export { checkedHandlers } from './handlers.js';
 export { importWork } from './import-work.js';
+export { bundledKernel } from './kernels.js';
 export { auditedShadowSync, type StaleEntry } from './shadow.js';
 export { render, REPORTERS, type ReporterName } from './reporters/index.js';
 

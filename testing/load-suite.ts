@@ -3,8 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { inModuleScope } from './import-work.js';
-import { typeScriptLoader } from './ts-loader.js';
+import { loadsAsModule, typeScriptLoader } from './ts-loader.js';
 import { VISIBILITIES, type Suite } from './suite.js';
 
 /** The exercise folder or its suite is unusable; the message says why. */
@@ -32,7 +31,7 @@ export function resolveExercise(exerciseDir: string, workdir?: string): { exerci
 export async function loadSuite(exerciseDir: string): Promise<Suite> {
   const path = join(resolve(exerciseDir), SUITE_FILE);
   if (!existsSync(path)) throw new SuiteError(`${exerciseDir}: no ${SUITE_FILE} (an exercise folder holds README.md, starter/, solution/ and ${SUITE_FILE})`);
-  if (!inModuleScope(resolve(exerciseDir)))
+  if (!loadsAsModule(resolve(exerciseDir)))
     throw new SuiteError(`${exerciseDir}: outside any ES-module package: put a package.json containing {"type": "module"} in it`);
   let mod: { default?: unknown };
   try {

@@ -1,7 +1,7 @@
 // Exercise 03's checks: the test kernel under trap with the student's handlers, line by line against
 // native, then the unmodified mini kernel under strict trap-and-emulate.
-import { fileURLToPath } from 'node:url';
 import {
+  bundledKernel,
   boot,
   CheckFailure,
   checkedHandlers,
@@ -15,7 +15,7 @@ import {
   type Run,
 } from 'vmlab/testing';
 
-const MINI = fileURLToPath(new URL('../../guest-kernels/mini/main.s', import.meta.url));
+const MINI = bundledKernel('mini/main.s');
 const REQUIRED = ['cli', 'sti', 'hlt', 'mov.rc', 'mov.cr'] as const;
 
 async function studentHandlers(ctx: CheckContext): Promise<HandlerOverrides> {

@@ -1,7 +1,7 @@
 // Exercise 06's checks: each hostile scenario reads as natively under shadow paging with the student's
 // sync policy, and the shadow never lags the guest's tables (audited at every edit and invlpg); then mini.
-import { fileURLToPath } from 'node:url';
 import {
+  bundledKernel,
   auditedShadowSync,
   boot,
   bootTogether,
@@ -18,7 +18,7 @@ import {
   type StaleEntry,
 } from 'vmlab/testing';
 
-const MINI = fileURLToPath(new URL('../../guest-kernels/mini/main.s', import.meta.url));
+const MINI = bundledKernel('mini/main.s');
 
 /** Shadow paging under both techniques that use it. */
 const SHADOWED: readonly { label: string; opts: BootOptions }[] = [
