@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { IMAGE_MAGIC, ImageError, parseImage } from '../assembler/image-format.js';
-import { assembleFile, formatDiagnostic } from '../assembler/index.js';
+import { formatDiagnostic } from '../assembler/diag.js';
 import type { Diagnostic, Image } from '../assembler/types.js';
 import { EXIT_CODE } from '../isa/abi.js';
 
@@ -15,6 +15,17 @@ export type LoadResult =
   | { readonly ok: true; readonly image: Image; readonly sourceName: string }
   /** The reason has already been printed to stderr. */
   | { readonly ok: false; readonly exitCode: number };
+
+type Assembler = typeof import('../assembler/index.js');
+let assembler: Assembler | undefined;
+
+/**
+ * The assembler, loaded on first use: it brings chevrotain, a third of the CLI's code, which a command
+ * that only runs an image never needs (`vmlab run x.vxe` starts without parsing it).
+ */
+export async function loadAssembler(): Promise<Assembler> {
+  return (assembler ??= await import('../assembler/index.js'));
+}
 
 /** Extensions taken as assembly source; anything else is read as an image. */
 const SOURCE_EXTENSIONS = new Set(['.s', '.asm', '.vx']);
@@ -73,7 +84,7 @@ export function isSourcePath(path: string): boolean {
  * file that is neither `.vxe` nor an image) is assembled in memory. Diagnostics and errors are
  * printed; the caller only chooses the exit code it gets back.
  */
-export function loadProgram(path: string, opts: LoadOptions = {}): LoadResult {
+export async function loadProgram(path: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const bytes = readInput(path);
   if (!bytes) return { ok: false, exitCode: EXIT_CODE.USAGE };
   if (hasMagic(bytes) || (!isSourcePath(path) && extname(path).toLowerCase() === '.vxe')) {
@@ -85,6 +96,7 @@ export function loadProgram(path: string, opts: LoadOptions = {}): LoadResult {
       return { ok: false, exitCode: EXIT_CODE.BAD_IMAGE };
     }
   }
+  const { assembleFile } = await loadAssembler();
   const result = assembleFile(path, { includePaths: opts.includePaths ?? [], defines: opts.defines ?? {} });
   if (printDiagnostics(result.diagnostics) > 0 || !result.image) return { ok: false, exitCode: EXIT_CODE.ASSEMBLY };
   return { ok: true, image: result.image, sourceName: path };

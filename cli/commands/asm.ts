@@ -3,9 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { ImageError, serializeImage } from '../../assembler/image-format.js';
-import { assembleFile } from '../../assembler/index.js';
 import { EXIT_CODE } from '../../isa/abi.js';
-import { cliError, printDiagnostics, readInput } from '../load-image.js';
+import { cliError, loadAssembler, printDiagnostics, readInput } from '../load-image.js';
 import { collect, defineArg } from '../options.js';
 
 interface AsmOptions {
@@ -56,15 +55,16 @@ Examples:
   vmlab asm guest-kernels/mini/main.s -o mini.vxe
   vmlab asm kernel.s -I sdk/include -D NCPU=2 -D DEBUG --listing kernel.lst --map kernel.map`,
     )
-    .action((file: string, opts: AsmOptions) => {
-      process.exitCode = asm(file, opts);
+    .action(async (file: string, opts: AsmOptions) => {
+      process.exitCode = await asm(file, opts);
     });
 }
 
-function asm(file: string, opts: AsmOptions): number {
+async function asm(file: string, opts: AsmOptions): Promise<number> {
   // Read once up front so a missing file is a usage error with a plain message, not a diagnostic.
   if (!readInput(file)) return EXIT_CODE.USAGE;
   const wantListing = opts.listing !== undefined || opts.map !== undefined;
+  const { assembleFile } = await loadAssembler();
   const result = assembleFile(file, { includePaths: opts.include ?? [], defines: opts.define ?? {}, listing: wantListing });
   const errors = printDiagnostics(result.diagnostics);
   if (errors > 0 || !result.image) return EXIT_CODE.ASSEMBLY;

@@ -139,7 +139,7 @@ export function parseCompareOptions(files: string[], opts: CompareCliOptions): C
   };
 }
 
-function compareCommand(files: string[], opts: CompareCliOptions): number {
+async function compareCommand(files: string[], opts: CompareCliOptions): Promise<number> {
   const settings = parseCompareOptions(files, opts);
   if (typeof settings === 'number') return settings;
   // mini's I/O phase needs a disk: every run gets its own zeroed copy unless --block names one.
@@ -152,12 +152,12 @@ function compareCommand(files: string[], opts: CompareCliOptions): number {
   const names = kernelNames(settings.files);
   const kernels: KernelInput[] = [];
   for (const [i, file] of settings.files.entries()) {
-    const loaded = loadProgram(file, { includePaths: opts.include ?? [], defines: settings.defines });
+    const loaded = await loadProgram(file, { includePaths: opts.include ?? [], defines: settings.defines });
     if (!loaded.ok) return loaded.exitCode;
     kernels.push({ name: names[i]!, image: loaded.image });
   }
   if (settings.pvPort !== null) {
-    const port = loadProgram(settings.pvPort, { includePaths: opts.include ?? [], defines: settings.defines });
+    const port = await loadProgram(settings.pvPort, { includePaths: opts.include ?? [], defines: settings.defines });
     if (!port.ok) return port.exitCode;
     kernels[0] = { ...kernels[0]!, imageFor: Object.fromEntries(portTechniques().map((t) => [t, port.image])) };
   }
@@ -277,7 +277,7 @@ Examples:
   vmlab compare my-kernel/main.s --pv my-kernel-pv/main.s
   vmlab compare --default`,
     )
-    .action((files: string[], opts: CompareCliOptions) => {
-      process.exitCode = compareCommand(files, opts);
+    .action(async (files: string[], opts: CompareCliOptions) => {
+      process.exitCode = await compareCommand(files, opts);
     });
 }

@@ -27,7 +27,7 @@ interface DebugOptions {
 const PROMPT = '(vmdb) ';
 
 async function debugCommand(file: string, opts: DebugOptions): Promise<number> {
-  const loaded = loadProgram(file, { includePaths: opts.include ?? [], defines: opts.define ?? {} });
+  const loaded = await loadProgram(file, { includePaths: opts.include ?? [], defines: opts.define ?? {} });
   if (!loaded.ok) return loaded.exitCode;
   let block: Uint8Array | undefined;
   if (opts.block !== undefined) {

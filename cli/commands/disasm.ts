@@ -25,15 +25,15 @@ The output is source the assembler accepts: it reassembles to the same segment b
 ends with a comment holding its address and words. Words that are not instructions the assembler
 would produce (invalid opcodes, non-zero unused fields) are printed as .word with the reason.
 
-Exit codes: 0 ok, 2 usage error (missing file), 3 assembly errors (.s input), 4 bad image.
+Exit codes: 0 ok, 64 usage error (missing file), 65 assembly errors (.s input), 66 bad image.
 
 Examples:
   vmlab disasm mini.vxe --symbols
   vmlab disasm guest-kernels/mini/main.s --symbols | less
   vmlab disasm mini.vxe > again.s && vmlab asm again.s -o again.vxe   # same segment bytes`,
     )
-    .action((file: string, opts: DisasmOptions) => {
-      const loaded = loadProgram(file, { includePaths: opts.include, defines: opts.define });
+    .action(async (file: string, opts: DisasmOptions) => {
+      const loaded = await loadProgram(file, { includePaths: opts.include, defines: opts.define });
       if (!loaded.ok) {
         process.exitCode = loaded.exitCode;
         return;

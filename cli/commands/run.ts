@@ -76,7 +76,7 @@ function usage(message: string): number {
   return EXIT_CODE.USAGE;
 }
 
-function runCommand(files: string[], opts: RunCliOptions): number | Promise<number> {
+async function runCommand(files: string[], opts: RunCliOptions): Promise<number> {
   const { technique, memory, devices, maxInstructions } = opts;
   const profile = opts.costProfile ?? loadProfile();
   const ramSize: number = opts.ram ?? MEMMAP.DEFAULT_RAM;
@@ -120,7 +120,7 @@ function runCommand(files: string[], opts: RunCliOptions): number | Promise<numb
   const writers: LineWriter[] = [];
   const guests: GuestSpec[] = [];
   for (const [i, file] of files.entries()) {
-    const loaded = loadProgram(file, { includePaths: opts.include ?? [], defines });
+    const loaded = await loadProgram(file, { includePaths: opts.include ?? [], defines });
     if (!loaded.ok) return loaded.exitCode;
     const name = names[i]!;
     // With several VMs each console line carries its VM's name; each VM's console stays its own.

@@ -5,9 +5,9 @@ import { basename, resolve } from 'node:path';
 import pc from 'picocolors';
 import { EXIT_CODE } from '../../isa/abi.js';
 import { registerTestingAlias } from '../../testing/alias.js';
-import { loadSuite, resolveExercise, SuiteError } from '../../testing/load-suite.js';
+import type { SuiteError } from '../../testing/load-suite.js';
 import { REPORTERS, type ReporterName } from '../../testing/reporters/names.js';
-import { runSuite, setupFailure, type SuiteResult } from '../../testing/suite.js';
+import type { SuiteResult } from '../../testing/suite.js';
 import { cliError } from '../load-image.js';
 
 export interface TestCliOptions {
@@ -50,8 +50,10 @@ export async function testCommand(exercise: string, opts: TestCliOptions): Promi
     return EXIT_CODE.USAGE;
   }
   const reporter = opts.reporter as ReporterName;
-  // Loaded here, not at start-up: the XML writer is only needed by `vmlab test`.
+  // Loaded here, not at start-up: the grader, the assembler it uses and the XML writer are only needed by `vmlab test`.
   const { render } = await import('../../testing/reporters/index.js');
+  const { loadSuite, resolveExercise, SuiteError } = await import('../../testing/load-suite.js');
+  const { runSuite, setupFailure } = await import('../../testing/suite.js');
   // A grader reads the report, not stderr: a run that cannot start still gets one (score 0, and why).
   const broken = (code: number, stage: 'exercise' | 'workdir' | 'suite', e: SuiteError): number => {
     cliError(e.message);
