@@ -5,6 +5,7 @@ import { IMAGE_MAGIC, ImageError, parseImage } from '../assembler/image-format.j
 import { formatDiagnostic } from '../assembler/diag.js';
 import type { Diagnostic, Image } from '../assembler/types.js';
 import { EXIT_CODE } from '../isa/abi.js';
+import { colorFor } from './color.js';
 
 export interface LoadOptions {
   readonly includePaths?: readonly string[];
@@ -35,14 +36,10 @@ export function cliError(message: string): void {
   process.stderr.write(`vmlab: ${message}\n`);
 }
 
-/** Colour diagnostics only for a person at a terminal that allows it (picocolors reads NO_COLOR/FORCE_COLOR). */
-export function stderrColor(): boolean {
-  return Boolean(process.stderr.isTTY) && !('NO_COLOR' in process.env);
-}
 
 /** Prints diagnostics and a count; returns the number of errors. */
 export function printDiagnostics(diags: readonly Diagnostic[]): number {
-  const color = stderrColor();
+  const color = colorFor(process.stderr);
   for (const d of diags) process.stderr.write(`${formatDiagnostic(d, { color })}\n`);
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.length - errors;
@@ -55,9 +52,18 @@ export function printDiagnostics(diags: readonly Diagnostic[]): number {
   return errors;
 }
 
-/** Reads a file for the CLI: a missing or unreadable file is a usage error, reported here. */
+/** The file name that means standard input (or, where a file is written, standard output). */
+export const STDIO = '-';
+/** What a diagnostic calls a source read from standard input. */
+export const STDIN_NAME = '<stdin>';
+
+/** Standard input, read once: every `-` in one command line reads the same bytes. */
+let stdinBytes: Uint8Array | undefined;
+
+/** Reads a file for the CLI (`-`: standard input): a missing or unreadable file is a usage error, reported here. */
 export function readInput(path: string): Uint8Array | null {
   try {
+    if (path === STDIO) return (stdinBytes ??= readFileSync(0));
     if (statSync(path).isDirectory()) {
       cliError(`${path}: is a directory, not a file`);
       return null;
@@ -96,10 +102,11 @@ export async function loadProgram(path: string, opts: LoadOptions = {}): Promise
       return { ok: false, exitCode: EXIT_CODE.BAD_IMAGE };
     }
   }
-  const { assembleFile } = await loadAssembler();
-  const result = assembleFile(path, { includePaths: opts.includePaths ?? [], defines: opts.defines ?? {} });
+  const { assembleFile, assembleSource } = await loadAssembler();
+  const asm = { includePaths: opts.includePaths ?? [], defines: opts.defines ?? {} };
+  const result = path === STDIO ? assembleSource(Buffer.from(bytes).toString('utf8'), STDIN_NAME, asm) : assembleFile(path, asm);
   if (printDiagnostics(result.diagnostics) > 0 || !result.image) return { ok: false, exitCode: EXIT_CODE.ASSEMBLY };
-  return { ok: true, image: result.image, sourceName: path };
+  return { ok: true, image: result.image, sourceName: path === STDIO ? STDIN_NAME : path };
 }
 
 /** `-D NAME[=VALUE]` values: decimal, 0x, 0b, optionally negative; NAME must be a symbol name. */

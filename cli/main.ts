@@ -16,6 +16,8 @@ program
       'classic virtualization technique, and measure what each technique costs.',
   )
   .version(VERSION, '-V, --version', "print vmlab's version")
+  // Read by cli/color.ts wherever colour is chosen; declared here so every command accepts it.
+  .option('--no-color', 'no colour in any output (as NO_COLOR=1 does; FORCE_COLOR=1 colours even into a pipe)')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 

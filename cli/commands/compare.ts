@@ -3,7 +3,6 @@ import { Option, type Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pc from 'picocolors';
 import { EXIT_CODE } from '../../isa/abi.js';
 import type { CostProfile } from '../../vmm/cost/profile.js';
 import { DEVICE_MODES, type DeviceMode, type MemoryMode } from '../../vmm/hv/types.js';
@@ -14,6 +13,7 @@ import { compareExitCode, judgePerTask, parseTechniques, type TechniqueSpec } fr
 import { renderCsv, renderJson, renderMarkdown, renderTable } from '../../vmm/report/compare-format.js';
 import { runComparison, type KernelInput } from '../../vmm/comparison.js';
 import { cliError, loadProgram, readInput } from '../load-image.js';
+import { colorFor } from '../color.js';
 import { loadProfile } from '../../vmm/cost/profile.js';
 import { DEFAULT_DISK_BYTES } from '../../vmm/platform.js';
 import { collect, countArg, defineArg, profileArg } from '../options.js';
@@ -180,7 +180,7 @@ async function compareCommand(files: string[], opts: CompareCliOptions): Promise
   const rows = opts.perTask ? judgePerTask(ran) : ran;
 
   const render = { profile: settings.profile.name, strict: opts.strict ?? false };
-  const color = Boolean(process.stdout.isTTY) && pc.isColorSupported;
+  const color = colorFor(process.stdout);
   const width = process.stdout.isTTY ? Math.max(80, Math.min(process.stdout.columns ?? 100, 120)) : 100;
   process.stdout.write(
     settings.format === 'json'

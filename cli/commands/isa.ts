@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { colorFor } from '../color.js';
 import { insnSyntax } from '../../isa/syntax.js';
 import { INSNS, type Flow, type InsnClass, type MemEffect, type OpcodeInfo } from '../../isa/table.js';
 import { theorem1, type Theorem1 } from '../../isa/theorem1.js';
@@ -67,7 +68,7 @@ function table(rows: readonly OpcodeInfo[], color: boolean): string {
 }
 
 export function formatTheorem1(t: Theorem1, color: boolean): string {
-  const c = color ? pc : { bold: (s: string) => s, red: (s: string) => s, green: (s: string) => s };
+  const c = pc.createColors(color);
   const lines = [c.bold('Theorem 1'), t.statement, ''];
   lines.push(`  privileged:                  ${t.privileged.join(', ')}`);
   lines.push(`  sensitive:                   ${t.sensitive.join(', ')}`);
@@ -110,7 +111,7 @@ Examples:
         process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
         return;
       }
-      const color = Boolean(process.stdout.isTTY) && pc.isColorSupported;
+      const color = colorFor(process.stdout);
       if (!opts.classes) {
         process.stdout.write(`${table(INSNS, color)}\n`);
         return;
@@ -118,7 +119,7 @@ Examples:
       const parts: string[] = [];
       for (const cls of ['innocuous', 'privileged', 'sensitive', 'window'] as const) {
         const rows = INSNS.filter((e) => e.cls === cls);
-        parts.push(`${color ? pc.bold(CLASS_TITLE[cls]) : CLASS_TITLE[cls]}: ${rows.length}\n${table(rows, color)}`);
+        parts.push(`${pc.createColors(color).bold(CLASS_TITLE[cls])}: ${rows.length}\n${table(rows, color)}`);
       }
       parts.push(formatTheorem1(theorem1(), color));
       process.stdout.write(`${parts.join('\n\n')}\n`);

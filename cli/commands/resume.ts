@@ -115,8 +115,8 @@ the guests' consoles, exit codes and instruction counts are the same.
 
 Only the console output produced after the snapshot is printed. Stats are cumulative.
 
-Exit codes: as vmlab run; 4 = the file is not a snapshot, truncated, corrupt or of another version;
-6 = an option the snapshot cannot honour (another technique, memory mode, device model or strictness).
+Exit codes: as vmlab run; ${EXIT_CODE.BAD_IMAGE} = the file is not a snapshot, truncated, corrupt or of another version;
+${EXIT_CODE.CONFIG} = an option the snapshot cannot honour (another technique, memory mode, device model or strictness).
 
 Example:
   vmlab run guest-kernels/mini/main.s -t hw --snapshot-at 500000 --snapshot mini.vms

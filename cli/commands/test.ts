@@ -2,13 +2,13 @@
 import { Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import pc from 'picocolors';
 import { EXIT_CODE } from '../../isa/abi.js';
 import { registerTestingAlias } from '../../testing/alias.js';
 import type { SuiteError } from '../../testing/load-suite.js';
 import { REPORTERS, type ReporterName } from '../../testing/reporters/names.js';
 import type { SuiteResult } from '../../testing/suite.js';
 import { cliError } from '../load-image.js';
+import { colorFor } from '../color.js';
 
 export interface TestCliOptions {
   workdir?: string;
@@ -82,7 +82,7 @@ export async function testCommand(exercise: string, opts: TestCliOptions): Promi
     return broken(EXIT_CODE.BAD_SUITE, 'suite', e);
   }
   const result = await runSuite(suite, dirs);
-  const color = reporter === 'human' && opts.output === undefined && Boolean(process.stdout.isTTY) && pc.isColorSupported;
+  const color = reporter === 'human' && opts.output === undefined && colorFor(process.stdout);
   const failed = emit(reporter, result, render(reporter, result, { color }), opts.output);
   if (failed !== null) return failed;
   return result.passed ? EXIT_CODE.OK : EXIT_CODE.CHECKS_FAILED;

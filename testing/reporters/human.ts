@@ -10,7 +10,7 @@ function pts(n: number): string {
 }
 
 export function renderHuman(r: SuiteResult, opts: { color?: boolean } = {}): string {
-  const c = opts.color ? pc : plain;
+  const c = opts.color ? pc.createColors(true) : plain;
   const lines = [c.bold(r.title), c.dim(`testing ${r.workdir}`), ''];
   if (r.setupError) return `${[c.bold(r.title), c.red(`nothing was graded: ${r.setupError}`)].join('\n')}\n`;
   for (const k of r.checks) {

@@ -5,6 +5,7 @@ import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import { markdownTable } from 'markdown-table';
 import pc from 'picocolors';
+
 import {
   formatCount,
   formatMs,
@@ -14,6 +15,9 @@ import {
 } from './compare.js';
 import { cheaperNotes } from './cheaper.js';
 import { deviceGrid, phaseGrids, type Grid } from './compare-detail.js';
+
+/** Colours when the caller asked for them, whatever picocolors guessed from this process's terminal. */
+const colors = pc.createColors(true);
 
 export interface RenderOptions {
   /** Cost profile name, for the legend. */
@@ -170,6 +174,7 @@ export function renderTable(allRows: readonly CompareRow[], opts: RenderOptions)
   for (const r of rows) {
     const c = cells(r, diffWidth);
     if (color) {
+      const pc = colors;
       const expected = findTechnique(r.technique)?.divergesUnlessStrict === true && !opts.strict;
       c[3] = r.identical === true ? pc.green(c[3]!) : r.identical === false ? (expected ? pc.yellow(c[3]!) : pc.red(c[3]!)) : pc.dim(c[3]!);
     }
@@ -199,7 +204,7 @@ function gridTable(g: Grid, color: boolean, width: number): string {
     style: { 'padding-left': 0, 'padding-right': 1, head: color ? ['cyan'] : [], border: color ? ['gray'] : [], compact: true },
   });
   for (const r of g.body) t.push([...r]);
-  const title = color ? pc.bold(g.title) : g.title;
+  const title = color ? colors.bold(g.title) : g.title;
   return `${title}\n${trimLines(t.toString())}\n${wrap(g.note, width, '  ')}\n`;
 }
 
