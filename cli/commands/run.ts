@@ -26,6 +26,7 @@ import { parseLoopbackAddress } from '../migrate/tcp-link.js';
 import { DEFAULT_STOP_PAGES } from '../../vmm/migration/source.js';
 import { wrap } from '../../vmm/report/compare-format.js';
 import { Stepper } from '../../vmm/debug/stepper.js';
+import { progressFor, runWithProgress, type RunProgress } from '../progress.js';
 import { crashTails, debugHooks, formatDumps, prepareDebugRun, runDebug, type DebugCliOptions } from '../run-debug-options.js';
 
 
@@ -117,6 +118,8 @@ async function runCommand(files: string[], opts: RunCliOptions): Promise<number>
 
   const several = files.length > 1;
   const names = uniqueNames(files);
+  // Set once the run starts; console lines take the progress line away before they are written.
+  let progress: RunProgress | null = null;
   const writers: LineWriter[] = [];
   const guests: GuestSpec[] = [];
   for (const [i, file] of files.entries()) {
@@ -124,7 +127,12 @@ async function runCommand(files: string[], opts: RunCliOptions): Promise<number>
     if (!loaded.ok) return loaded.exitCode;
     const name = names[i]!;
     // With several VMs each console line carries its VM's name; each VM's console stays its own.
-    const out = opts.json ? null : new LineWriter((s) => process.stdout.write(s), several ? `[${name}] ` : '');
+    const out = opts.json
+      ? null
+      : new LineWriter((s) => {
+          progress?.hide();
+          process.stdout.write(s);
+        }, several ? `[${name}] ` : '');
     if (out) writers.push(out);
     guests.push({
       name,
@@ -197,7 +205,12 @@ async function runCommand(files: string[], opts: RunCliOptions): Promise<number>
     if (hv.vms.some((vm) => vm.running)) return writeSnapshot(hv, snapshotAt, maxInstructions, opts.snapshot!, writers, opts.json ?? false);
     process.stderr.write(`vmlab: every VM stopped before instruction ${snapshotAt}: no snapshot written\n`);
   }
-  const results = runDebug(debug, hv, maxInstructions);
+  let results: VmRunResult[];
+  if (debug.sink) results = runDebug(debug, hv, maxInstructions);
+  else {
+    progress = progressFor(process.stderr, maxInstructions, guests.length);
+    results = runWithProgress(hv, maxInstructions, progress);
+  }
   // The same run again, silent, from the same inputs: it is deterministic, so it crashes at the same instruction.
   const replay = guests.map(({ consoleSink: _, ...g }) => ({
     ...g,

@@ -185,6 +185,11 @@ export class Hypervisor {
   readonly splitDevices: (SplitDevices | null)[] = [];
   /** Where the scheduler is: time each VM has used, whose turn it is and what is left of it, who ran last. */
   private sched: SchedulerState = { used: [], turn: 0, quantumLeft: 0, last: -1 };
+  /**
+   * Called after every time slice, to watch a run without pausing it (the CLI's progress line). With one
+   * VM a slice is at most `observeEvery` instructions; with several it is a scheduler turn, as always.
+   */
+  observer: { readonly every: number; readonly slice: () => void } | null = null;
 
   constructor(specs: readonly VmSpec[], opts: HypervisorOptions) {
     const t = findTechnique(opts.technique);
@@ -335,7 +340,7 @@ export class Hypervisor {
       const start = performance.now();
       runner.switchIn();
       const left = limit - s.used[i]!;
-      const slice = single ? left : Math.min(s.quantumLeft, left);
+      const slice = single ? Math.min(left, this.observer?.every ?? left) : Math.min(s.quantumLeft, left);
       let used = 0;
       try {
         used = runner.run(slice);
@@ -348,6 +353,7 @@ export class Hypervisor {
       runner.switchOut();
       vm.wallMs += performance.now() - start;
       s.used[i]! += used;
+      this.observer?.slice();
       // The turn ends when its quantum is spent or the VM gave the CPU up (yield, halt, stop); a turn that
       // only ran into `limit` stays this VM's.
       const cutByLimit = slice === left && used >= left && (single || left < s.quantumLeft);

@@ -165,6 +165,8 @@ export class Cpu {
   tripleInfo: TripleInfo | null = null;
   /** The code-cache window (binary translation): CPL 1 fetches come from it while set. See code-window.ts. */
   private window: CodeWindow | null = null;
+  /** The window last taken out, and the TLB fills then (see setCodeWindow). */
+  private windowOut: { window: CodeWindow | null; fills: number } | null = null;
   private skipped = 0;
 
   private readonly mmu: Mmu;
@@ -291,7 +293,13 @@ export class Cpu {
     };
   }
 
-  load(s: CpuState): void {
+  /**
+   * Registers onto the CPU. The TLB is flushed unless `resume` says these are the registers this CPU
+   * last held, with nothing loaded in between (the same VM going on after a pause), and the address
+   * space is the same: pausing a run must not change what it costs.
+   */
+  load(s: CpuState, resume = false): void {
+    const keepTlb = resume && s.cr3 >>> 0 === this.mmu.cr3 >>> 0 && s.cr0 >>> 0 === this._cr0 >>> 0;
     for (let i = 0; i < 16; i++) this.r[i] = s.r[i] ?? 0;
     this.pc = s.pc >>> 0;
     this.flags = s.flags;
@@ -304,7 +312,7 @@ export class Cpu {
     this._cr8 = s.cr8 & 15;
     this.ivtb = s.ivtb >>> 0;
     this.halted = s.halted;
-    this.flushTlb();
+    if (!keepTlb) this.flushTlb();
   }
 
   /** Log the pages written into this CPU's memory in `bits` (one byte per page), or stop with null. */
@@ -330,9 +338,21 @@ export class Cpu {
    * the MMU (the hot loop does not know it exists), and no translation of its address range is cached.
    */
   setCodeWindow(w: CodeWindow | null): void {
+    const old = this.window;
     this.window = w;
     this.mmu.window = w;
-    this.flushTlb();
+    if (w === null) {
+      // The TLB never holds a supervisor entry in the window's range (mmu.ts), so its entries stay right
+      // without it. The fetch page may still point into the code cache: nothing fetches before the next
+      // VM is loaded (which flushes) or this window comes back.
+      this.windowOut = { window: old, fills: this.mmu.fills };
+      return;
+    }
+    // The window just taken out, put back with no TLB entry made meanwhile: the same VM going on after
+    // a pause, whose TLB and fetch page must not be lost to it. Anything else: flush.
+    const out = this.windowOut;
+    this.windowOut = null;
+    if (out === null || out.window !== w || out.fills !== this.mmu.fills) this.flushTlb();
   }
 
   get codeWindow(): CodeWindow | null {

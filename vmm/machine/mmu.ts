@@ -48,6 +48,8 @@ export class Mmu {
   paging = false;
   /** The code-cache window, while a binary translator has one installed (see code-window.ts). */
   window: CodeWindow | null = null;
+  /** TLB entries made so far: the CPU tells from it whether the TLB changed while the window was out. */
+  fills = 0;
   cr3 = 0;
   /** Second-stage root (host-physical) or -1. */
   ept = -1;
@@ -201,6 +203,7 @@ export class Mmu {
     // Never cache a supervisor translation of the code-cache window's range: a TLB hit there would let
     // an instruction fetch bypass the window (fetchPage is asked only on a miss).
     const fill = real && (this.window === null || user || ((va - WINDOW_BASE) >>> 0) >= this.window.pages.length * PAGE_SIZE);
+    if (fill) this.fills++;
     if (hpa < this.memSize) {
       if (write && real && this.dirtyLog) this.dirtyLog[hpa >>> 12] = 1;
       if (fill) {

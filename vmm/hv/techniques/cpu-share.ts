@@ -3,6 +3,7 @@
 
 import { FLAGS } from '../../../isa/abi.js';
 import type { Cpu } from '../../machine/cpu.js';
+import type { CpuState } from '../../machine/cpu-state.js';
 import { buildCrashReport, cpuRegisters, type CrashRegisters, type CrashReport } from '../crash.js';
 import type { EmulationContext } from '../privileged.js';
 import type { Vm } from '../vm.js';
@@ -41,9 +42,14 @@ const SCALARS: readonly Scalars[] = [
   'interrupts',
 ];
 
+/** Which share last loaded registers onto each CPU: a world switch to another VM in between means a TLB flush. */
+const loadedBy = new WeakMap<Cpu, CpuShare>();
+
 export class CpuShare {
   private mark: Record<Scalars, number> | null = null;
   private vectors: Uint32Array | null = null;
+  /** The registers this share saved last; loading them again, untouched, resumes rather than switches. */
+  private saved: CpuState | null = null;
 
   constructor(
     private readonly cpu: Cpu,
@@ -52,7 +58,9 @@ export class CpuShare {
 
   /** World switch in: this VM's registers onto the CPU, and start counting for it. */
   load(): void {
-    if (this.vm.state) this.cpu.load(this.vm.state);
+    const state = this.vm.state;
+    if (state) this.cpu.load(state, state === this.saved && loadedBy.get(this.cpu) === this);
+    loadedBy.set(this.cpu, this);
     const s = this.cpu.stats;
     this.mark = Object.fromEntries(SCALARS.map((k) => [k, s[k]])) as Record<Scalars, number>;
     this.vectors = s.trapsByVector.slice();
@@ -61,7 +69,7 @@ export class CpuShare {
   /** World switch out: save the registers and credit what the CPU counted meanwhile. */
   save(): void {
     const vm = this.vm;
-    vm.state = this.cpu.save();
+    vm.state = this.saved = this.cpu.save();
     this.credit();
   }
 
